@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, DEFAULT_CONFIG, loadConfig, mergeConfig, resolveConfig } from '../src/config';
+
+const configFile = (name: string) => join(__dirname, '..', 'config', name);
+const readJson = (name: string) => JSON.parse(readFileSync(configFile(name), 'utf8'));
+
+function problemsOf(overrides: Record<string, unknown>): string[] {
+  try {
+    resolveConfig(mergeConfig(DEFAULT_CONFIG, overrides));
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return [...(e as ConfigError).problems];
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+const withPrimary = (patch: Record<string, unknown>) => ({ regions: { primary: patch } });
+const withDr = (patch: Record<string, unknown>) => ({ regions: { dr: patch } });
+
+describe('defaults and committed config files', () => {
+  test('the embedded default is a complete dev environment', () => {
+    const c = loadConfig({});
+    expect(c.profile).toBe('dev');
+    expect(c.regions.primary.region).toBe('us-east-1');
+    expect(c.regions.dr.region).toBe('us-west-2');
+    expect(c.regions.primary.availabilityZones).toHaveLength(3);
+    expect(c.regions.dr.availabilityZones).toHaveLength(3);
+    expect(c.network.natGateways).toBe('single');
+    expect(c.protection).toEqual({
+      deletionProtection: false,
+      preventDestroy: false,
+      finalSnapshot: false,
+      forceDestroyBuckets: true,
+      kmsDeletionWindowDays: 7,
+    });
+  });
+
+  test('config/dev.json spells out exactly the embedded defaults', () => {
+    expect(loadConfig({ DR_CONFIG: configFile('dev.json') })).toEqual(loadConfig({}));
+  });
+
+  test.each(['dev.json', 'prod.json'])('config/%s spells out every setting, profile-derived ones included', (file) => {
+    const json = readJson(file);
+    expect(json.network.natGateways).toBeDefined();
+    expect(json.logRetentionDays).toBeDefined();
+    // every key of the defaults is present
+    const keys = (o: object, p = ''): string[] =>
+      Object.entries(o).flatMap(([k, v]) => (v && typeof v === 'object' && !Array.isArray(v) ? keys(v, `${p}${k}.`) : [`${p}${k}`]));
+    expect(keys(json)).toEqual(expect.arrayContaining(keys(DEFAULT_CONFIG)));
+  });
+
+  test('config/prod.json is the prod profile and protects data', () => {
+    const c = loadConfig({ DR_CONFIG: configFile('prod.json') });
+    expect(c.profile).toBe('prod');
+    expect(c.network.natGateways).toBe('one-per-az');
+    expect(c.protection).toEqual({
+      deletionProtection: true,
+      preventDestroy: true,
+      finalSnapshot: true,
+      forceDestroyBuckets: false,
+      kmsDeletionWindowDays: 30,
+    });
+  });
+
+  test('the profile is never guessed from the suffix', () => {
+    const c = resolveConfig(mergeConfig(DEFAULT_CONFIG, { environmentSuffix: 'prod' }));
+    expect(c.profile).toBe('dev');
+    expect(c.protection.deletionProtection).toBe(false);
+  });
+
+  test('prod profile defaults NAT per zone and a year of logs when the file omits them', () => {
+    const c = resolveConfig(mergeConfig(DEFAULT_CONFIG, { profile: 'prod' }));
+    expect(c.network.natGateways).toBe('one-per-az');
+    expect(c.logRetentionDays).toBe(365);
+  });
+});
+
+describe('overrides', () => {
+  test('CI variables override suffix and state bucket', () => {
+    const c = loadConfig({
+      ENVIRONMENT_SUFFIX: 'pr42',
+      TERRAFORM_STATE_BUCKET: 'ci-state-bucket',
+      TERRAFORM_STATE_BUCKET_REGION: 'eu-west-1',
+    });
+    expect(c.environmentSuffix).toBe('pr42');
+    expect(c.stateBackend).toEqual({ bucket: 'ci-state-bucket', region: 'eu-west-1', keyPrefix: 'payments-dr' });
+  });
+
+  test('CI variables win over the DR_CONFIG file', () => {
+    const c = loadConfig({ DR_CONFIG: configFile('prod.json'), ENVIRONMENT_SUFFIX: 'prod2' });
+    expect(c.environmentSuffix).toBe('prod2');
+    expect(c.profile).toBe('prod');
+  });
+
+  test('a DR_CONFIG file merges over the defaults; arrays replace', () => {
+    expect(mergeConfig({ a: { b: 1, c: [1, 2] } }, { a: { c: [3] } })).toEqual({ a: { b: 1, c: [3] } });
+  });
+
+  test('an environment variable is validated like the file', () => {
+    expect(() => loadConfig({ ENVIRONMENT_SUFFIX: 'Bad_Suffix' })).toThrow(/environmentSuffix: "Bad_Suffix"/);
+  });
+
+  test.each([
+    ['a missing file', '/nonexistent/config.json', /DR_CONFIG: cannot read "\/nonexistent\/config.json"/],
+    ['not JSON', __filename, /is not valid JSON/],
+  ])('DR_CONFIG pointing at %s fails with a clear message', (_what, path, message) => {
+    expect(() => loadConfig({ DR_CONFIG: path })).toThrow(message);
+  });
+});
+
+describe('bad config is rejected with the field, the value and the fix', () => {
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['same region twice', withDr({ region: 'us-east-1', availabilityZones: ['us-east-1a', 'us-east-1b'] }), /regions\.dr\.region: "us-east-1" is the same as regions\.primary\.region; .*"us-west-2"/],
+    ['unknown region', withDr({ region: 'us-moon-1' }), /regions\.dr\.region: "us-moon-1" is not an AWS region this stack supports; use one of: us-east-1/],
+    ['AZ not in its region', withPrimary({ availabilityZones: ['us-east-1a', 'us-west-2b'] }), /regions\.primary\.availabilityZones\.1: "us-west-2b" is not an availability zone of us-east-1; use names like "us-east-1a"/],
+    ['fewer than 2 AZs', withPrimary({ availabilityZones: ['us-east-1a'] }), /regions\.primary\.availabilityZones: \["us-east-1a"\] needs at least 2 availability zones/],
+    ['the same AZ twice', withPrimary({ availabilityZones: ['us-east-1a', 'us-east-1a'] }), /availabilityZones\.1: "us-east-1a" is listed twice/],
+    ['invalid CIDR', withPrimary({ vpcCidr: '10.0.0.300/16' }), /regions\.primary\.vpcCidr: "10.0.0.300\/16" has an octet above 255/],
+    ['CIDR that is not a network address', withPrimary({ vpcCidr: '10.0.0.1/16' }), /"10.0.0.1\/16" has host bits set; the network address is 10.0.0.0\/16/],
+    ['CIDR prefix out of VPC range', withPrimary({ vpcCidr: '10.0.0.0/8' }), /"10.0.0.0\/8" must have a prefix length between \/16 and \/28/],
+    ['overlapping CIDRs', withDr({ vpcCidr: '10.0.128.0/17' }), /regions\.dr\.vpcCidr: "10.0.128.0\/17" overlaps regions\.primary\.vpcCidr "10.0.0.0\/16"/],
+    ['CIDR too small for the subnets', withPrimary({ vpcCidr: '10.0.0.0/20' }), /regions\.primary\.vpcCidr: "10.0.0.0\/20" is too small for 9 subnets of \/20 .*it holds 1/],
+    ['suffix too long for S3/RDS names', { environmentSuffix: 'abcdefghijklmnop' }, /environmentSuffix: "abcdefghijklmnop" is longer than 12 characters/],
+    ['suffix with upper case', { environmentSuffix: 'Dev' }, /environmentSuffix: "Dev" must be lowercase letters, digits and single hyphens/],
+    ['suffix with underscore', { environmentSuffix: 'dev_1' }, /environmentSuffix: "dev_1" must be lowercase/],
+    ['suffix ending with a hyphen', { environmentSuffix: 'dev-' }, /environmentSuffix: "dev-" must be/],
+    ['suffix with a double hyphen', { environmentSuffix: 'dev--1' }, /environmentSuffix: "dev--1" must be/],
+    ['suffix starting with a digit', { environmentSuffix: '1dev' }, /environmentSuffix: "1dev" must be/],
+    ['malformed account id', { accountId: '12345' }, /accountId: "12345" must be a 12-digit AWS account id/],
+    ['account id as a number', { accountId: 123456789012 }, /accountId: 123456789012 Expected string, received number/],
+    ['malformed e-mail', { alerts: { emails: ['oncall-at-example.com'] } }, /alerts\.emails\.0: "oncall-at-example.com" is not an e-mail address/],
+    ['no e-mail', { alerts: { emails: [] } }, /alerts\.emails: \[\] needs at least one address/],
+    ['unknown top-level key', { enviromentSuffix: 'dev' }, /unknown key\(s\) "enviromentSuffix": remove or fix the spelling/],
+    ['unknown nested key', withPrimary({ vpcCIDR: '10.0.0.0/16' }), /regions\.primary: unknown key\(s\) "vpcCIDR"/],
+    ['unknown profile', { profile: 'staging' }, /profile: "staging" is not a valid profile; use one of: dev, prod/],
+    ['bad NAT mode', { network: { natGateways: 'two' } }, /network\.natGateways: "two" is not a valid NAT gateway mode; use one of: single, one-per-az/],
+    ['bad log retention', { logRetentionDays: 31 }, /logRetentionDays: 31 is not a valid CloudWatch Logs retention; use one of: 1, 3/],
+    ['bad hosted zone id', { dns: { hostedZoneId: 'zone-1' } }, /dns\.hostedZoneId: "zone-1" must be a Route 53 hosted zone id/],
+    ['bad state bucket', { stateBackend: { bucket: 'Bad_Bucket' } }, /stateBackend\.bucket: "Bad_Bucket" is not a valid S3 bucket name/],
+  ])('%s', (_name, overrides, message) => {
+    const problems = problemsOf(overrides);
+    expect(problems.join('\n')).toMatch(message);
+  });
+
+  test('every problem is listed at once, cross-field ones included', () => {
+    const problems = problemsOf({
+      environmentSuffix: 'Bad_Suffix',
+      accountId: 'x',
+      alerts: { emails: ['nope'] },
+      regions: { dr: { region: 'us-east-1', availabilityZones: ['us-east-1a', 'us-east-1b'], vpcCidr: '10.0.0.0/16' } },
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^environmentSuffix:/),
+        expect.stringMatching(/^accountId:/),
+        expect.stringMatching(/^alerts\.emails\.0:/),
+        expect.stringMatching(/^regions\.dr\.region: "us-east-1" is the same/),
+        expect.stringMatching(/^regions\.dr\.vpcCidr: "10.0.0.0\/16" overlaps/),
+      ]),
+    );
+  });
+
+  test('the error message counts and lists the problems', () => {
+    expect(() => resolveConfig(mergeConfig(DEFAULT_CONFIG, { accountId: '1', profile: 'x' }), 'my.json')).toThrow(
+      /^Invalid configuration \(my.json\), 2 problem\(s\):\n  - /,
+    );
+  });
+});

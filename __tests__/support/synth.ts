@@ -1,0 +1,65 @@
+import { DefaultTokenResolver, StringConcat, Testing, TerraformStack, Tokenization } from 'cdktf';
+import { DEFAULT_CONFIG, PlatformConfig, mergeConfig, resolveConfig } from '../../src/config';
+import { DrStack, stackName } from '../../src/dr-stack';
+
+/** Resolved config: the embedded defaults with `overrides` merged over them. */
+export function testConfig(overrides: Record<string, unknown> = {}): PlatformConfig {
+  return resolveConfig(mergeConfig(DEFAULT_CONFIG, overrides), 'test');
+}
+
+export type Json = Record<string, any>;
+
+/** The synthesized JSON of a stack, with small queries that read like specifications. */
+export class Synth {
+  readonly json: Json;
+
+  constructor(public readonly stack: TerraformStack) {
+    this.json = JSON.parse(Testing.synth(stack));
+  }
+
+  /** Resources of `type`, keyed by logical id. */
+  resources(type: string): Record<string, Json> {
+    return this.json.resource?.[type] ?? {};
+  }
+
+  list(type: string): Json[] {
+    return Object.values(this.resources(type));
+  }
+
+  count(type: string): number {
+    return this.list(type).length;
+  }
+
+  /** Every resource as [type, logical id, body]. */
+  all(): Array<[string, string, Json]> {
+    return Object.entries(this.json.resource ?? {}).flatMap(([type, byId]) =>
+      Object.entries(byId as Record<string, Json>).map(([id, body]) => [type, id, body] as [string, string, Json]),
+    );
+  }
+
+  /** The resolved token of a construct attribute, e.g. `${aws_vpc.network-primary_vpc_1234.id}`. */
+  ref(value: unknown): string {
+    return Tokenization.resolve(value, {
+      scope: this.stack,
+      preparing: false,
+      resolver: new DefaultTokenResolver(new StringConcat()),
+    }) as string;
+  }
+
+  /** Resources of `type` whose `provider` is `aws.<alias>`. */
+  inRegion(type: string, alias: 'primary' | 'dr'): Json[] {
+    return this.list(type).filter((r) => r.provider === `aws.${alias}`);
+  }
+}
+
+export function synthDrStack(overrides: Record<string, unknown> = {}): { stack: DrStack; synth: Synth } {
+  const config = testConfig(overrides);
+  const app = Testing.app();
+  const stack = new DrStack(app, stackName(config), { config });
+  return { stack, synth: new Synth(stack) };
+}
+
+/** Parses an IAM/KMS policy document that may have been serialized with JSON.stringify. */
+export function policyOf(text: string): { Statement: Json[] } {
+  return JSON.parse(text);
+}

@@ -1,0 +1,9 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  // Only *.test.ts are suites; shared helpers live in __tests__/support/.
+  testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  // Transpile only (swc); type-checking runs once in `npm test` via `tsc --noEmit`.
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  testTimeout: 30000,
+};

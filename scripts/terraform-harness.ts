@@ -1,0 +1,213 @@
+/**
+ * Runs `terraform init -backend=false`, `terraform validate` and a credential-less `terraform plan` on a
+ * synthesized stack, against the real hashicorp/aws provider from a local filesystem mirror (no network).
+ *
+ * What the harness changes in its private copy (never in cdktf.out), and why:
+ * - the S3 backend is removed: a plan without AWS credentials cannot reach the state bucket;
+ * - `random_*` resources are stood in for by `terraform_data` because the hashicorp/random provider is not in
+ *   the mirror; references to them are rewritten to the stand-in's `output`;
+ * - an override file gives the AWS providers dummy credentials and the `skip_*` flags, and clears
+ *   `allowed_account_ids` (there is no account to compare against).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const AWS_PROVIDER_VERSION = '5.100.0';
+
+export interface Diagnostic {
+  readonly severity: 'error' | 'warning';
+  readonly summary: string;
+  readonly detail?: string;
+}
+
+export interface HarnessReport {
+  /** Set when terraform or the mirror is missing: nothing ran. */
+  readonly skipped?: string;
+  /** What the harness changed in its copy, to be printed. */
+  readonly notes: string[];
+  readonly validateDiagnostics: Diagnostic[];
+  readonly planDiagnostics: Diagnostic[];
+  /** Planned actions per resource type, from `terraform show -json`. */
+  readonly plannedCreates: Record<string, number>;
+  readonly planOk: boolean;
+  readonly workdir?: string;
+}
+
+/** Directory holding `registry.terraform.io/hashicorp/aws/<version>`: `TF_PROVIDER_MIRROR`, or a usual place. */
+export function findProviderMirror(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const hasAws = (dir: string) => existsSync(join(dir, 'registry.terraform.io', 'hashicorp', 'aws', AWS_PROVIDER_VERSION));
+  if (env.TF_PROVIDER_MIRROR) return hasAws(env.TF_PROVIDER_MIRROR) ? env.TF_PROVIDER_MIRROR : undefined;
+  const candidates = [
+    join(homedir(), '.terraform.d', 'plugins'),
+    join(homedir(), '.local', 'share', 'terraform', 'plugins'),
+    '/usr/local/share/terraform/plugins',
+    '/usr/share/terraform/plugins',
+  ];
+  // Images often put a mirror one level below /opt (e.g. /opt/<name>/registry.terraform.io).
+  for (const base of ['/opt', '/usr/local/share']) {
+    try {
+      for (const entry of readdirSync(base)) candidates.push(join(base, entry));
+    } catch {
+      /* not there */
+    }
+  }
+  return candidates.find(hasAws);
+}
+
+export function terraformVersion(): string | undefined {
+  const r = spawnSync('terraform', ['version', '-json'], { encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } });
+  if (r.status !== 0) return undefined;
+  try {
+    return JSON.parse(r.stdout).terraform_version as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why the harness cannot run here, or undefined when it can. */
+export function unavailableReason(): string | undefined {
+  if (!terraformVersion()) return 'terraform is not on PATH';
+  if (!findProviderMirror()) {
+    return `no filesystem mirror of hashicorp/aws ${AWS_PROVIDER_VERSION} found (set TF_PROVIDER_MIRROR to the directory holding registry.terraform.io)`;
+  }
+  return undefined;
+}
+
+interface TfJson {
+  terraform?: { backend?: unknown; required_providers?: Record<string, unknown> };
+  provider?: Record<string, Array<Record<string, unknown>>>;
+  resource?: Record<string, Record<string, unknown>>;
+}
+
+/** Makes the hermetic copy described in the header; returns the notes of what changed. */
+export function prepareHermeticCopy(stack: TfJson, dir: string): string[] {
+  const notes: string[] = [];
+  const copy: TfJson = JSON.parse(JSON.stringify(stack));
+  if (copy.terraform?.backend) {
+    delete copy.terraform.backend;
+    notes.push('backend removed in the harness copy (a credential-less plan cannot reach the state bucket)');
+  }
+  if (copy.terraform?.required_providers?.random) {
+    delete copy.terraform.required_providers.random;
+    delete copy.provider?.random;
+    notes.push('hashicorp/random is not in the offline provider mirror: random_* resources are stood in for by terraform_data');
+  }
+  const standIns: string[] = [];
+  for (const type of Object.keys(copy.resource ?? {})) {
+    if (!type.startsWith('random_')) continue;
+    const data = (copy.resource!.terraform_data ??= {});
+    for (const name of Object.keys(copy.resource![type])) {
+      data[`${type}_${name}`] = { input: `standin-${name}-Aa0!`.padEnd(40, 'x') };
+      standIns.push(`${type}.${name}`);
+    }
+    delete copy.resource![type];
+  }
+  let text = JSON.stringify(copy, null, 1);
+  if (standIns.length > 0) {
+    text = text.replace(/\brandom_([a-z_]+)\.([A-Za-z0-9_-]+)\.[a-z0-9_]+/g, (_m, type: string, name: string) => `terraform_data.random_${type}_${name}.output`);
+    notes.push(`stood in: ${standIns.join(', ')}`);
+  }
+  writeFileSync(join(dir, 'main.tf.json'), text);
+  const aliases = (copy.provider?.aws ?? []).map((p) => p.alias as string | undefined);
+  const offline = {
+    access_key: 'offline-harness',
+    secret_key: 'offline-harness',
+    skip_credentials_validation: true,
+    skip_requesting_account_id: true,
+    skip_metadata_api_check: true,
+    allowed_account_ids: null,
+  };
+  writeFileSync(
+    join(dir, 'harness_override.tf.json'),
+    JSON.stringify({ provider: { aws: aliases.map((alias) => (alias ? { alias, ...offline } : offline)) } }, null, 1),
+  );
+  notes.push('AWS providers given dummy credentials and skip_* flags; allowed_account_ids cleared (harness override)');
+  return notes;
+}
+
+function run(dir: string, mirror: string, args: string[]) {
+  const cliConfig = join(dir, 'harness.tfrc');
+  writeFileSync(
+    cliConfig,
+    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`,
+  );
+  return spawnSync('terraform', args, {
+    cwd: dir,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    env: {
+      ...process.env,
+      TF_CLI_CONFIG_FILE: cliConfig,
+      TF_IN_AUTOMATION: '1',
+      CHECKPOINT_DISABLE: '1',
+      TF_PLUGIN_CACHE_DIR: '',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+  });
+}
+
+function diagnosticsOf(lines: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const line of lines.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const msg = JSON.parse(line);
+      if (msg.type === 'diagnostic' && msg.diagnostic) out.push(msg.diagnostic);
+    } catch {
+      /* not a JSON line */
+    }
+  }
+  return out;
+}
+
+/** Validates and plans `stack` (parsed cdk.tf.json). Returns `skipped` instead of failing where it cannot run. */
+export function validateAndPlan(stack: TfJson, options: { plan?: boolean } = {}): HarnessReport {
+  const reason = unavailableReason();
+  if (reason) {
+    return { skipped: reason, notes: [], validateDiagnostics: [], planDiagnostics: [], plannedCreates: {}, planOk: false };
+  }
+  const mirror = findProviderMirror()!;
+  const dir = mkdtempSync(join(tmpdir(), 'tf-harness-'));
+  const notes = prepareHermeticCopy(stack, dir);
+  const init = run(dir, mirror, ['init', '-backend=false', '-input=false', '-no-color']);
+  if (init.status !== 0) {
+    return {
+      notes,
+      validateDiagnostics: [{ severity: 'error', summary: 'terraform init failed', detail: init.stderr || init.stdout }],
+      planDiagnostics: [],
+      plannedCreates: {},
+      planOk: false,
+      workdir: dir,
+    };
+  }
+  const validate = run(dir, mirror, ['validate', '-json', '-no-color']);
+  let validateDiagnostics: Diagnostic[];
+  try {
+    validateDiagnostics = JSON.parse(validate.stdout).diagnostics;
+  } catch {
+    validateDiagnostics = [{ severity: 'error', summary: 'terraform validate gave no JSON', detail: validate.stderr }];
+  }
+  const report: HarnessReport = { notes, validateDiagnostics, planDiagnostics: [], plannedCreates: {}, planOk: false, workdir: dir };
+  if (options.plan === false || validateDiagnostics.some((d) => d.severity === 'error')) return report;
+
+  const plan = run(dir, mirror, ['plan', '-json', '-input=false', '-lock=false', '-refresh=false', '-out=plan.bin']);
+  report.planDiagnostics.push(...diagnosticsOf(plan.stdout));
+  if (plan.status !== 0 && report.planDiagnostics.length === 0) {
+    report.planDiagnostics.push({ severity: 'error', summary: 'terraform plan failed', detail: plan.stderr });
+  }
+  if (plan.status === 0) {
+    const show = run(dir, mirror, ['show', '-json', 'plan.bin']);
+    const planned = JSON.parse(show.stdout) as { resource_changes?: Array<{ type: string; change: { actions: string[] } }> };
+    for (const rc of planned.resource_changes ?? []) {
+      if (rc.change.actions.includes('create')) report.plannedCreates[rc.type] = (report.plannedCreates[rc.type] ?? 0) + 1;
+    }
+    return { ...report, planOk: true };
+  }
+  return report;
+}
+
+export function formatDiagnostics(diagnostics: readonly Diagnostic[]): string {
+  return diagnostics.map((d) => `${d.severity}: ${d.summary}${d.detail ? ` — ${d.detail}` : ''}`).join('\n');
+}

@@ -1,0 +1,335 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { capacity, cidrsOverlap, parseCidr } from './cidr';
+import { AWS_REGIONS, isAwsRegion } from './regions';
+
+/**
+ * The platform's configuration: the schema, the embedded `dev` defaults, the profile-derived settings, and the
+ * loader that merges `DR_CONFIG` and CI environment variables over the defaults.
+ *
+ * Validation reports every problem at once, each naming the field, the value given and what would be valid, and
+ * runs before the cdktf `App` exists, so bad config never writes anything.
+ */
+
+/** Values CloudWatch Logs accepts for `retention_in_days` (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Interface endpoints the platform knows how to create (service name suffix after `com.amazonaws.<region>.`). */
+export const INTERFACE_ENDPOINT_SERVICES = ['secretsmanager', 'ssm', 'kms', 'sts', 'logs', 'monitoring', 'xray'] as const;
+
+/**
+ * Longest environment suffix: the longest physical name we build is the S3 bucket
+ * `<prefix>-<suffix>-<purpose>-<account id>-<region>` (S3 allows 63 characters), see `naming.ts`.
+ */
+export const MAX_SUFFIX_LENGTH = 12;
+export const MAX_PREFIX_LENGTH = 6;
+
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const EMAIL = /^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$/;
+
+/** A string restricted to `values` that fails "softly", so sibling and cross-field checks still report. */
+function oneOf<T extends string>(values: readonly T[], what: string) {
+  return z
+    .string()
+    .refine((v) => (values as readonly string[]).includes(v), {
+      message: `is not a valid ${what}; use one of: ${values.join(', ')}`,
+    })
+    .transform((v) => v as T);
+}
+
+function numberIn<T extends number>(values: readonly T[], what: string) {
+  return z
+    .number()
+    .refine((v) => (values as readonly number[]).includes(v), {
+      message: `is not a valid ${what}; use one of: ${values.join(', ')}`,
+    })
+    .transform((v) => v as T);
+}
+
+const name = (pattern: RegExp, rule: string, max: number) =>
+  z
+    .string()
+    .max(max, { message: `is longer than ${max} characters (${rule})` })
+    .regex(pattern, { message: `must be ${rule}` });
+
+const regionSchema = z
+  .object({
+    region: z.string().refine(isAwsRegion, {
+      message: `is not an AWS region this stack supports; use one of: ${AWS_REGIONS.join(', ')}`,
+    }),
+    availabilityZones: z
+      .array(z.string())
+      .min(2, { message: 'needs at least 2 availability zones (Aurora and NAT/subnet redundancy need two)' })
+      .max(6, { message: 'may list at most 6 availability zones' }),
+    vpcCidr: z.string().superRefine((v, ctx) => {
+      const parsed = parseCidr(v);
+      if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
+      else if (parsed.prefixLength < 16 || parsed.prefixLength > 28) {
+        ctx.addIssue({ code: 'custom', message: 'must have a prefix length between /16 and /28 (AWS VPC limits)' });
+      }
+    }),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    const seen = new Set<string>();
+    r.availabilityZones.forEach((az, i) => {
+      if (!new RegExp(`^${r.region}[a-z]$`).test(az)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['availabilityZones', i],
+          message: `is not an availability zone of ${r.region}; use names like "${r.region}a"`,
+        });
+      }
+      if (seen.has(az)) {
+        ctx.addIssue({ code: 'custom', path: ['availabilityZones', i], message: 'is listed twice; list each zone once' });
+      }
+      seen.add(az);
+    });
+  });
+
+export const configSchema = z
+  .object({
+    /** Short product prefix of every physical name. */
+    namePrefix: name(/^[a-z][a-z0-9]*$/, 'lowercase letters and digits, starting with a letter', MAX_PREFIX_LENGTH),
+    /** Distinguishes environments in one account (`dev`, `pr123`, `prod`). */
+    environmentSuffix: name(
+      /^[a-z](?!.*--)[a-z0-9-]*[a-z0-9]$|^[a-z]$/,
+      'lowercase letters, digits and single hyphens, starting with a letter and not ending with a hyphen (S3 bucket and RDS identifier rules)',
+      MAX_SUFFIX_LENGTH,
+    ),
+    /** `prod` protects what holds data; `dev` is fully destroyable. Never guessed from the suffix. */
+    profile: oneOf(['dev', 'prod'] as const, 'profile'),
+    accountId: z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' }),
+    costCenter: z.string().min(1).max(128).regex(/^[\p{L}\p{N}\s_.:/=+\-@]*$/u, {
+      message: 'may contain only letters, digits, spaces and _ . : / = + - @ (AWS tag value rules)',
+    }),
+    regions: z.object({ primary: regionSchema, dr: regionSchema }).strict(),
+    network: z
+      .object({
+        /** Prefix length of every subnet; each VPC holds public, private and isolated subnets in every zone. */
+        subnetPrefixLength: z.number().int().min(16).max(28),
+        /** `single` (one NAT per region) or `one-per-az`. @default by profile: dev `single`, prod `one-per-az` */
+        natGateways: oneOf(['single', 'one-per-az'] as const, 'NAT gateway mode').optional(),
+        /** Interface endpoints in the private subnets, so the Lambdas reach AWS APIs without the internet. */
+        interfaceEndpoints: z.array(oneOf(INTERFACE_ENDPOINT_SERVICES, 'interface endpoint service')),
+      })
+      .strict(),
+    /** Retention of every log group. @default by profile: dev 30, prod 365 */
+    logRetentionDays: numberIn(LOG_RETENTION_DAYS, 'CloudWatch Logs retention').optional(),
+    dns: z
+      .object({
+        /** The zone that serves the API name, e.g. `payments.example.com`. */
+        zoneName: z
+          .string()
+          .max(253)
+          .refine((v) => v.split('.').length >= 2 && v.split('.').every((l) => DNS_LABEL.test(l)), {
+            message: 'must be a lowercase DNS name like "payments.example.com"',
+          }),
+        /** An existing public hosted zone id; `null` creates the zone. */
+        hostedZoneId: z
+          .string()
+          .regex(/^Z[A-Z0-9]{1,31}$/, { message: 'must be a Route 53 hosted zone id like "Z0123456789ABCDEFGHIJ"' })
+          .nullable(),
+        /** Label of the failover API name inside the zone: `api` → `api.<zoneName>`. */
+        apiRecordName: z.string().regex(DNS_LABEL, { message: 'must be one lowercase DNS label like "api"' }),
+      })
+      .strict(),
+    alerts: z
+      .object({
+        emails: z
+          .array(z.string().regex(EMAIL, { message: 'is not an e-mail address' }))
+          .min(1, { message: 'needs at least one address: alarms without a recipient are silent' }),
+      })
+      .strict(),
+    stateBackend: z
+      .object({
+        bucket: z
+          .string()
+          .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'is not a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)' }),
+        region: z.string().refine(isAwsRegion, { message: 'is not an AWS region this stack supports' }),
+        /** State object key is `<keyPrefix>/<environmentSuffix>/terraform.tfstate`. */
+        keyPrefix: z.string().regex(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, {
+          message: 'must be a relative S3 key prefix without leading or trailing "/"',
+        }),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const { primary, dr } = c.regions;
+    if (primary.region === dr.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regions', 'dr', 'region'],
+        message: `is the same as regions.primary.region; the DR region must be a different region (e.g. "${primary.region === 'us-west-2' ? 'us-east-1' : 'us-west-2'}")`,
+      });
+    }
+    const pc = parseCidr(primary.vpcCidr);
+    const dc = parseCidr(dr.vpcCidr);
+    if (typeof pc !== 'string' && typeof dc !== 'string' && cidrsOverlap(pc, dc)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regions', 'dr', 'vpcCidr'],
+        message: `overlaps regions.primary.vpcCidr "${primary.vpcCidr}"; peered VPCs need disjoint ranges (e.g. "10.1.0.0/16")`,
+      });
+    }
+    for (const [key, r, cidr] of [['primary', primary, pc], ['dr', dr, dc]] as const) {
+      if (typeof cidr === 'string') continue;
+      const needed = 3 * r.availabilityZones.length;
+      const room = capacity(cidr, c.network.subnetPrefixLength);
+      if (room < needed) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['regions', key, 'vpcCidr'],
+          message: `is too small for ${needed} subnets of /${c.network.subnetPrefixLength} (3 tiers × ${r.availabilityZones.length} zones; it holds ${room}); use a larger VPC or a longer network.subnetPrefixLength`,
+        });
+      }
+    }
+  });
+
+/** Configuration as written in `config/*.json` (profile-derived fields may be omitted). */
+export type PlatformConfigInput = z.input<typeof configSchema>;
+
+/** Settings derived from the profile: what protects data in `prod` and keeps `dev` destroyable. */
+export interface Protection {
+  /** RDS / DynamoDB deletion protection. */
+  readonly deletionProtection: boolean;
+  /** Terraform `lifecycle.prevent_destroy` on stores of data. */
+  readonly preventDestroy: boolean;
+  /** Take a final snapshot before deleting a database cluster. */
+  readonly finalSnapshot: boolean;
+  /** Let `terraform destroy` empty buckets (dev only). */
+  readonly forceDestroyBuckets: boolean;
+  /** KMS key deletion waiting period in days (7-30). */
+  readonly kmsDeletionWindowDays: number;
+}
+
+export type RegionConfig = z.output<typeof regionSchema>;
+
+/** Validated, fully resolved configuration. */
+export type PlatformConfig = Omit<z.output<typeof configSchema>, 'network' | 'logRetentionDays'> & {
+  readonly network: Omit<z.output<typeof configSchema>['network'], 'natGateways'> & {
+    readonly natGateways: 'single' | 'one-per-az';
+  };
+  readonly logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
+  readonly protection: Protection;
+};
+
+/** The embedded default: a complete `dev` environment (mirrored, spelled out, by `config/dev.json`). */
+export const DEFAULT_CONFIG: PlatformConfigInput = {
+  namePrefix: 'pay',
+  environmentSuffix: 'dev',
+  profile: 'dev',
+  accountId: '123456789012',
+  costCenter: 'payments-platform',
+  regions: {
+    primary: { region: 'us-east-1', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], vpcCidr: '10.0.0.0/16' },
+    dr: { region: 'us-west-2', availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'], vpcCidr: '10.1.0.0/16' },
+  },
+  network: { subnetPrefixLength: 20, interfaceEndpoints: ['secretsmanager', 'ssm', 'kms'] },
+  dns: { zoneName: 'payments.example.com', hostedZoneId: null, apiRecordName: 'api' },
+  alerts: { emails: ['payments-oncall@example.com'] },
+  stateBackend: { bucket: 'pay-terraform-state-123456789012', region: 'us-east-1', keyPrefix: 'payments-dr' },
+};
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: readonly string[], source: string) {
+    super(`Invalid configuration (${source}), ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
+  let v: unknown = input;
+  for (const key of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[key];
+  }
+  return v;
+}
+
+function formatIssue(issue: z.ZodIssue, input: unknown): string {
+  const field = issue.path.join('.') || '(root)';
+  if (issue.code === 'unrecognized_keys') {
+    return `${field === '(root)' ? '' : `${field}: `}unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or fix the spelling (see config/dev.json for every valid key)`;
+  }
+  const value = valueAt(input, issue.path);
+  const shown = value === undefined ? 'missing' : JSON.stringify(value);
+  return `${field}: ${shown} ${issue.message}`;
+}
+
+/** Validates `input` (already merged) and derives the profile settings; throws a ConfigError listing every problem. */
+export function resolveConfig(input: unknown, source = 'config'): PlatformConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => formatIssue(i, input)), source);
+  const c = result.data;
+  const prod = c.profile === 'prod';
+  return {
+    ...c,
+    network: { ...c.network, natGateways: c.network.natGateways ?? (prod ? 'one-per-az' : 'single') },
+    logRetentionDays: c.logRetentionDays ?? (prod ? 365 : 30),
+    protection: {
+      deletionProtection: prod,
+      preventDestroy: prod,
+      finalSnapshot: prod,
+      forceDestroyBuckets: !prod,
+      kmsDeletionWindowDays: prod ? 30 : 7,
+    },
+  };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge for config: objects merge key by key, arrays and scalars in `override` replace. */
+export function mergeConfig(base: unknown, override: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(override)) return override === undefined ? base : override;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(override)) out[k] = mergeConfig(base[k], v);
+  return out;
+}
+
+/**
+ * Loads the configuration: the embedded defaults, then the JSON file named by `DR_CONFIG`, then the CI variables
+ * `ENVIRONMENT_SUFFIX`, `TERRAFORM_STATE_BUCKET` and `TERRAFORM_STATE_BUCKET_REGION`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig {
+  let merged: unknown = DEFAULT_CONFIG;
+  const sources = ['defaults'];
+  if (env.DR_CONFIG) {
+    let text: string;
+    try {
+      text = readFileSync(env.DR_CONFIG, 'utf8');
+    } catch (e) {
+      throw new ConfigError([`DR_CONFIG: cannot read "${env.DR_CONFIG}": ${(e as Error).message}`], 'DR_CONFIG');
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (e) {
+      throw new ConfigError([`DR_CONFIG: "${env.DR_CONFIG}" is not valid JSON: ${(e as Error).message}`], 'DR_CONFIG');
+    }
+    if (!isPlainObject(parsed)) {
+      throw new ConfigError([`DR_CONFIG: "${env.DR_CONFIG}" must hold a JSON object`], 'DR_CONFIG');
+    }
+    merged = mergeConfig(merged, parsed);
+    sources.push(env.DR_CONFIG);
+  }
+  const overrides: Record<string, unknown> = {};
+  if (env.ENVIRONMENT_SUFFIX !== undefined) {
+    overrides.environmentSuffix = env.ENVIRONMENT_SUFFIX;
+    sources.push('ENVIRONMENT_SUFFIX');
+  }
+  const backend: Record<string, unknown> = {};
+  if (env.TERRAFORM_STATE_BUCKET !== undefined) backend.bucket = env.TERRAFORM_STATE_BUCKET;
+  if (env.TERRAFORM_STATE_BUCKET_REGION !== undefined) backend.region = env.TERRAFORM_STATE_BUCKET_REGION;
+  if (Object.keys(backend).length > 0) {
+    overrides.stateBackend = backend;
+    sources.push('TERRAFORM_STATE_BUCKET*');
+  }
+  merged = mergeConfig(merged, overrides);
+  return resolveConfig(merged, sources.join(' + '));
+}

@@ -1,0 +1,135 @@
+import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
+import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
+import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
+import { Construct } from 'constructs';
+import { PolicyStatement, RegionContext, RegionRole, accountRootArn, policyDocument } from '../region';
+
+/**
+ * AWS services allowed to use a key. Services that act through a caller's IAM identity (`kms:ViaService`) are
+ * granted to principals of our account only when the call comes through that service in that region; services
+ * that act as themselves (CloudWatch Logs, CloudWatch alarms publishing to an encrypted topic) get a service
+ * principal statement scoped to our account and region.
+ */
+export type KeyUser = 'logs' | 'cloudwatch' | 'sns' | 'rds' | 'dynamodb' | 's3' | 'secretsmanager' | 'backup' | 'ssm' | 'lambda';
+
+const VIA_SERVICE: ReadonlySet<KeyUser> = new Set(['sns', 'rds', 'dynamodb', 's3', 'secretsmanager', 'backup', 'ssm', 'lambda']);
+
+/** Administrative actions for the account root; cryptographic use is granted only per service below. */
+const ADMIN_ACTIONS = [
+  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
+  'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion',
+  'kms:CancelKeyDeletion', 'kms:ReplicateKey',
+];
+
+export interface MultiRegionKeyProps {
+  readonly primary: RegionContext;
+  readonly dr: RegionContext;
+  /** Data domain, used in the alias and description: `alias/<prefix>-<suffix>-<domain>`. */
+  readonly domain: string;
+  /** The AWS services that use this key; nothing else may use it for cryptography. */
+  readonly users: readonly KeyUser[];
+  /** Waiting period before deletion (7-30 days). */
+  readonly deletionWindowInDays: number;
+}
+
+/** A key as other constructs consume it in one region. */
+export interface RegionalKey {
+  readonly arn: string;
+  readonly keyId: string;
+}
+
+/**
+ * A KMS multi-region primary key in the primary region and its replica in the DR region: same key id and
+ * material, so data encrypted in one region decrypts in the other. Rotation is on (the replica follows the
+ * primary's rotation; `aws_kms_replica_key` has no rotation argument).
+ */
+export class MultiRegionKey extends Construct {
+  public readonly primaryKey: KmsKey;
+  public readonly replicaKey: KmsReplicaKey;
+  public readonly aliasName: string;
+
+  constructor(scope: Construct, id: string, props: MultiRegionKeyProps) {
+    super(scope, id);
+    if (props.deletionWindowInDays < 7 || props.deletionWindowInDays > 30) {
+      throw new Error(`MultiRegionKey '${props.domain}': deletionWindowInDays must be 7-30, got ${props.deletionWindowInDays}`);
+    }
+    if (props.users.length === 0) {
+      throw new Error(`MultiRegionKey '${props.domain}': users must name at least one AWS service that uses the key`);
+    }
+    const description = `${props.primary.naming.prefix}-${props.primary.naming.suffix} ${props.domain} (multi-region)`;
+    this.primaryKey = new KmsKey(this, 'primary', {
+      provider: props.primary.provider,
+      description,
+      multiRegion: true,
+      enableKeyRotation: true,
+      deletionWindowInDays: props.deletionWindowInDays,
+      policy: keyPolicy(props.primary, props.users),
+    });
+    this.replicaKey = new KmsReplicaKey(this, 'replica', {
+      provider: props.dr.provider,
+      description,
+      primaryKeyArn: this.primaryKey.arn,
+      deletionWindowInDays: props.deletionWindowInDays,
+      policy: keyPolicy(props.dr, props.users),
+    });
+    this.aliasName = `alias/${props.primary.naming.name('generic', props.domain)}`;
+    new KmsAlias(this, 'primary-alias', { provider: props.primary.provider, name: this.aliasName, targetKeyId: this.primaryKey.keyId });
+    new KmsAlias(this, 'replica-alias', { provider: props.dr.provider, name: this.aliasName, targetKeyId: this.replicaKey.keyId });
+  }
+
+  /** The key of one region: the primary key or its replica. */
+  in(role: RegionRole): RegionalKey {
+    return role === 'primary'
+      ? { arn: this.primaryKey.arn, keyId: this.primaryKey.keyId }
+      : { arn: this.replicaKey.arn, keyId: this.replicaKey.keyId };
+  }
+}
+
+function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
+  const statements: PolicyStatement[] = [
+    { Sid: 'AccountAdministration', Effect: 'Allow', Principal: { AWS: accountRootArn(ctx) }, Action: ADMIN_ACTIONS, Resource: '*' },
+  ];
+  const via = users.filter((u) => VIA_SERVICE.has(u));
+  if (via.length > 0) {
+    statements.push({
+      Sid: 'UseThroughServices',
+      Effect: 'Allow',
+      Principal: { AWS: accountRootArn(ctx) },
+      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'],
+      Resource: '*',
+      Condition: {
+        StringEquals: {
+          'kms:CallerAccount': ctx.accountId,
+          'kms:ViaService': via.map((s) => `${s}.${ctx.region}.amazonaws.com`),
+        },
+      },
+    });
+  }
+  if (users.includes('logs')) {
+    // CloudWatch Logs encrypts as itself; the encryption context names the log group (Logs user guide,
+    // encrypt-log-data-kms).
+    statements.push({
+      Sid: 'CloudWatchLogs',
+      Effect: 'Allow',
+      Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
+      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      Resource: '*',
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:*` } },
+    });
+  }
+  if (users.includes('cloudwatch')) {
+    // CloudWatch alarms publish to KMS-encrypted SNS topics as the cloudwatch service principal.
+    statements.push({
+      Sid: 'CloudWatchAlarms',
+      Effect: 'Allow',
+      Principal: { Service: 'cloudwatch.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': ctx.accountId },
+        ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*` },
+      },
+    });
+  }
+  return policyDocument(statements);
+}
