@@ -1,6 +1,9 @@
 import { DefaultTokenResolver, StringConcat, Testing, TerraformStack, Tokenization } from 'cdktf';
 import { DEFAULT_CONFIG, PlatformConfig, mergeConfig, resolveConfig } from '../../src/config';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DrStack, stackName } from '../../src/dr-stack';
+import { Naming } from '../../src/naming';
+import { RegionContext } from '../../src/region';
 
 /** Resolved config: the embedded defaults with `overrides` merged over them. */
 export function testConfig(overrides: Record<string, unknown> = {}): PlatformConfig {
@@ -62,4 +65,24 @@ export function synthDrStack(overrides: Record<string, unknown> = {}): { stack: 
 /** Parses an IAM/KMS policy document that may have been serialized with JSON.stringify. */
 export function policyOf(text: string): { Statement: Json[] } {
   return JSON.parse(text);
+}
+
+/**
+ * A bare stack with the two aliased providers and region contexts from the default config, for testing one
+ * construct in isolation: `const { stack, primary, dr, config } = fixtureStack();`
+ */
+export function fixtureStack(overrides: Record<string, unknown> = {}) {
+  const config = testConfig(overrides);
+  const app = Testing.app();
+  const stack = new TerraformStack(app, 'fixture');
+  const naming = new Naming(config.namePrefix, config.environmentSuffix, config.accountId);
+  const ctx = (role: 'primary' | 'dr'): RegionContext => ({
+    provider: new AwsProvider(stack, `aws-${role}`, { alias: role, region: config.regions[role].region }),
+    region: config.regions[role].region,
+    role,
+    availabilityZones: config.regions[role].availabilityZones,
+    accountId: config.accountId,
+    naming,
+  });
+  return { app, stack, config, primary: ctx('primary'), dr: ctx('dr') };
 }
