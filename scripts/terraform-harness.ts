@@ -29,7 +29,7 @@ export interface HarnessReport {
   readonly notes: string[];
   readonly validateDiagnostics: Diagnostic[];
   readonly planDiagnostics: Diagnostic[];
-  /** Planned actions per resource type, from `terraform show -json`. */
+  /** Resources the plan creates, per type (from the plan's `planned_change` messages). */
   readonly plannedCreates: Record<string, number>;
   readonly planOk: boolean;
   readonly workdir?: string;
@@ -148,18 +148,28 @@ function run(dir: string, mirror: string, args: string[]) {
   });
 }
 
-function diagnosticsOf(lines: string): Diagnostic[] {
-  const out: Diagnostic[] = [];
-  for (const line of lines.split('\n')) {
+/** The messages of terraform's machine-readable UI (`-json`), one JSON object per line. */
+function jsonMessages(stdout: string): Array<Record<string, any>> {
+  const out: Array<Record<string, any>> = [];
+  for (const line of stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
     try {
-      const msg = JSON.parse(line);
-      if (msg.type === 'diagnostic' && msg.diagnostic) out.push(msg.diagnostic);
+      out.push(JSON.parse(line));
     } catch {
       /* not a JSON line */
     }
   }
   return out;
+}
+
+function diagnosticsOf(stdout: string): Diagnostic[] {
+  return jsonMessages(stdout).filter((m) => m.type === 'diagnostic' && m.diagnostic).map((m) => m.diagnostic as Diagnostic);
+}
+
+function plannedChanges(stdout: string): Array<{ type: string; action: string }> {
+  return jsonMessages(stdout)
+    .filter((m) => m.type === 'planned_change')
+    .map((m) => ({ type: m.change.resource.resource_type as string, action: m.change.action as string }));
 }
 
 /** Validates and plans `stack` (parsed cdk.tf.json). Returns `skipped` instead of failing where it cannot run. */
@@ -198,10 +208,8 @@ export function validateAndPlan(stack: TfJson, options: { plan?: boolean } = {})
     report.planDiagnostics.push({ severity: 'error', summary: 'terraform plan failed', detail: plan.stderr });
   }
   if (plan.status === 0) {
-    const show = run(dir, mirror, ['show', '-json', 'plan.bin']);
-    const planned = JSON.parse(show.stdout) as { resource_changes?: Array<{ type: string; change: { actions: string[] } }> };
-    for (const rc of planned.resource_changes ?? []) {
-      if (rc.change.actions.includes('create')) report.plannedCreates[rc.type] = (report.plannedCreates[rc.type] ?? 0) + 1;
+    for (const change of plannedChanges(plan.stdout)) {
+      if (change.action === 'create') report.plannedCreates[change.type] = (report.plannedCreates[change.type] ?? 0) + 1;
     }
     return { ...report, planOk: true };
   }
