@@ -136,6 +136,35 @@ export const configSchema = z
         apiRecordName: z.string().regex(DNS_LABEL, { message: 'must be one lowercase DNS label like "api"' }),
       })
       .strict(),
+    database: z
+      .object({
+        /** aurora-postgresql version, the same in both regions. */
+        engineVersion: z.string().regex(/^(1[3-9]|[2-9]\d)\.\d+$/, {
+          message: 'must be an aurora-postgresql version 13.x or later like "16.6" (Serverless v2 in a global database)',
+        }),
+        /** Serverless v2 ACUs per instance. Global clusters never auto-pause, so at least 0.5. */
+        minCapacity: z.number().min(0.5, { message: 'must be at least 0.5 ACU: a global database never auto-pauses' }).max(256),
+        maxCapacity: z.number().min(1).max(256, { message: 'must be at most 256 ACUs (the Serverless v2 maximum)' }),
+        /** Instances of the primary cluster (writer + readers in different zones). @default by profile: dev 1, prod 2 */
+        primaryInstances: z.number().int().min(1).max(16).optional(),
+        /** Instances of the DR cluster. */
+        drInstances: z.number().int().min(1).max(16),
+        /** Automated backup retention (1-35 days). */
+        backupRetentionDays: z.number().int().min(1).max(35),
+        /** Log statements slower than this (ms). */
+        slowQueryMs: z.number().int().min(-1),
+      })
+      .strict(),
+    backup: z
+      .object({
+        /** AWS Backup schedule (cron in UTC). */
+        schedule: z.string().regex(/^cron\(.+\)$|^rate\(.+\)$/, { message: 'must be a schedule expression like "cron(0 5 * * ? *)"' }),
+        /** Days a backup is kept in the primary vault. */
+        retentionDays: z.number().int().min(1).max(36500),
+        /** Days the cross-region copy is kept in the DR vault. */
+        copyRetentionDays: z.number().int().min(1).max(36500),
+      })
+      .strict(),
     alerts: z
       .object({
         emails: z
@@ -164,6 +193,20 @@ export const configSchema = z
         code: 'custom',
         path: ['regions', 'dr', 'region'],
         message: `is the same as regions.primary.region; the DR region must be a different region (e.g. "${primary.region === 'us-west-2' ? 'us-east-1' : 'us-west-2'}")`,
+      });
+    }
+    if (c.database.maxCapacity < c.database.minCapacity) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'maxCapacity'],
+        message: `is below database.minCapacity (${c.database.minCapacity}); raise maxCapacity or lower minCapacity`,
+      });
+    }
+    if (c.profile === 'prod' && c.database.primaryInstances !== undefined && c.database.primaryInstances < 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'primaryInstances'],
+        message: 'must be at least 2 in the prod profile (a writer and a reader in different zones)',
       });
     }
     const pc = parseCidr(primary.vpcCidr);
@@ -209,10 +252,12 @@ export interface Protection {
 export type RegionConfig = z.output<typeof regionSchema>;
 
 /** Validated, fully resolved configuration. */
-export type PlatformConfig = Omit<z.output<typeof configSchema>, 'network' | 'logRetentionDays'> & {
-  readonly network: Omit<z.output<typeof configSchema>['network'], 'natGateways'> & {
+type ParsedConfig = z.output<typeof configSchema>;
+export type PlatformConfig = Omit<ParsedConfig, 'network' | 'logRetentionDays' | 'database'> & {
+  readonly network: Omit<ParsedConfig['network'], 'natGateways'> & {
     readonly natGateways: 'single' | 'one-per-az';
   };
+  readonly database: Omit<ParsedConfig['database'], 'primaryInstances'> & { readonly primaryInstances: number };
   readonly logRetentionDays: (typeof LOG_RETENTION_DAYS)[number];
   readonly protection: Protection;
 };
@@ -230,6 +275,8 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
   },
   network: { subnetPrefixLength: 20, interfaceEndpoints: ['secretsmanager', 'ssm', 'kms'] },
   dns: { zoneName: 'payments.example.com', hostedZoneId: null, apiRecordName: 'api' },
+  database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500 },
+  backup: { schedule: 'cron(0 5 * * ? *)', retentionDays: 35, copyRetentionDays: 35 },
   alerts: { emails: ['payments-oncall@example.com'] },
   stateBackend: { bucket: 'pay-terraform-state-123456789012', region: 'us-east-1', keyPrefix: 'payments-dr' },
 };
@@ -270,6 +317,7 @@ export function resolveConfig(input: unknown, source = 'config'): PlatformConfig
     ...c,
     network: { ...c.network, natGateways: c.network.natGateways ?? (prod ? 'one-per-az' : 'single') },
     logRetentionDays: c.logRetentionDays ?? (prod ? 365 : 30),
+    database: { ...c.database, primaryInstances: c.database.primaryInstances ?? (prod ? 2 : 1) },
     protection: {
       deletionProtection: prod,
       preventDestroy: prod,

@@ -1,4 +1,4 @@
-import { DefaultTokenResolver, StringConcat, Testing, TerraformStack, Tokenization } from 'cdktf';
+import { DefaultTokenResolver, StringConcat, TerraformResource, Testing, TerraformStack, Tokenization } from 'cdktf';
 import { DEFAULT_CONFIG, PlatformConfig, mergeConfig, resolveConfig } from '../../src/config';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { DrStack, stackName } from '../../src/dr-stack';
@@ -47,6 +47,18 @@ export class Synth {
       preparing: false,
       resolver: new DefaultTokenResolver(new StringConcat()),
     }) as string;
+  }
+
+  /** The synthesized body of a construct's resource (found through the construct, never a hashed id). */
+  bodyOf(resource: TerraformResource): Json {
+    const found = this.resources(resource.terraformResourceType)[this.stack.getLogicalId(resource)];
+    if (!found) throw new Error(`no synthesized ${resource.terraformResourceType} for ${resource.node.path}`);
+    return found;
+  }
+
+  /** How cdktf renders a resource in `depends_on`: `<type>.<logical id>`. */
+  address(resource: TerraformResource): string {
+    return `${resource.terraformResourceType}.${this.stack.getLogicalId(resource)}`;
   }
 
   /** Resources of `type` whose `provider` is `aws.<alias>`. */

@@ -56,6 +56,8 @@ export class RegionalNetwork extends Construct {
   public readonly natGateways: NatGateway[] = [];
   public readonly endpointSecurityGroup: SecurityGroup;
   public readonly interfaceEndpoints: Record<string, VpcEndpoint> = {};
+  /** S3 and DynamoDB gateway endpoints (their `prefixListId` is what security group egress rules target). */
+  public readonly gatewayEndpoints: { readonly s3: VpcEndpoint; readonly dynamodb: VpcEndpoint };
   public readonly flowLogGroup: CloudwatchLogGroup;
 
   constructor(scope: Construct, id: string, props: RegionalNetworkProps) {
@@ -147,7 +149,7 @@ export class RegionalNetwork extends Construct {
     });
 
     const internalRouteTableIds = [...this.privateRouteTables, this.isolatedRouteTable].map((rt) => rt.id);
-    for (const service of ['s3', 'dynamodb']) {
+    const gateway = (service: 's3' | 'dynamodb') =>
       new VpcEndpoint(this, `gateway-${service}`, {
         provider,
         vpcId: this.vpc.id,
@@ -156,7 +158,7 @@ export class RegionalNetwork extends Construct {
         routeTableIds: internalRouteTableIds,
         tags: tags(`${service}-gateway`),
       });
-    }
+    this.gatewayEndpoints = { s3: gateway('s3'), dynamodb: gateway('dynamodb') };
 
     this.endpointSecurityGroup = new SecurityGroup(this, 'endpoints-sg', {
       provider,

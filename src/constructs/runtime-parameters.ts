@@ -1,0 +1,45 @@
+import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
+import { Construct } from 'constructs';
+import { RegionContext } from '../region';
+
+export interface RuntimeParametersProps {
+  readonly ctx: RegionContext;
+  /**
+   * Non-secret runtime configuration, by parameter name (letters, digits, `-`, `_`, `.`). Secrets never go
+   * here: the Lambdas read them from Secrets Manager.
+   */
+  readonly values: Readonly<Record<string, string>>;
+}
+
+/**
+ * The runtime configuration the Lambdas of one region read at cold start, under
+ * `/<prefix>/<suffix>/<name>` in that region's Parameter Store. Written in both regions, each with its own
+ * region's endpoints and role, so a Lambda never reads configuration across regions.
+ */
+export class RuntimeParameters extends Construct {
+  /** The common path of every parameter, e.g. `/pay/dev/` (for IAM `ssm:GetParametersByPath`). */
+  public readonly path: string;
+  public readonly parameters: Record<string, SsmParameter> = {};
+
+  constructor(scope: Construct, id: string, props: RuntimeParametersProps) {
+    super(scope, id);
+    const { ctx } = props;
+    this.path = `/${ctx.naming.prefix}/${ctx.naming.suffix}/`;
+    this.arnPattern = `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${this.path}*`;
+    for (const [name, value] of Object.entries(props.values)) {
+      if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+        throw new Error(`RuntimeParameters: parameter name "${name}" may contain only letters, digits, "-", "_" and "."`);
+      }
+      this.parameters[name] = new SsmParameter(this, name, {
+        provider: ctx.provider,
+        name: `${this.path}${name}`,
+        type: 'String',
+        value,
+        description: `Runtime configuration for the ${ctx.role} region (${ctx.region}); managed by cdktf`,
+      });
+    }
+  }
+
+  /** ARN pattern covering every parameter of this construct, for least-privilege read policies. */
+  public readonly arnPattern: string;
+}
