@@ -70,6 +70,10 @@ describe('dev stack foundation', () => {
       'aws_iam_role_policy -> aws_s3_bucket', // the replication role writes the DR bucket
       'aws_iam_role_policy -> aws_kms_replica_key', // and encrypts with the DR key
       'aws_backup_plan -> aws_backup_vault', // the copy action targets the DR vault
+      // Route 53 is global (managed through the primary provider) and points at both regions:
+      'aws_route53_health_check -> aws_api_gateway_rest_api', // checks the DR region's API directly
+      'aws_route53_record -> aws_api_gateway_domain_name', // the SECONDARY alias targets the DR domain
+      'aws_acm_certificate_validation -> aws_route53_record', // the DR certificate uses the one validation record
     ]);
 
     test('references cross regions only for the peering pair and key replication', () => {

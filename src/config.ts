@@ -134,6 +134,23 @@ export const configSchema = z
           .nullable(),
         /** Label of the failover API name inside the zone: `api` → `api.<zoneName>`. */
         apiRecordName: z.string().regex(DNS_LABEL, { message: 'must be one lowercase DNS label like "api"' }),
+        /** Route 53 health check request interval: 10 (fast) or 30 seconds; immutable once created. */
+        healthCheckIntervalSeconds: numberIn([10, 30] as const, 'Route 53 health check interval'),
+        /** Consecutive failed checks before a region counts as down (1-10). */
+        healthCheckFailureThreshold: z.number().int().min(1).max(10),
+      })
+      .strict(),
+    api: z
+      .object({
+        /** Reserved concurrency of the payment function per region: bounds database connections. */
+        paymentConcurrency: z.number().int().min(1).max(1000),
+        /** Reserved concurrency of the health-check function per region. */
+        healthConcurrency: z.number().int().min(1).max(100),
+        /** API Gateway stage and usage-plan throttling (requests per second, burst). */
+        throttleRateLimit: z.number().positive().max(10000),
+        throttleBurstLimit: z.number().int().min(1).max(5000),
+        /** WAF rate-based rule: requests per 5 minutes per client IP (AWS minimum 10). */
+        wafRateLimit: z.number().int().min(10).max(2000000000),
       })
       .strict(),
     database: z
@@ -274,7 +291,14 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
     dr: { region: 'us-west-2', availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'], vpcCidr: '10.1.0.0/16' },
   },
   network: { subnetPrefixLength: 20, interfaceEndpoints: ['secretsmanager', 'ssm', 'kms'] },
-  dns: { zoneName: 'payments.example.com', hostedZoneId: null, apiRecordName: 'api' },
+  dns: {
+    zoneName: 'payments.example.com',
+    hostedZoneId: null,
+    apiRecordName: 'api',
+    healthCheckIntervalSeconds: 10,
+    healthCheckFailureThreshold: 3,
+  },
+  api: { paymentConcurrency: 50, healthConcurrency: 5, throttleRateLimit: 100, throttleBurstLimit: 200, wafRateLimit: 2000 },
   database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500 },
   backup: { schedule: 'cron(0 5 * * ? *)', retentionDays: 35, copyRetentionDays: 35 },
   alerts: { emails: ['payments-oncall@example.com'] },

@@ -1,6 +1,12 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
-import { S3Backend, TerraformOutput, TerraformStack } from 'cdktf';
+import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
+import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
+import { Password } from '@cdktf/provider-random/lib/password';
+import { AssetType, S3Backend, TerraformAsset, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { PlatformConfig } from './config';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
@@ -8,6 +14,10 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { AuroraGlobalDatabase } from './constructs/aurora-global-database';
 import { CrossRegionBackup } from './constructs/cross-region-backup';
 import { CrossRegionPeering } from './constructs/cross-region-peering';
+import { FailoverDns } from './constructs/failover-dns';
+import { RegionalApi } from './constructs/regional-api';
+import { RegionalFunction } from './constructs/regional-function';
+import { bundleLambda } from './lambda-bundle';
 import { MultiRegionKey } from './constructs/multi-region-key';
 import { RegionalNetwork } from './constructs/regional-network';
 import { ReplicatedBucket } from './constructs/replicated-bucket';
@@ -41,6 +51,9 @@ export interface RegionStack {
 /** Per-region runtime configuration, set once the data tier exists. */
 export interface RegionRuntime {
   readonly parameters: RuntimeParameters;
+  readonly paymentFunction: RegionalFunction;
+  readonly healthFunction: RegionalFunction;
+  readonly api: RegionalApi;
 }
 
 /**
@@ -60,6 +73,10 @@ export class DrStack extends TerraformStack {
   public readonly artifacts: ReplicatedBucket;
   public readonly backup: CrossRegionBackup;
   public readonly runtime: { readonly primary: RegionRuntime; readonly dr: RegionRuntime };
+  public readonly hostedZoneId: string;
+  public readonly apiDomainName: string;
+  public readonly apiClientSecret: SecretsmanagerSecret;
+  public readonly dns: FailoverDns;
 
   constructor(scope: Construct, id: string, props: DrStackProps) {
     super(scope, id);
@@ -226,25 +243,158 @@ export class DrStack extends TerraformStack {
       copyRetentionDays: config.backup.copyRetentionDays,
     });
 
+    // --- Application tier ---------------------------------------------------------------------------------
+    // The client credential: one API key value imported into both regions' API Gateways, kept in a secret
+    // replicated to the DR region so clients and the DR drill can read it in either region.
+    const apiKeyValue = new Password(this, 'api-client-key', { length: 40, special: false });
+    this.apiClientSecret = new SecretsmanagerSecret(this, 'api-client-secret', {
+      provider: primaryCtx.provider,
+      name: naming.name('generic', 'api-client-key'),
+      description: 'Payments API client key (x-api-key), the same in both regions',
+      kmsKeyId: this.databaseKey.in('primary').arn,
+      recoveryWindowInDays: config.profile === 'prod' ? 30 : 7,
+      replica: [{ region: drCtx.region, kmsKeyId: this.databaseKey.in('dr').arn }],
+    });
+    new SecretsmanagerSecretVersion(this, 'api-client-secret-value', {
+      provider: primaryCtx.provider,
+      secretId: this.apiClientSecret.id,
+      secretString: apiKeyValue.result,
+    });
+
+    this.hostedZoneId =
+      config.dns.hostedZoneId ??
+      new Route53Zone(this, 'zone', { provider: primaryCtx.provider, name: config.dns.zoneName, comment: 'Payments DR platform' }).zoneId;
+    this.apiDomainName = `${config.dns.apiRecordName}.${config.dns.zoneName}`;
+
+    // One regional certificate per region (a regional custom domain needs one in its own region). Both ask for
+    // the same name, so ACM asks for the identical validation record: it is created once.
+    const certificate = (ctx: RegionContext) =>
+      new AcmCertificate(this, `api-certificate-${ctx.role}`, {
+        provider: ctx.provider,
+        domainName: this.apiDomainName,
+        validationMethod: 'DNS',
+        lifecycle: { createBeforeDestroy: true },
+      });
+    const certificates = { primary: certificate(primaryCtx), dr: certificate(drCtx) };
+    const validation = certificates.primary.domainValidationOptions.get(0);
+    const validationRecord = new Route53Record(this, 'api-certificate-validation', {
+      provider: primaryCtx.provider,
+      zoneId: this.hostedZoneId,
+      name: validation.resourceRecordName,
+      type: validation.resourceRecordType,
+      records: [validation.resourceRecordValue],
+      ttl: 300,
+      allowOverwrite: true,
+    });
+
+    // One bundle per handler, shared by both regions' functions.
+    const asset = (name: string) =>
+      new TerraformAsset(this, `bundle-${name}`, { path: bundleLambda(name), type: AssetType.ARCHIVE });
+    const paymentCode = asset('payment-processor');
+    const healthCode = asset('health-check');
+
     const runtime = (r: RegionStack): RegionRuntime => {
-      const cluster = r.ctx.role === 'primary' ? this.database.primaryCluster : this.database.secondaryCluster;
-      return {
-        parameters: new RuntimeParameters(this, `runtime-${r.ctx.role}`, {
-          ctx: r.ctx,
-          values: {
-            'region-role': r.ctx.role,
-            'db-cluster-endpoint': cluster.endpoint,
-            'db-reader-endpoint': cluster.readerEndpoint,
-            'db-name': this.database.databaseName,
-            'db-secret-name': this.database.credentials.secretName,
-            'global-cluster-id': this.database.globalClusterIdentifier,
-            'sessions-table': this.sessions.tableName,
-            'artifacts-bucket': this.artifacts.bucketIn(r.ctx.role).bucket,
-          },
-        }),
+      const { ctx } = r;
+      const cluster = ctx.role === 'primary' ? this.database.primaryCluster : this.database.secondaryCluster;
+      const parameters = new RuntimeParameters(this, `runtime-${ctx.role}`, {
+        ctx,
+        values: {
+          'region-role': ctx.role,
+          'db-cluster-endpoint': cluster.endpoint,
+          'db-reader-endpoint': cluster.readerEndpoint,
+          'db-name': this.database.databaseName,
+          'db-secret-name': this.database.credentials.secretName,
+          'global-cluster-id': this.database.globalClusterIdentifier,
+          'sessions-table': this.sessions.tableName,
+          'artifacts-bucket': this.artifacts.bucketIn(ctx.role).bucket,
+        },
+      });
+      // Everything below is this region's: the secret replica, the key replica, the table replica, the bucket.
+      const secretArn = `arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${this.database.credentials.secretName}-??????`;
+      const readConfig = [
+        {
+          Sid: 'RuntimeConfiguration',
+          Effect: 'Allow' as const,
+          Action: ['ssm:GetParametersByPath', 'ssm:GetParameters', 'ssm:GetParameter'],
+          Resource: [parameters.arnPattern, parameters.arnPattern.replace(/\/\*$/, '')],
+        },
+        { Sid: 'DatabaseCredentials', Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: [secretArn] },
+        { Sid: 'DecryptCredentials', Effect: 'Allow' as const, Action: ['kms:Decrypt'], Resource: [this.databaseKey.in(ctx.role).arn] },
+      ];
+      const tableArn = this.sessions.arnIn(ctx.role);
+      const bucket = this.artifacts.bucketIn(ctx.role);
+      const environment = (service: string) => ({
+        CONFIG_PATH: parameters.path,
+        POWERTOOLS_SERVICE_NAME: service,
+        POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+      const common = {
+        ctx,
+        subnets: r.network.privateSubnets,
+        securityGroup: r.appSecurityGroup,
+        logKey: this.logsKey.in(ctx.role),
+        logRetentionDays: config.logRetentionDays,
       };
+      const paymentFunction = new RegionalFunction(this, `payment-fn-${ctx.role}`, {
+        ...common,
+        purpose: 'payment-processor',
+        code: paymentCode,
+        reservedConcurrency: config.api.paymentConcurrency,
+        timeout: 10,
+        environment: environment('payment-processor'),
+        statements: [
+          ...readConfig,
+          { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'], Resource: [tableArn] },
+          { Sid: 'AuditObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucket.arn}/audit/*`] },
+          { Sid: 'EncryptAuditObjects', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [this.storageKey.in(ctx.role).arn] },
+        ],
+      });
+      const healthFunction = new RegionalFunction(this, `health-fn-${ctx.role}`, {
+        ...common,
+        purpose: 'health-check',
+        code: healthCode,
+        reservedConcurrency: config.api.healthConcurrency,
+        // Route 53 waits 2 s for an answer; the handler's own budget is shorter.
+        timeout: 3,
+        memorySize: 256,
+        environment: environment('health-check'),
+        statements: [
+          ...readConfig,
+          { Sid: 'SessionsReachable', Effect: 'Allow', Action: ['dynamodb:DescribeTable', 'dynamodb:GetItem'], Resource: [tableArn] },
+        ],
+      });
+      const api = new RegionalApi(this, `api-${ctx.role}`, {
+        ctx,
+        paymentFunction: paymentFunction.function,
+        healthFunction: healthFunction.function,
+        apiKeyValue: apiKeyValue.result,
+        domainName: this.apiDomainName,
+        certificate: certificates[ctx.role],
+        validationRecord,
+        logKey: this.logsKey.in(ctx.role),
+        logRetentionDays: config.logRetentionDays,
+        throttleRateLimit: config.api.throttleRateLimit,
+        throttleBurstLimit: config.api.throttleBurstLimit,
+        wafRateLimit: config.api.wafRateLimit,
+      });
+      return { parameters, paymentFunction, healthFunction, api };
     };
     this.runtime = { primary: runtime(this.primary), dr: runtime(this.dr) };
+
+    const target = (r: RegionStack) => {
+      const api = this.runtime[r.ctx.role].api;
+      return { ctx: r.ctx, domain: api.domain, healthCheckHost: api.executeApiHost, healthCheckPath: `/${api.stageName}/health` };
+    };
+    this.dns = new FailoverDns(this, 'dns', {
+      ctx: primaryCtx,
+      hostedZoneId: this.hostedZoneId,
+      recordName: this.apiDomainName,
+      primary: target(this.primary),
+      dr: target(this.dr),
+      healthCheckInterval: config.dns.healthCheckIntervalSeconds,
+      failureThreshold: config.dns.healthCheckFailureThreshold,
+    });
 
     for (const r of [this.primary, this.dr]) {
       new TerraformOutput(this, `${r.ctx.role}-vpc-id`, { value: r.network.vpc.id, description: `VPC in ${r.ctx.region}` });

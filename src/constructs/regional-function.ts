@@ -1,0 +1,138 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
+import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet';
+import { TerraformAsset, Token } from 'cdktf';
+import { Construct } from 'constructs';
+import { PolicyStatement, RegionContext, policyDocument, serviceTrustPolicy } from '../region';
+import { RegionalKey } from './multi-region-key';
+
+export interface RegionalFunctionProps {
+  readonly ctx: RegionContext;
+  /** Purpose part of the function's name: `<prefix>-<suffix>-<region code>-<purpose>`. */
+  readonly purpose: string;
+  /** The zip asset (one bundle shared by both regions). */
+  readonly code: TerraformAsset;
+  /** @default 'index.handler' */
+  readonly handler?: string;
+  /** @default 'nodejs22.x' */
+  readonly runtime?: string;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** Seconds. @default 10 */
+  readonly timeout?: number;
+  /** Upper bound of concurrent executions; protects the database's connection budget. */
+  readonly reservedConcurrency: number;
+  /** The private subnets the function runs in. */
+  readonly subnets: readonly Subnet[];
+  readonly securityGroup: SecurityGroup;
+  /** Non-secret environment only; a value that looks like a secret is refused. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Encrypts the function's log group. */
+  readonly logKey: RegionalKey;
+  readonly logRetentionDays: number;
+  /** Exactly what the function may do besides logging, tracing and its VPC interfaces. */
+  readonly statements: readonly PolicyStatement[];
+}
+
+const SECRET_LOOKING = /(password|secret|token|private.?key|api.?key)/i;
+
+/**
+ * A Lambda function in one region: arm64, inside the private subnets with its own security group, X-Ray active
+ * tracing, bounded reserved concurrency, JSON logs to its own KMS-encrypted log group with retention, and a
+ * role allowing exactly the given statements.
+ */
+export class RegionalFunction extends Construct {
+  public readonly function: LambdaFunction;
+  public readonly role: IamRole;
+  public readonly logGroup: CloudwatchLogGroup;
+  public readonly functionName: string;
+
+  constructor(scope: Construct, id: string, props: RegionalFunctionProps) {
+    super(scope, id);
+    const { ctx } = props;
+    const provider = ctx.provider;
+    if (!Token.isUnresolved(props.reservedConcurrency) && (props.reservedConcurrency < 1 || !Number.isInteger(props.reservedConcurrency))) {
+      throw new Error(`RegionalFunction '${props.purpose}': reservedConcurrency must be a whole number >= 1, got ${props.reservedConcurrency}`);
+    }
+    for (const [key] of Object.entries(props.environment ?? {})) {
+      if (SECRET_LOOKING.test(key)) {
+        throw new Error(
+          `RegionalFunction '${props.purpose}': environment variable ${key} looks like a secret; read secrets from Secrets Manager at run time`,
+        );
+      }
+    }
+    this.functionName = ctx.naming.name('lambda', props.purpose, ctx.region);
+
+    this.logGroup = new CloudwatchLogGroup(this, 'logs', {
+      provider,
+      name: `/aws/lambda/${this.functionName}`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.logKey.arn,
+    });
+
+    this.role = new IamRole(this, 'role', {
+      provider,
+      name: ctx.naming.name('iamRole', props.purpose, ctx.region),
+      description: `${props.purpose} Lambda in ${ctx.region}`,
+      assumeRolePolicy: serviceTrustPolicy('lambda.amazonaws.com', ctx.accountId),
+    });
+    new IamRolePolicy(this, 'policy', {
+      provider,
+      role: this.role.id,
+      name: 'least-privilege',
+      policy: policyDocument([
+        {
+          Sid: 'OwnLogGroup',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: [`${this.logGroup.arn}:*`],
+        },
+        {
+          // These EC2 actions have no resource-level permissions for the Describe call and Lambda manages the
+          // interfaces itself (same actions as AWSLambdaVPCAccessExecutionRole, without its logs:* on *).
+          Sid: 'VpcNetworkInterfaces',
+          Effect: 'Allow',
+          Action: [
+            'ec2:CreateNetworkInterface',
+            'ec2:DescribeNetworkInterfaces',
+            'ec2:DescribeSubnets',
+            'ec2:DeleteNetworkInterface',
+            'ec2:AssignPrivateIpAddresses',
+            'ec2:UnassignPrivateIpAddresses',
+          ],
+          Resource: '*',
+        },
+        {
+          // X-Ray trace ingestion has no resource-level permissions.
+          Sid: 'XRayTraces',
+          Effect: 'Allow',
+          Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          Resource: '*',
+        },
+        ...props.statements,
+      ]),
+    });
+
+    this.function = new LambdaFunction(this, 'function', {
+      provider,
+      functionName: this.functionName,
+      role: this.role.arn,
+      filename: props.code.path,
+      sourceCodeHash: props.code.assetHash,
+      handler: props.handler ?? 'index.handler',
+      runtime: props.runtime ?? 'nodejs22.x',
+      architectures: ['arm64'],
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? 10,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      tracingConfig: { mode: 'Active' },
+      loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
+      vpcConfig: { subnetIds: props.subnets.map((s) => s.id), securityGroupIds: [props.securityGroup.id] },
+      environment: props.environment ? { variables: { ...props.environment } } : undefined,
+      dependsOn: [this.logGroup],
+    });
+  }
+}
