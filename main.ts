@@ -1,18 +1,21 @@
 import { App } from 'cdktf';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './src/config';
+import { DrObjectiveError, writeDrReport } from './src/dr-objectives';
 import { DrStack, stackName } from './src/dr-stack';
 
-// Config is loaded and validated before the App exists: bad config writes nothing.
-let config;
+// Config and DR objectives are checked before anything is written: bad input exits 1 with every problem listed.
 try {
-  config = loadConfig(process.env);
+  const config = loadConfig(process.env);
+  const app = new App();
+  const name = stackName(config);
+  const stack = new DrStack(app, name, { config });
+  app.synth();
+  writeDrReport(join(app.outdir, 'stacks', name), name, stack.drReport);
 } catch (e) {
-  if (e instanceof ConfigError) {
+  if (e instanceof ConfigError || e instanceof DrObjectiveError) {
     console.error(e.message);
     process.exit(1);
   }
   throw e;
 }
-const app = new App();
-new DrStack(app, stackName(config), { config });
-app.synth();

@@ -74,6 +74,11 @@ describe('dev stack foundation', () => {
       'aws_route53_health_check -> aws_api_gateway_rest_api', // checks the DR region's API directly
       'aws_route53_record -> aws_api_gateway_domain_name', // the SECONDARY alias targets the DR domain
       'aws_acm_certificate_validation -> aws_route53_record', // the DR certificate uses the one validation record
+      // Observability shows both regions: dashboards side by side, S3 replication metrics name the DR bucket.
+      'aws_cloudwatch_dashboard -> aws_api_gateway_rest_api',
+      'aws_cloudwatch_dashboard -> aws_route53_health_check',
+      'aws_cloudwatch_dashboard -> aws_s3_bucket',
+      'aws_cloudwatch_metric_alarm -> aws_s3_bucket',
     ]);
 
     test('references cross regions only for the peering pair and key replication', () => {

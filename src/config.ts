@@ -182,6 +182,18 @@ export const configSchema = z
         copyRetentionDays: z.number().int().min(1).max(36500),
       })
       .strict(),
+    objectives: z
+      .object({
+        /** Recovery time objective: payments accepted again after losing the primary region. */
+        rtoSeconds: z.number().int().positive(),
+        /** Recovery point objective for payment data; sets Aurora's rds.global_db_rpo. */
+        rpoSeconds: z.number().int().positive(),
+        /** Recovery point objective for S3 objects (RTC guarantees 900 s). */
+        objectStorageRpoSeconds: z.number().int().positive(),
+        /** Time the on-call needs from the alarm to running the failover. */
+        failoverDecisionSeconds: z.number().int().min(0),
+      })
+      .strict(),
     alerts: z
       .object({
         emails: z
@@ -224,6 +236,14 @@ export const configSchema = z
         code: 'custom',
         path: ['database', 'primaryInstances'],
         message: 'must be at least 2 in the prod profile (a writer and a reader in different zones)',
+      });
+    }
+    if (primary.region !== 'us-east-1' && dr.region !== 'us-east-1' && isAwsRegion(primary.region) && isAwsRegion(dr.region)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regions'],
+        message:
+          'has neither region in us-east-1; Route 53 publishes health-check metrics only in us-east-1, and this stack keeps their alarms next to a key and topic of its own there, so one of the two regions must be us-east-1',
       });
     }
     const pc = parseCidr(primary.vpcCidr);
@@ -301,6 +321,7 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
   api: { paymentConcurrency: 50, healthConcurrency: 5, throttleRateLimit: 100, throttleBurstLimit: 200, wafRateLimit: 2000 },
   database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500 },
   backup: { schedule: 'cron(0 5 * * ? *)', retentionDays: 35, copyRetentionDays: 35 },
+  objectives: { rtoSeconds: 900, rpoSeconds: 60, objectStorageRpoSeconds: 900, failoverDecisionSeconds: 300 },
   alerts: { emails: ['payments-oncall@example.com'] },
   stateBackend: { bucket: 'pay-terraform-state-123456789012', region: 'us-east-1', keyPrefix: 'payments-dr' },
 };

@@ -15,6 +15,9 @@ import { AuroraGlobalDatabase } from './constructs/aurora-global-database';
 import { CrossRegionBackup } from './constructs/cross-region-backup';
 import { CrossRegionPeering } from './constructs/cross-region-peering';
 import { FailoverDns } from './constructs/failover-dns';
+import { DrObservability } from './constructs/observability';
+import { REPLICATION_RULE_ID } from './constructs/replicated-bucket';
+import { DrReport, assertObjectives } from './dr-objectives';
 import { RegionalApi } from './constructs/regional-api';
 import { RegionalFunction } from './constructs/regional-function';
 import { bundleLambda } from './lambda-bundle';
@@ -29,6 +32,9 @@ import { RegionContext, RegionRole } from './region';
 export interface DrStackProps {
   readonly config: PlatformConfig;
 }
+
+/** Route 53 answers alias records to API Gateway with the target's TTL, 60 seconds. */
+const ALIAS_TTL_SECONDS = 60;
 
 /** The S3 backend key of an environment's state. */
 export function stateKey(config: PlatformConfig): string {
@@ -77,11 +83,21 @@ export class DrStack extends TerraformStack {
   public readonly apiDomainName: string;
   public readonly apiClientSecret: SecretsmanagerSecret;
   public readonly dns: FailoverDns;
+  public readonly observability: DrObservability;
+  /** The DR objectives checked against this design (written as dr-report.json/.md at synth). */
+  public readonly drReport: DrReport;
 
   constructor(scope: Construct, id: string, props: DrStackProps) {
     super(scope, id);
     const config = props.config;
     this.config = config;
+    // Objectives first: a design that cannot meet them fails before any resource exists.
+    this.drReport = assertObjectives(config.objectives, {
+      healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
+      healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
+      dnsTtlSeconds: ALIAS_TTL_SECONDS,
+      auroraGlobalDbRpoSeconds: config.objectives.rpoSeconds,
+    });
     const naming = new Naming(config.namePrefix, config.environmentSuffix, config.accountId);
 
     new S3Backend(this, {
@@ -200,6 +216,7 @@ export class DrStack extends TerraformStack {
       drInstanceCount: config.database.drInstances,
       backupRetentionDays: config.database.backupRetentionDays,
       slowQueryMs: config.database.slowQueryMs,
+      globalDbRpoSeconds: config.objectives.rpoSeconds,
       recoveryWindowInDays: config.profile === 'prod' ? 30 : 7,
     });
     for (const r of [this.primary, this.dr]) {
@@ -396,9 +413,59 @@ export class DrStack extends TerraformStack {
       failureThreshold: config.dns.healthCheckFailureThreshold,
     });
 
-    for (const r of [this.primary, this.dr]) {
-      new TerraformOutput(this, `${r.ctx.role}-vpc-id`, { value: r.network.vpc.id, description: `VPC in ${r.ctx.region}` });
+    const usEast1 = [primaryCtx, drCtx].find((c) => c.region === 'us-east-1');
+    if (!usEast1) {
+      throw new Error(
+        'regions: one of the two regions must be us-east-1: Route 53 publishes health-check metrics only there, and their alarms and topic must live there',
+      );
     }
-    new TerraformOutput(this, 'peering-connection-id', { value: this.peering.connection.id });
+    const watch = (r: RegionStack) => ({
+      ctx: r.ctx,
+      apiName: this.runtime[r.ctx.role].api.api.name,
+      apiStage: this.runtime[r.ctx.role].api.stageName,
+      functionNames: [this.runtime[r.ctx.role].paymentFunction.functionName, this.runtime[r.ctx.role].healthFunction.functionName],
+    });
+    this.observability = new DrObservability(this, 'observability', {
+      primary: watch(this.primary),
+      dr: watch(this.dr),
+      route53MetricsCtx: usEast1,
+      key: this.logsKey,
+      emails: config.alerts.emails,
+      healthChecks: this.dns.healthChecks,
+      drClusterIdentifier: drCtx.naming.name('rds', 'aurora', drCtx.region),
+      // Alarm at half the objective: time to act before the bound blocks commits on the primary.
+      rpoLagThresholdMs: (config.objectives.rpoSeconds * 1000) / 2,
+      sessionsTableName: this.sessions.tableName,
+      replication: {
+        sourceBucket: this.artifacts.bucketIn('primary').bucket,
+        destinationBucket: this.artifacts.bucketIn('dr').bucket,
+        ruleId: REPLICATION_RULE_ID,
+      },
+    });
+
+    // Outputs the DR CLI reads (`npm run dr`); names are its contract.
+    const output = (name: string, value: string, description: string) => new TerraformOutput(this, name, { value, description });
+    output('primary-region', primaryCtx.region, 'Primary region');
+    output('dr-region', drCtx.region, 'DR region');
+    output('global-cluster-id', this.database.globalClusterIdentifier, 'Aurora global cluster identifier');
+    output('primary-cluster-arn', this.database.primaryCluster.arn, 'Aurora cluster in the primary region');
+    output('dr-cluster-arn', this.database.secondaryCluster.arn, 'Aurora cluster in the DR region');
+    output('primary-cluster-id', this.database.primaryCluster.clusterIdentifier, 'Aurora cluster identifier (primary region)');
+    output('dr-cluster-id', this.database.secondaryCluster.clusterIdentifier, 'Aurora cluster identifier (DR region)');
+    output('primary-health-check-id', this.dns.healthChecks.primary.id, 'Route 53 health check of the primary region');
+    output('dr-health-check-id', this.dns.healthChecks.dr.id, 'Route 53 health check of the DR region');
+    output('api-domain-name', this.apiDomainName, 'Failover DNS name of the payments API');
+    output('hosted-zone-id', this.hostedZoneId, 'Route 53 hosted zone of the API name');
+    output('sessions-table-name', this.sessions.tableName, 'DynamoDB global table of sessions');
+    output('artifacts-bucket-primary', this.artifacts.bucketIn('primary').bucket, 'Payment artefacts bucket (primary)');
+    output('artifacts-bucket-dr', this.artifacts.bucketIn('dr').bucket, 'Payment artefacts bucket (DR replica)');
+    for (const r of [this.primary, this.dr]) {
+      const rt = this.runtime[r.ctx.role];
+      output(`payment-function-${r.ctx.role}`, rt.paymentFunction.functionName, `Payment Lambda (${r.ctx.region})`);
+      output(`api-endpoint-${r.ctx.role}`, `https://${rt.api.executeApiHost}/${rt.api.stageName}`, `Regional API endpoint (${r.ctx.region})`);
+      output(`${r.ctx.role}-vpc-id`, r.network.vpc.id, `VPC in ${r.ctx.region}`);
+    }
+    output('peering-connection-id', this.peering.connection.id, 'Cross-region VPC peering connection');
+    output('api-client-secret-name', this.apiClientSecret.name, 'Secret holding the API client key (both regions)');
   }
 }

@@ -68,6 +68,12 @@ export interface AuroraGlobalDatabaseProps {
   readonly backupRetentionDays?: number;
   /** Statements slower than this many milliseconds are logged (`log_min_duration_statement`; -1 turns it off). @default 500 */
   readonly slowQueryMs?: number;
+  /**
+   * `rds.global_db_rpo` in seconds (>= 20): the primary blocks commits when no secondary is within this lag,
+   * which turns "typically sub-second" replication into a bound. Undefined leaves RPO unbounded.
+   * @default undefined
+   */
+  readonly globalDbRpoSeconds?: number;
   /** Days a deleted credentials secret stays recoverable: 0 or 7-30. @default 30 */
   readonly recoveryWindowInDays?: number;
 }
@@ -245,6 +251,10 @@ export class AuroraGlobalDatabase extends Construct {
         // pending-reboot is accepted for static and dynamic parameters alike; a new cluster starts with it.
         { name: 'rds.force_ssl', value: '1', applyMethod: 'pending-reboot' },
         { name: 'log_min_duration_statement', value: Token.isUnresolved(v.slowQueryMs) ? Token.asString(v.slowQueryMs) : String(v.slowQueryMs), applyMethod: 'immediate' },
+        // Set in both regions' groups: after a switchover the DR cluster is the primary that enforces it.
+        ...(v.globalDbRpoSeconds !== undefined
+          ? [{ name: 'rds.global_db_rpo', value: String(v.globalDbRpoSeconds), applyMethod: 'pending-reboot' }]
+          : []),
       ],
       tags: { Name: ctx.naming.name('rds', `aurora-pg${v.majorVersion}`, ctx.region) },
     });
@@ -306,6 +316,7 @@ interface Validated {
   readonly drInstanceCount: number;
   readonly backupRetentionDays: number;
   readonly slowQueryMs: number;
+  readonly globalDbRpoSeconds?: number;
 }
 
 const PREFIX = 'AuroraGlobalDatabase';
@@ -381,7 +392,13 @@ function validate(props: AuroraGlobalDatabaseProps): Validated {
     fail(`slowQueryMs must be a whole number of milliseconds (0 logs every statement, -1 turns logging off), got ${slowQueryMs}`);
   }
 
+  const globalDbRpoSeconds = props.globalDbRpoSeconds;
+  if (globalDbRpoSeconds !== undefined && known(globalDbRpoSeconds) && (!Number.isInteger(globalDbRpoSeconds) || globalDbRpoSeconds < 20)) {
+    fail(`globalDbRpoSeconds must be a whole number of seconds >= 20 (the rds.global_db_rpo minimum), got ${globalDbRpoSeconds}`);
+  }
+
   return {
+    globalDbRpoSeconds,
     engineVersion,
     majorVersion,
     databaseName,

@@ -13,6 +13,9 @@ import { Construct } from 'constructs';
 import { RegionContext, RegionRole, policyDocument, serviceTrustPolicy } from '../region';
 import { MultiRegionKey } from './multi-region-key';
 
+/** The replication rule's id (S3 replication metrics carry it as the `RuleId` dimension). */
+export const REPLICATION_RULE_ID = 'replicate-all-to-dr';
+
 export interface ReplicatedBucketProps {
   /** Region of the source bucket; replication runs from here. */
   readonly primary: RegionContext;
@@ -150,7 +153,7 @@ export class ReplicatedBucket extends Construct {
       role: this.replicationRole.arn,
       rule: [
         {
-          id: 'replicate-all-to-dr',
+          id: REPLICATION_RULE_ID,
           status: 'Enabled',
           priority: 1,
           // A V2 rule (with `filter`) for every object; V2 rules require `delete_marker_replication`.

@@ -1,0 +1,331 @@
+import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
+import { CloudwatchMetricAlarm, CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { Construct } from 'constructs';
+import { RegionContext, RegionRole } from '../region';
+import { MultiRegionKey } from './multi-region-key';
+
+/** What the alarms watch in one region. */
+export interface RegionWatch {
+  readonly ctx: RegionContext;
+  /** REST API name and stage (API Gateway metric dimensions). */
+  readonly apiName: string;
+  readonly apiStage: string;
+  /** Lambda function names of this region. */
+  readonly functionNames: readonly string[];
+}
+
+export interface DrObservabilityProps {
+  readonly primary: RegionWatch;
+  readonly dr: RegionWatch;
+  /**
+   * The us-east-1 context: Route 53 publishes health-check metrics only there, so their alarms (and the topic
+   * those alarms notify) must live there. May be the primary or DR context when either is us-east-1.
+   */
+  readonly route53MetricsCtx: RegionContext;
+  /** Encrypts the topics (its policy must allow `sns` and `cloudwatch`). */
+  readonly key: MultiRegionKey;
+  readonly emails: readonly string[];
+  readonly healthChecks: Record<RegionRole, Route53HealthCheck>;
+  /** DR cluster identifier (AuroraGlobalDBRPOLag is published for the secondary cluster, in its region). */
+  readonly drClusterIdentifier: string;
+  /** Alarm when the replication lag exceeds this many milliseconds (derived from the RPO objective). */
+  readonly rpoLagThresholdMs: number;
+  readonly sessionsTableName: string;
+  /** DynamoDB replication latency alarm threshold, ms. @default 5000 */
+  readonly dynamoReplicationLatencyThresholdMs?: number;
+  readonly replication: { readonly sourceBucket: string; readonly destinationBucket: string; readonly ruleId: string };
+  /** API Gateway 5xx rate (fraction of requests) that alarms. @default 0.05 */
+  readonly api5xxRateThreshold?: number;
+  /** API Gateway p99 latency that alarms, ms. @default 2000 */
+  readonly apiLatencyP99ThresholdMs?: number;
+}
+
+/**
+ * SNS topics (encrypted with our key, e-mail subscriptions) and the alarms that watch the DR posture: Aurora
+ * global replication lag, Route 53 health checks (in us-east-1), API Gateway 5xx rate and latency per region,
+ * Lambda errors and throttles per function, DynamoDB and S3 replication, and AWS Backup job failures. Every
+ * alarm notifies the topic of its own region. One dashboard per region shows both regions side by side.
+ */
+export class DrObservability extends Construct {
+  public readonly topics: Record<string, SnsTopic> = {};
+  public readonly alarms: CloudwatchMetricAlarm[] = [];
+  public readonly dashboards: CloudwatchDashboard[] = [];
+
+  constructor(scope: Construct, id: string, props: DrObservabilityProps) {
+    super(scope, id);
+    if (props.route53MetricsCtx.region !== 'us-east-1') {
+      throw new Error(`DrObservability: route53MetricsCtx must be in us-east-1 (where Route 53 publishes metrics), got ${props.route53MetricsCtx.region}`);
+    }
+    if (props.emails.length === 0) throw new Error('DrObservability: emails must list at least one recipient');
+    const { primary, dr } = props;
+
+    for (const ctx of [primary.ctx, dr.ctx, props.route53MetricsCtx]) this.topicFor(ctx, props);
+
+    // --- Aurora global database replication (published for the DR cluster, in the DR region) ---
+    this.alarm(dr.ctx, props, 'aurora-rpo-lag', {
+      alarmDescription: `Aurora global replication lag above ${props.rpoLagThresholdMs} ms: the RPO objective is at risk`,
+      namespace: 'AWS/RDS',
+      metricName: 'AuroraGlobalDBRPOLag',
+      dimensions: { DBClusterIdentifier: props.drClusterIdentifier },
+      statistic: 'Maximum',
+      period: 60,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      threshold: props.rpoLagThresholdMs,
+      comparisonOperator: 'GreaterThanThreshold',
+      // No data means replication is not reporting: treat as breaching.
+      treatMissingData: 'breaching',
+    });
+
+    // --- Route 53 health checks: metrics exist only in us-east-1 ---
+    const healthMetric = (role: RegionRole, metricId: string) => ({
+      id: metricId,
+      metric: {
+        namespace: 'AWS/Route53',
+        metricName: 'HealthCheckStatus',
+        dimensions: { HealthCheckId: props.healthChecks[role].id },
+        period: 60,
+        stat: 'Minimum',
+      },
+    });
+    this.alarm(props.route53MetricsCtx, props, 'primary-unhealthy', {
+      alarmDescription: `The primary region (${primary.ctx.region}) fails its deep health check: decide on failover (RUNBOOK.md)`,
+      namespace: 'AWS/Route53',
+      metricName: 'HealthCheckStatus',
+      dimensions: { HealthCheckId: props.healthChecks.primary.id },
+      statistic: 'Minimum',
+      period: 60,
+      evaluationPeriods: 2,
+      threshold: 1,
+      comparisonOperator: 'LessThanThreshold',
+      treatMissingData: 'breaching',
+    });
+    // The DR check is unhealthy by design until the DR database is promoted, so alarming on it alone would
+    // page all the time; what matters is that no region can take payments.
+    this.alarm(props.route53MetricsCtx, props, 'no-region-healthy', {
+      alarmDescription: 'Neither region passes its deep health check: no region can take payments',
+      metricQuery: [
+        healthMetric('primary', 'p'),
+        healthMetric('dr', 'd'),
+        { id: 'healthy', expression: 'MAX([p, d])', label: 'Any region healthy', returnData: true },
+      ],
+      evaluationPeriods: 2,
+      threshold: 1,
+      comparisonOperator: 'LessThanThreshold',
+      treatMissingData: 'breaching',
+    });
+
+    for (const watch of [primary, dr]) {
+      const { ctx } = watch;
+      const apiDims = { ApiName: watch.apiName, Stage: watch.apiStage };
+      this.alarm(ctx, props, 'api-5xx-rate', {
+        alarmDescription: `Payments API in ${ctx.region}: more than ${(props.api5xxRateThreshold ?? 0.05) * 100}% of requests answer 5xx`,
+        namespace: 'AWS/ApiGateway',
+        metricName: '5XXError',
+        dimensions: apiDims,
+        // 5XXError is 0 or 1 per request, so its average is the 5xx rate.
+        statistic: 'Average',
+        period: 60,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        threshold: props.api5xxRateThreshold ?? 0.05,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+      });
+      this.alarm(ctx, props, 'api-latency-p99', {
+        alarmDescription: `Payments API in ${ctx.region}: p99 latency above ${props.apiLatencyP99ThresholdMs ?? 2000} ms`,
+        namespace: 'AWS/ApiGateway',
+        metricName: 'Latency',
+        dimensions: apiDims,
+        extendedStatistic: 'p99',
+        period: 60,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        threshold: props.apiLatencyP99ThresholdMs ?? 2000,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+      });
+      for (const fn of watch.functionNames) {
+        const short = fn.split('-').slice(-2).join('-');
+        for (const metricName of ['Errors', 'Throttles']) {
+          this.alarm(ctx, props, `${short}-${metricName.toLowerCase()}`, {
+            alarmDescription: `Lambda ${fn}: ${metricName.toLowerCase()} in the last minutes`,
+            namespace: 'AWS/Lambda',
+            metricName,
+            dimensions: { FunctionName: fn },
+            statistic: 'Sum',
+            period: 60,
+            evaluationPeriods: 3,
+            datapointsToAlarm: 2,
+            threshold: 0,
+            comparisonOperator: 'GreaterThanThreshold',
+            treatMissingData: 'notBreaching',
+          });
+        }
+      }
+    }
+
+    // --- DynamoDB global table: latency of replication into the DR region (published in the source region) ---
+    this.alarm(primary.ctx, props, 'dynamodb-replication-latency', {
+      alarmDescription: `Sessions table replication to ${dr.ctx.region} is slow`,
+      namespace: 'AWS/DynamoDB',
+      metricName: 'ReplicationLatency',
+      dimensions: { TableName: props.sessionsTableName, ReceivingRegion: dr.ctx.region },
+      statistic: 'Average',
+      period: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      threshold: props.dynamoReplicationLatencyThresholdMs ?? 5000,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+    });
+
+    // --- S3 replication (RTC metrics, published in the source region) ---
+    const s3Dims = {
+      SourceBucket: props.replication.sourceBucket,
+      DestinationBucket: props.replication.destinationBucket,
+      RuleId: props.replication.ruleId,
+    };
+    this.alarm(primary.ctx, props, 's3-replication-failed', {
+      alarmDescription: 'Objects failed to replicate to the DR bucket',
+      namespace: 'AWS/S3',
+      metricName: 'OperationsFailedReplication',
+      dimensions: s3Dims,
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+    });
+    this.alarm(primary.ctx, props, 's3-replication-latency', {
+      alarmDescription: 'S3 replication latency is above the 15-minute Replication Time Control threshold',
+      namespace: 'AWS/S3',
+      metricName: 'ReplicationLatency',
+      dimensions: s3Dims,
+      statistic: 'Maximum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 900,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+    });
+
+    // --- AWS Backup: failed backup and copy jobs (account-level metrics of the primary region) ---
+    for (const [metricName, what] of [
+      ['NumberOfBackupJobsFailed', 'backup'],
+      ['NumberOfCopyJobsFailed', 'cross-region copy'],
+    ] as const) {
+      this.alarm(primary.ctx, props, `backup-${what.replace(/\W+/g, '-')}-failed`, {
+        alarmDescription: `AWS Backup ${what} jobs failed`,
+        namespace: 'AWS/Backup',
+        metricName,
+        statistic: 'Sum',
+        period: 3600,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+      });
+    }
+
+    for (const watch of [primary, dr]) this.dashboard(watch.ctx, props);
+  }
+
+  private topicFor(ctx: RegionContext, props: DrObservabilityProps): SnsTopic {
+    const existing = this.topics[ctx.region];
+    if (existing) return existing;
+    const topic = new SnsTopic(this, `alerts-${ctx.region}`, {
+      provider: ctx.provider,
+      name: ctx.naming.name('generic', 'dr-alerts', ctx.region),
+      // The region's copy of the logs/messaging key: its policy lets CloudWatch alarms publish.
+      kmsMasterKeyId: this.keyArnIn(ctx, props),
+    });
+    props.emails.forEach((email, i) => {
+      new SnsTopicSubscription(this, `alerts-${ctx.region}-email-${i}`, {
+        provider: ctx.provider,
+        topicArn: topic.arn,
+        protocol: 'email',
+        endpoint: email,
+      });
+    });
+    this.topics[ctx.region] = topic;
+    return topic;
+  }
+
+  private keyArnIn(ctx: RegionContext, props: DrObservabilityProps): string {
+    if (ctx.region === props.primary.ctx.region) return props.key.in('primary').arn;
+    if (ctx.region === props.dr.ctx.region) return props.key.in('dr').arn;
+    // us-east-1 when it is neither region: SNS's AWS managed key would not let CloudWatch publish.
+    throw new Error(
+      `DrObservability: no key of ours in ${ctx.region}; Route 53 alarms need us-east-1 to be the primary or DR region`,
+    );
+  }
+
+  private alarm(ctx: RegionContext, props: DrObservabilityProps, name: string, config: Omit<CloudwatchMetricAlarmConfig, 'alarmName'>) {
+    const topic = this.topicFor(ctx, props);
+    const alarm = new CloudwatchMetricAlarm(this, `${ctx.role}-${ctx.region}-${name}`, {
+      provider: ctx.provider,
+      alarmName: ctx.naming.name('generic', name, ctx.region),
+      alarmActions: [topic.arn],
+      okActions: [topic.arn],
+      ...config,
+    });
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  private dashboard(ctx: RegionContext, props: DrObservabilityProps) {
+    const regions = [props.primary, props.dr];
+    const widget = (title: string, x: number, y: number, region: string, metrics: unknown[][], stat = 'Sum') => ({
+      type: 'metric',
+      x,
+      y,
+      width: 12,
+      height: 6,
+      properties: { title, region, stat, period: 60, view: 'timeSeries', metrics },
+    });
+    const widgets: unknown[] = [];
+    regions.forEach((watch, column) => {
+      const x = column * 12;
+      const r = watch.ctx.region;
+      const label = `${watch.ctx.role} (${r})`;
+      widgets.push(
+        { type: 'text', x, y: 0, width: 12, height: 1, properties: { markdown: `## ${label}` } },
+        widget(`API requests / 5xx — ${label}`, x, 1, r, [
+          ['AWS/ApiGateway', 'Count', 'ApiName', watch.apiName, 'Stage', watch.apiStage],
+          ['AWS/ApiGateway', '5XXError', 'ApiName', watch.apiName, 'Stage', watch.apiStage],
+        ]),
+        widget(`API latency p99 — ${label}`, x, 7, r, [['AWS/ApiGateway', 'Latency', 'ApiName', watch.apiName, 'Stage', watch.apiStage, { stat: 'p99' }]]),
+        widget(
+          `Lambda errors and throttles — ${label}`,
+          x,
+          13,
+          r,
+          watch.functionNames.flatMap((fn) => [
+            ['AWS/Lambda', 'Errors', 'FunctionName', fn],
+            ['AWS/Lambda', 'Throttles', 'FunctionName', fn],
+          ]),
+        ),
+        widget(`Route 53 health — ${label}`, x, 19, 'us-east-1', [['AWS/Route53', 'HealthCheckStatus', 'HealthCheckId', props.healthChecks[watch.ctx.role].id]], 'Minimum'),
+      );
+    });
+    widgets.push(
+      widget('Aurora global replication lag (ms)', 0, 25, props.dr.ctx.region, [['AWS/RDS', 'AuroraGlobalDBRPOLag', 'DBClusterIdentifier', props.drClusterIdentifier]], 'Maximum'),
+      widget('S3 replication latency (s) and DynamoDB replication latency (ms)', 12, 25, props.primary.ctx.region, [
+        ['AWS/S3', 'ReplicationLatency', 'SourceBucket', props.replication.sourceBucket, 'DestinationBucket', props.replication.destinationBucket, 'RuleId', props.replication.ruleId],
+        ['AWS/DynamoDB', 'ReplicationLatency', 'TableName', props.sessionsTableName, 'ReceivingRegion', props.dr.ctx.region],
+      ], 'Maximum'),
+    );
+    this.dashboards.push(
+      new CloudwatchDashboard(this, `dashboard-${ctx.role}`, {
+        provider: ctx.provider,
+        dashboardName: ctx.naming.name('generic', 'dr-overview', ctx.region),
+        dashboardBody: JSON.stringify({ widgets }),
+      }),
+    );
+  }
+}

@@ -1,0 +1,155 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { errorText } from './aws';
+import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, type Ctx, type ExitCode } from './context';
+import { createRealDeps, type Deps } from './deps';
+import { drillCommand } from './drill';
+import { failoverCommand } from './failover';
+import { parseDuration } from './format';
+import { loadOutputs, OutputsError, outputsPath, type Role } from './outputs';
+import { statusCommand } from './status';
+import { switchoverCommand } from './switchover';
+
+/** The DR operations CLI: `npm run dr -- <command> [flags]`. Exit codes: 0 ok, 1 failed, 2 refused or usage. */
+
+export const USAGE = `Usage: npm run dr -- <command> [flags]
+
+Commands:
+  status       Writer region, RPO lag, health checks, DNS, DynamoDB and S3 replication (read-only)
+  switchover   Planned move of the writer, no data loss (SwitchoverGlobalCluster), waits and verifies
+  failover     The writer's region is down: fence it, promote the other (FailoverGlobalCluster, data loss allowed)
+  drill        Switchover to DR and back, measuring RTO and RPO with test payments; writes a JSON report
+
+Common flags:
+  --outputs <file>     stack outputs JSON (terraform output -json or cdktf --outputs-file); default $DR_OUTPUTS_FILE or cdktf.out/outputs.json
+  --stack <name>       stack to read when the outputs file holds several
+  --json               machine-readable result on stdout
+  -h, --help
+
+switchover:  --to primary|dr (default dr)  --timeout 15m  --poll-interval 10s  --max-lag 60s  --dry-run
+failover:    --confirm-data-loss (required)  --to primary|dr (default dr)  --timeout 15m  --poll-interval 10s  --dry-run
+             run it from the surviving region: AWS_REGION must be set and must not be the failed region
+drill:       --report <file> (default dr-drill-<timestamp>.json)  --timeout 15m  --rto-timeout 10m  --poll-interval 10s  --max-lag 60s
+             needs DR_DRILL_TOKEN (sent as Authorization: Bearer <token>)
+
+Durations: 500ms, 90s, 15m, 1h; a plain number is seconds.
+Exit codes: 0 ok, 1 failed (see the message for the state the system is in), 2 refused or usage error.
+`;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+const COMMON: Options = {
+  outputs: { type: 'string' },
+  stack: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};
+const WAITING: Options = { timeout: { type: 'string' }, 'poll-interval': { type: 'string' } };
+
+const COMMANDS: Record<string, Options> = {
+  status: COMMON,
+  switchover: { ...COMMON, ...WAITING, to: { type: 'string' }, 'max-lag': { type: 'string' }, 'dry-run': { type: 'boolean' } },
+  failover: { ...COMMON, ...WAITING, to: { type: 'string' }, 'confirm-data-loss': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+  drill: { ...COMMON, ...WAITING, report: { type: 'string' }, 'rto-timeout': { type: 'string' }, 'max-lag': { type: 'string' } },
+};
+
+class UsageError extends Error {}
+
+function duration(values: Record<string, unknown>, name: string, fallbackMs: number): number {
+  const v = values[name];
+  if (v === undefined) return fallbackMs;
+  const ms = parseDuration(String(v));
+  if (ms === undefined) throw new UsageError(`--${name} "${String(v)}" is not a duration; use e.g. 90s, 15m or 1h`);
+  return ms;
+}
+
+function role(values: Record<string, unknown>): Role {
+  const v = values.to ?? 'dr';
+  if (v !== 'primary' && v !== 'dr') throw new UsageError(`--to "${String(v)}" must be "primary" or "dr"`);
+  return v;
+}
+
+export async function main(argv: readonly string[], deps: Deps): Promise<ExitCode> {
+  const err = (t: string) => deps.stderr.write(t.endsWith('\n') ? t : `${t}\n`);
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    (command === undefined ? err : (t: string) => deps.stdout.write(t))(USAGE);
+    return command === undefined ? EXIT_REFUSED : EXIT_OK;
+  }
+  const options = COMMANDS[command];
+  if (!options) {
+    err(`unknown command "${command}"; use one of: ${Object.keys(COMMANDS).join(', ')}\n\n${USAGE}`);
+    return EXIT_REFUSED;
+  }
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args: [...rest], options, strict: true, allowPositionals: false }));
+  } catch (e) {
+    err(`${command}: ${(e as Error).message}\n\n${USAGE}`);
+    return EXIT_REFUSED;
+  }
+  if (values.help) {
+    deps.stdout.write(USAGE);
+    return EXIT_OK;
+  }
+
+  let ctx: Ctx;
+  try {
+    const path = outputsPath(values.outputs as string | undefined, deps.env, deps.cwd);
+    ctx = { deps, outputs: loadOutputs(path, deps.readFile, values.stack as string | undefined), json: values.json === true };
+  } catch (e) {
+    if (e instanceof OutputsError) {
+      err(e.message);
+      return EXIT_REFUSED;
+    }
+    throw e;
+  }
+
+  try {
+    const poll = () => duration(values, 'poll-interval', 10_000);
+    switch (command) {
+      case 'status':
+        return await statusCommand(ctx);
+      case 'switchover':
+        return await switchoverCommand(ctx, {
+          to: role(values),
+          timeoutMs: duration(values, 'timeout', 15 * 60_000),
+          pollMs: poll(),
+          maxLagMs: duration(values, 'max-lag', 60_000),
+          dryRun: values['dry-run'] === true,
+        });
+      case 'failover':
+        return await failoverCommand(ctx, {
+          to: role(values),
+          confirmDataLoss: values['confirm-data-loss'] === true,
+          timeoutMs: duration(values, 'timeout', 15 * 60_000),
+          pollMs: poll(),
+          dryRun: values['dry-run'] === true,
+        });
+      case 'drill':
+        return await drillCommand(ctx, {
+          reportPath: values.report as string | undefined,
+          timeoutMs: duration(values, 'timeout', 15 * 60_000),
+          rtoTimeoutMs: duration(values, 'rto-timeout', 10 * 60_000),
+          pollMs: poll(),
+          maxLagMs: duration(values, 'max-lag', 60_000),
+        });
+      default:
+        return EXIT_REFUSED;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`${command}: ${e.message}`);
+      return EXIT_REFUSED;
+    }
+    // A bug or an unexpected error: say so plainly; the commands catch AWS errors where state matters.
+    err(`${command} failed unexpectedly: ${errorText(e)}\nrun \`npm run dr -- status\` to see the current state`);
+    return EXIT_FAILED;
+  }
+}
+
+/** Entry point for `scripts/dr.js`: real AWS clients, process streams, and the exit code on the process. */
+export async function run(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  process.exitCode = await main(argv, createRealDeps());
+}
+
+if (require.main === module) void run();
