@@ -2,11 +2,12 @@ import { App } from 'cdktf';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './src/config';
 import { DrObjectiveError, writeDrReport } from './src/dr-objectives';
-import { DrStack, stackName } from './src/dr-stack';
+import { DrStack, drReportFor, stackName } from './src/dr-stack';
 
 // Config and DR objectives are checked before anything is written: bad input exits 1 with every problem listed.
 try {
   const config = loadConfig(process.env);
+  drReportFor(config); // before App: its constructor already creates the output directory
   const app = new App();
   const name = stackName(config);
   const stack = new DrStack(app, name, { config });

@@ -36,6 +36,16 @@ export interface DrStackProps {
 /** Route 53 answers alias records to API Gateway with the target's TTL, 60 seconds. */
 const ALIAS_TTL_SECONDS = 60;
 
+/** The DR objectives of `config` checked against the design it configures; throws a DrObjectiveError. */
+export function drReportFor(config: PlatformConfig): DrReport {
+  return assertObjectives(config.objectives, {
+    healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
+    healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
+    dnsTtlSeconds: ALIAS_TTL_SECONDS,
+    auroraGlobalDbRpoSeconds: config.objectives.rpoSeconds,
+  });
+}
+
 /** The S3 backend key of an environment's state. */
 export function stateKey(config: PlatformConfig): string {
   return `${config.stateBackend.keyPrefix}/${config.environmentSuffix}/terraform.tfstate`;
@@ -92,12 +102,7 @@ export class DrStack extends TerraformStack {
     const config = props.config;
     this.config = config;
     // Objectives first: a design that cannot meet them fails before any resource exists.
-    this.drReport = assertObjectives(config.objectives, {
-      healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
-      healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
-      dnsTtlSeconds: ALIAS_TTL_SECONDS,
-      auroraGlobalDbRpoSeconds: config.objectives.rpoSeconds,
-    });
+    this.drReport = drReportFor(config);
     const naming = new Naming(config.namePrefix, config.environmentSuffix, config.accountId);
 
     new S3Backend(this, {

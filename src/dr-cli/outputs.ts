@@ -153,7 +153,6 @@ export function parseOutputs(json: unknown, source: string, stack?: string): Sta
     const lines = [`The stack outputs in ${source} are incomplete or invalid:`];
     if (missing.length > 0) lines.push(`  - missing output(s): ${missing.join(', ')}`);
     lines.push(...invalid);
-    lines.push(`  The CLI needs these outputs: ${OUTPUT_NAMES.join(', ')}.`);
     lines.push('  Deploy the stack version that defines them and refresh the file (`npx cdktf output --outputs-file …`).');
     throw new OutputsError(lines.join('\n'));
   }

@@ -1,0 +1,148 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DrObjectiveError, evaluateObjectives, renderMarkdown, writeDrReport } from '../src/dr-objectives';
+import { synthDrStack } from './support/synth';
+
+describe('alarms, topics and dashboards', () => {
+  const { stack, synth } = synthDrStack();
+  const alarms = synth.list('aws_cloudwatch_metric_alarm');
+  const topicOf = (provider: string) => synth.list('aws_sns_topic').find((t) => t.provider === provider)!;
+  const topicRef = (role: 'primary' | 'dr') => synth.ref(stack.observability.topics[stack.config.regions[role].region].arn);
+
+  test('an SNS topic per region, encrypted with our key, with the configured e-mail subscriptions', () => {
+    expect(synth.list('aws_sns_topic').map((t) => t.provider).sort()).toEqual(['aws.dr', 'aws.primary']);
+    expect(topicOf('aws.primary').kms_master_key_id).toBe(synth.ref(stack.logsKey.in('primary').arn));
+    expect(topicOf('aws.dr').kms_master_key_id).toBe(synth.ref(stack.logsKey.in('dr').arn));
+    const subs = synth.list('aws_sns_topic_subscription');
+    expect(subs).toHaveLength(2);
+    for (const s of subs) expect(s).toMatchObject({ protocol: 'email', endpoint: 'payments-oncall@example.com' });
+  });
+
+  test('every alarm notifies the topic of its own region', () => {
+    expect(alarms.length).toBeGreaterThan(15);
+    for (const a of alarms) {
+      const role = a.provider === 'aws.primary' ? 'primary' : 'dr';
+      expect(a.alarm_actions).toEqual([topicRef(role)]);
+      expect(a.ok_actions).toEqual([topicRef(role)]);
+    }
+  });
+
+  const find = (metric: string, provider?: string) =>
+    alarms.filter((a) => (a.metric_name === metric || JSON.stringify(a.metric_query ?? '').includes(metric)) && (!provider || a.provider === provider));
+
+  test('Aurora replication lag on the DR cluster, in the DR region, at half the RPO objective', () => {
+    const [lag] = find('AuroraGlobalDBRPOLag');
+    expect(lag).toMatchObject({
+      provider: 'aws.dr',
+      namespace: 'AWS/RDS',
+      dimensions: { DBClusterIdentifier: 'pay-dev-usw2-aurora' },
+      threshold: 30000,
+      comparison_operator: 'GreaterThanThreshold',
+    });
+    expect(synth.bodyOf(stack.database.secondaryCluster).cluster_identifier).toBe('pay-dev-usw2-aurora');
+  });
+
+  test('Route 53 health-check alarms live in us-east-1', () => {
+    const health = find('HealthCheckStatus');
+    expect(health).toHaveLength(2);
+    for (const a of health) expect(stack.config.regions[a.provider === 'aws.primary' ? 'primary' : 'dr'].region).toBe('us-east-1');
+    const primary = health.find((a) => a.dimensions)!;
+    expect(primary.dimensions.HealthCheckId).toBe(synth.ref(stack.dns.healthChecks.primary.id));
+    const both = health.find((a) => a.metric_query)!;
+    expect(both.metric_query.map((q: { id: string }) => q.id)).toEqual(['p', 'd', 'healthy']);
+  });
+
+  test.each(['aws.primary', 'aws.dr'])('%s: API 5xx rate and p99 latency, Lambda errors and throttles per function', (provider) => {
+    expect(find('5XXError', provider)).toEqual([expect.objectContaining({ statistic: 'Average', threshold: 0.05 })]);
+    expect(find('Latency', provider).filter((a) => a.namespace === 'AWS/ApiGateway')).toEqual([expect.objectContaining({ extended_statistic: 'p99' })]);
+    const fnAlarms = alarms.filter((a) => a.provider === provider && a.namespace === 'AWS/Lambda');
+    expect(fnAlarms.map((a) => `${a.dimensions.FunctionName}/${a.metric_name}`).sort()).toHaveLength(4);
+  });
+
+  test('DynamoDB and S3 replication, and backup failures, are watched in the primary region', () => {
+    expect(find('ReplicationLatency', 'aws.primary').map((a) => a.namespace).sort()).toEqual(['AWS/DynamoDB', 'AWS/S3']);
+    expect(find('OperationsFailedReplication', 'aws.primary')).toEqual([
+      expect.objectContaining({ dimensions: expect.objectContaining({ RuleId: 'replicate-all-to-dr' }) }),
+    ]);
+    expect(find('NumberOfBackupJobsFailed', 'aws.primary')).toHaveLength(1);
+    expect(find('NumberOfCopyJobsFailed', 'aws.primary')).toHaveLength(1);
+  });
+
+  test('one dashboard per region, each showing both regions side by side', () => {
+    const dashboards = synth.list('aws_cloudwatch_dashboard');
+    expect(dashboards.map((d) => d.provider).sort()).toEqual(['aws.dr', 'aws.primary']);
+    for (const d of dashboards) {
+      const widgets = JSON.parse(d.dashboard_body).widgets as Array<{ x: number; properties: { region?: string } }>;
+      const regions = new Set(widgets.map((w) => w.properties.region).filter(Boolean));
+      expect(regions).toEqual(new Set(['us-east-1', 'us-west-2']));
+      expect(new Set(widgets.map((w) => w.x))).toEqual(new Set([0, 12]));
+    }
+  });
+
+  test('rds.global_db_rpo carries the RPO objective into both regions\' parameter groups', () => {
+    for (const group of synth.list('aws_rds_cluster_parameter_group')) {
+      expect(group.parameter).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'rds.global_db_rpo', value: '60' })]));
+    }
+  });
+});
+
+describe('DR objectives as code', () => {
+  const objectives = { rtoSeconds: 900, rpoSeconds: 60, objectStorageRpoSeconds: 900, failoverDecisionSeconds: 300 };
+  const design = { healthCheckIntervalSeconds: 10, healthCheckFailureThreshold: 3, dnsTtlSeconds: 60, auroraGlobalDbRpoSeconds: 60 };
+
+  test('the default design meets its objectives, with each figure sourced', () => {
+    const report = evaluateObjectives(objectives, design);
+    expect(report.problems).toEqual([]);
+    expect(report.verdicts.find((v) => v.objective === 'RTO')).toEqual({ objective: 'RTO', targetSeconds: 900, worstCaseSeconds: 40 + 300 + 120 + 70, met: true });
+    for (const c of report.components) expect(c.source).toBeTruthy();
+    expect(renderMarkdown(report, 'x')).toMatch(/\| RTO \| 900 s \| 530 s \| met \|/);
+  });
+
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'a 30 s RTO with 30 s × 3 health checks',
+      { objectives: { rtoSeconds: 30 }, dns: { healthCheckIntervalSeconds: 30 } },
+      /objectives\.rtoSeconds: 30 s cannot be met; the design allows up to 630 s \(Failure detection 120 s \+ Failover decision 300 s/,
+    ],
+    ['an RPO below what rds.global_db_rpo can bound', { objectives: { rpoSeconds: 5 } }, /objectives\.rpoSeconds: 5 s cannot be guaranteed; .*at least 20 s/],
+    ['an object-storage RPO below S3 RTC', { objectives: { objectStorageRpoSeconds: 60 } }, /objectives\.objectStorageRpoSeconds: 60 s cannot be met; S3 Replication Time Control guarantees 900 s/],
+  ])('synth fails for %s', (_what, overrides, message) => {
+    expect(() => synthDrStack(overrides)).toThrow(DrObjectiveError);
+    expect(() => synthDrStack(overrides)).toThrow(message);
+  });
+
+  test('the report is written as JSON and Markdown', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drreport-'));
+    writeDrReport(dir, 'stack-x', evaluateObjectives(objectives, design));
+    const json = JSON.parse(readFileSync(join(dir, 'dr-report.json'), 'utf8'));
+    expect(json.stack).toBe('stack-x');
+    expect(json.components.map((c: { component: string }) => c.component)).toEqual(
+      expect.arrayContaining(['Failure detection', 'Aurora promotion', 'Aurora global database', 'S3 payment artefacts']),
+    );
+    expect(readFileSync(join(dir, 'dr-report.md'), 'utf8')).toMatch(/^# DR report: stack-x/);
+  });
+
+  test('npm run synth writes the report next to the stack, and a too-tight objective writes nothing', () => {
+    const root = join(__dirname, '..');
+    const run = (env: Record<string, string>) => {
+      const outdir = join(mkdtempSync(join(tmpdir(), 'synth-')), 'out');
+      const r = spawnSync(process.execPath, [join(root, 'scripts', 'app.js')], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH ?? '', CDKTF_OUTDIR: outdir, ...(process.env.LAMBDAS_SOURCE_DIR ? { LAMBDAS_SOURCE_DIR: process.env.LAMBDAS_SOURCE_DIR } : {}), ...env },
+      });
+      return { ...r, outdir };
+    };
+    const ok = run({});
+    expect(ok.status).toBe(0);
+    expect(existsSync(join(ok.outdir, 'stacks', 'payments-dr-dev', 'dr-report.md'))).toBe(true);
+
+    const file = join(mkdtempSync(join(tmpdir(), 'obj-')), 'tight.json');
+    writeFileSync(file, JSON.stringify({ objectives: { rtoSeconds: 30 } }));
+    const bad = run({ DR_CONFIG: file });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/The design cannot meet the declared DR objectives:\n  - objectives\.rtoSeconds: 30 s cannot be met/);
+    expect(existsSync(bad.outdir)).toBe(false);
+  });
+});
