@@ -138,6 +138,19 @@ describe('bad config is rejected with the field, the value and the fix', () => {
     ['bad log retention', { logRetentionDays: 31 }, /logRetentionDays: 31 is not a valid CloudWatch Logs retention; use one of: 1, 3/],
     ['bad hosted zone id', { dns: { hostedZoneId: 'zone-1' } }, /dns\.hostedZoneId: "zone-1" must be a Route 53 hosted zone id/],
     ['bad state bucket', { stateBackend: { bucket: 'Bad_Bucket' } }, /stateBackend\.bucket: "Bad_Bucket" is not a valid S3 bucket name/],
+    [
+      'neither region in us-east-1',
+      { regions: { primary: { region: 'eu-west-1', availabilityZones: ['eu-west-1a', 'eu-west-1b'] }, dr: { region: 'eu-central-1', availabilityZones: ['eu-central-1a', 'eu-central-1b'] } } },
+      /regions: .* has neither region in us-east-1; Route 53 publishes health-check metrics only in us-east-1/,
+    ],
+    ['Serverless v2 below 0.5 ACU', { database: { minCapacity: 0 } }, /database\.minCapacity: 0 must be at least 0.5 ACU: a global database never auto-pauses/],
+    ['max capacity below min', { database: { minCapacity: 4, maxCapacity: 2 } }, /database\.maxCapacity: 2 is below database\.minCapacity \(4\)/],
+    ['engine version without Serverless v2 global support', { database: { engineVersion: '12.9' } }, /database\.engineVersion: "12.9" must be an aurora-postgresql version 13.x or later/],
+    ['prod with one primary instance', { profile: 'prod', database: { primaryInstances: 1 } }, /database\.primaryInstances: 1 must be at least 2 in the prod profile/],
+    ['health-check interval Route 53 does not offer', { dns: { healthCheckIntervalSeconds: 15 } }, /dns\.healthCheckIntervalSeconds: 15 is not a valid Route 53 health check interval; use one of: 10, 30/],
+    ['failure threshold above 10', { dns: { healthCheckFailureThreshold: 11 } }, /dns\.healthCheckFailureThreshold: 11 Number must be less than or equal to 10/],
+    ['WAF rate limit below the AWS minimum', { api: { wafRateLimit: 5 } }, /api\.wafRateLimit: 5 Number must be greater than or equal to 10/],
+    ['backup schedule that is not an expression', { backup: { schedule: 'daily' } }, /backup\.schedule: "daily" must be a schedule expression/],
   ])('%s', (_name, overrides, message) => {
     const problems = problemsOf(overrides);
     expect(problems.join('\n')).toMatch(message);
