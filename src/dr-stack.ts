@@ -311,7 +311,7 @@ export class DrStack extends TerraformStack {
 
     // One bundle per handler, shared by both regions' functions.
     const asset = (name: string) =>
-      new TerraformAsset(this, `bundle-${name}`, { path: bundleLambda(name), type: AssetType.ARCHIVE });
+      new TerraformAsset(this, `bundle-${name}`, { path: bundleLambda(name).zipPath, type: AssetType.FILE });
     const paymentCode = asset('payment-processor');
     const healthCode = asset('health-check');
 

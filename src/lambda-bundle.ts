@@ -1,6 +1,8 @@
-import { buildSync } from 'esbuild';
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { buildSync, version as esbuildVersion } from 'esbuild';
+import { zipSync } from 'fflate';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 
 /** The repository root: the nearest directory above this file with a cdktf.json (works from src/ and dist/). */
 export function projectRoot(from: string = __dirname): string {
@@ -14,25 +16,65 @@ export function projectRoot(from: string = __dirname): string {
 }
 
 export interface BundleOptions {
-  /** Directory holding `<name>/index.ts`. @default the repo's lambdas/ */
+  /** Directory holding `<name>/index.ts` and `shared/`. @default the repo's lambdas/ (or LAMBDAS_SOURCE_DIR) */
   readonly sourceDir?: string;
-  /** Where bundles are written (one directory per function). @default dist/lambda-bundles */
+  /** Where bundles are written. @default dist/lambda-bundles */
   readonly outDir?: string;
 }
 
+export interface LambdaBundle {
+  /** The deterministic zip (one `index.js`), ready for a `TerraformAsset` of type FILE. */
+  readonly zipPath: string;
+  /** The bundled JavaScript, for size checks. */
+  readonly jsPath: string;
+  /** Hash of everything the bundle is built from. */
+  readonly sourceHash: string;
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const path = join(dir, e.name);
+    return e.isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** Zip entries carry this fixed time so the same code always gives the same zip (and asset hash). */
+const ZIP_MTIME = new Date('1980-01-01T00:00:00Z');
+
 /**
- * Bundles one handler with esbuild into `<outDir>/<name>/index.js` and returns that directory (the content of
- * the zip asset). Minified, Node.js 22, and the AWS SDK v3 left out: the Lambda runtime provides it.
+ * Bundles one handler with esbuild into `index.js` (minified, Node.js 22, AWS SDK v3 left out: the Lambda
+ * runtime provides it) and zips it deterministically.
+ *
+ * The bundle is rebuilt only when its inputs change (the handler's folder, `lambdas/shared`, the lockfile and
+ * the esbuild version): synth stays free of child processes on the common path. cdktf's own ARCHIVE assets
+ * zip by spawning a second node process per asset, which is why the zip is made here.
  */
-export function bundleLambda(name: string, options: BundleOptions = {}): string {
-  const sourceDir = options.sourceDir ?? process.env.LAMBDAS_SOURCE_DIR ?? join(projectRoot(), 'lambdas');
+export function bundleLambda(name: string, options: BundleOptions = {}): LambdaBundle {
+  const root = projectRoot();
+  const sourceDir = options.sourceDir ?? process.env.LAMBDAS_SOURCE_DIR ?? join(root, 'lambdas');
   const entry = join(sourceDir, name, 'index.ts');
   if (!existsSync(entry)) throw new Error(`Lambda '${name}': no handler at ${entry}`);
-  const outDir = join(options.outDir ?? join(projectRoot(), 'dist', 'lambda-bundles'), name);
-  mkdirSync(outDir, { recursive: true });
+  const outDir = options.outDir ?? join(root, 'dist', 'lambda-bundles');
+  const jsDir = join(outDir, name);
+  const jsPath = join(jsDir, 'index.js');
+  const zipPath = join(outDir, `${name}.zip`);
+  const hashPath = join(outDir, `${name}.source-hash`);
+
+  const hash = createHash('sha256').update(`esbuild ${esbuildVersion}\n`);
+  const inputs = [...filesUnder(join(sourceDir, name)), ...filesUnder(join(sourceDir, 'shared')), join(root, 'package-lock.json')];
+  for (const file of inputs.filter(existsSync).sort()) {
+    hash.update(`${relative(root, file)}\n`).update(readFileSync(file));
+  }
+  const sourceHash = hash.digest('hex');
+  if (existsSync(zipPath) && existsSync(hashPath) && readFileSync(hashPath, 'utf8') === sourceHash && statSync(zipPath).size > 0) {
+    return { zipPath, jsPath, sourceHash };
+  }
+
+  mkdirSync(jsDir, { recursive: true });
   buildSync({
     entryPoints: [entry],
-    outfile: join(outDir, 'index.js'),
+    outfile: jsPath,
     bundle: true,
     minify: true,
     platform: 'node',
@@ -42,5 +84,7 @@ export function bundleLambda(name: string, options: BundleOptions = {}): string 
     legalComments: 'none',
     logLevel: 'warning',
   });
-  return outDir;
+  writeFileSync(zipPath, zipSync({ 'index.js': [readFileSync(jsPath), { mtime: ZIP_MTIME }] }, { level: 9 }));
+  writeFileSync(hashPath, sourceHash);
+  return { zipPath, jsPath, sourceHash };
 }
