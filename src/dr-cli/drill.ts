@@ -168,7 +168,8 @@ export async function drillCommand(ctx: Ctx, opts: DrillOptions): Promise<ExitCo
   const startedAtMs = deps.now();
   const stamp = String(startedAtMs);
   const reportPath = resolve(deps.cwd, opts.reportPath ?? `dr-drill-${iso(startedAtMs).replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json`);
-  const api: PaymentApi = { http: deps.http, domain: outputs.apiDomainName, token };
+  const api: PaymentApi = { http: deps.http, domain: outputs.apiDomainName, token, apiKey: deps.env.DR_DRILL_API_KEY || undefined };
+  if (!api.apiKey) tell(ctx, 'warning: DR_DRILL_API_KEY is not set: the payments API requires an API key (x-api-key) and may answer 403');
   const legs: DrillLeg[] = [];
   const writeReport = (verdict: DrillReport['verdict'], summary: string): void => {
     const report: DrillReport = {
@@ -195,7 +196,7 @@ export async function drillCommand(ctx: Ctx, opts: DrillOptions): Promise<ExitCo
   // Prechecks without changing anything (the same ones the switchover makes).
   const pre = await performSwitchover(ctx, { to: 'dr', timeoutMs: opts.timeoutMs, pollMs: opts.pollMs, maxLagMs: opts.maxLagMs, dryRun: true });
   if (pre.outcome !== 'dry-run') {
-    tell(ctx, `drill ${pre.code === EXIT_REFUSED ? 'refused' : 'not started'}: ${pre.message}`);
+    tell(ctx, `drill ${pre.code === EXIT_REFUSED ? 'refused' : 'not started'}: ${pre.message.replace(/^refused: /, '')}`);
     return pre.code === EXIT_REFUSED ? EXIT_REFUSED : EXIT_FAILED;
   }
 

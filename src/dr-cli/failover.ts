@@ -179,7 +179,7 @@ export async function performFailover(ctx: Ctx, opts: FailoverOptions): Promise<
     };
   }
 
-  const waited = await waitForWriter(ctx, { target, operation: 'failover', requestedAt, timeoutMs: opts.timeoutMs, pollMs: opts.pollMs });
+  const waited = await waitForWriter(ctx, { target, operation: 'failover', requestedAt, timeoutMs: opts.timeoutMs, pollMs: opts.pollMs, before: view });
   const end = waited.outcome === 'completed' ? waited.completedAt : deps.now();
   const window = lossWindow(lastLag, end);
   const common = {

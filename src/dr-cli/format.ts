@@ -5,7 +5,7 @@ export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return '?';
   const neg = ms < 0 ? '-' : '';
   ms = Math.abs(ms);
-  if (ms < 10_000) return `${neg}${(ms / 1000).toFixed(1)}s`;
+  if (ms < 10_000) return `${neg}${(Math.round(ms / 100) / 10).toFixed(1)}s`;
   const s = Math.round(ms / 1000);
   if (s < 60) return `${neg}${s}s`;
   const m = Math.floor(s / 60);

@@ -14,7 +14,10 @@ export interface PaymentCall {
 export interface PaymentApi {
   readonly http: HttpClient;
   readonly domain: string;
+  /** Sent as `Authorization: Bearer <token>` (DR_DRILL_TOKEN). */
   readonly token: string;
+  /** Sent as `x-api-key` when set (DR_DRILL_API_KEY): the stack's REST APIs require an API key. */
+  readonly apiKey?: string;
   /** @default 10 s */
   readonly timeoutMs?: number;
 }
@@ -30,11 +33,17 @@ function paymentIdOf(body: string): string | undefined {
   }
 }
 
-const headers = (api: PaymentApi) => ({
+const headers = (api: PaymentApi): Record<string, string> => ({
   Authorization: `Bearer ${api.token}`,
-  'Content-Type': 'application/json',
+  ...(api.apiKey ? { 'x-api-key': api.apiKey } : {}),
   Accept: 'application/json',
 });
+
+/**
+ * The test payment: 1.00 USD (minor units) for merchant `drill`. The field is `reference`, as the payment handler's
+ * strict schema (lambdas/payment-processor) requires; an unknown field such as `paymentReference` is rejected.
+ */
+export const testPaymentBody = (reference: string) => ({ amount: 100, currency: 'USD', merchantId: 'drill', reference });
 
 const short = (body: string) => body.replace(/\s+/g, ' ').slice(0, 200);
 
@@ -44,8 +53,8 @@ export async function createTestPayment(api: PaymentApi, idempotencyKey: string,
     const res = await api.http({
       method: 'POST',
       url: `https://${api.domain}/payments`,
-      headers: { ...headers(api), 'Idempotency-Key': idempotencyKey },
-      body: JSON.stringify({ amount: 100, currency: 'USD', merchantId: 'drill', paymentReference }),
+      headers: { ...headers(api), 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey },
+      body: JSON.stringify(testPaymentBody(paymentReference)),
       timeoutMs: api.timeoutMs ?? 10_000,
     });
     if (res.status >= 200 && res.status < 300) {

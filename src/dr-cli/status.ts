@@ -43,6 +43,7 @@ export interface StatusReport {
     readonly table: string;
     readonly status: string;
     readonly replicas: readonly { region: string; status: string }[];
+    readonly readFrom: string;
     /** Average ReplicationLatency into each region (ms), from CloudWatch in the other region. */
     readonly latencyInto: Record<string, Checked<MetricSample | null>>;
   }>;
@@ -61,13 +62,16 @@ export interface StatusReport {
   readonly errors: readonly string[];
 }
 
-/** Reads the global cluster from the first region that answers (the DR region first: it is the one that survives). */
-async function readGlobalCluster(ctx: Ctx): Promise<GlobalClusterView & { readFrom: string }> {
+/**
+ * Runs `read` against the DR region, then the primary, and returns the first answer with the region it came from:
+ * the global cluster and the global table look the same from either region, and the DR region is the one expected
+ * to survive.
+ */
+async function fromFirstRegion<T>(ctx: Ctx, read: (s: RegionSite) => Promise<T>): Promise<T & { readFrom: string }> {
   const problems: string[] = [];
   for (const s of [ctx.outputs.dr, ctx.outputs.primary]) {
     try {
-      const v = await describeGlobalCluster(ctx.deps.aws.inRegion(s.region).rds, ctx.outputs.globalClusterId);
-      return { ...v, readFrom: s.region };
+      return { ...(await read(s)), readFrom: s.region };
     } catch (e) {
       problems.push(`${s.region}: ${errorText(e)}`);
     }
@@ -81,11 +85,11 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
   const now = ctx.deps.now();
 
   const [globalCluster, hcPrimary, hcDr, answer, table, s3Primary, s3Dr] = await Promise.all([
-    check(() => readGlobalCluster(ctx)),
+    check(() => fromFirstRegion(ctx, (s) => describeGlobalCluster(aws.inRegion(s.region).rds, o.globalClusterId))),
     check(async () => ({ id: o.primary.healthCheckId, region: o.primary.region, ...(await healthCheckStatus(aws.route53, o.primary.healthCheckId)) })),
     check(async () => ({ id: o.dr.healthCheckId, region: o.dr.region, ...(await healthCheckStatus(aws.route53, o.dr.healthCheckId)) })),
     check(() => dnsAnswer(aws.route53, o.hostedZoneId, o.apiDomainName)),
-    check(() => describeTableReplicas(aws.inRegion(o.primary.region).dynamodb, o.sessionsTable)),
+    check(() => fromFirstRegion(ctx, (s) => describeTableReplicas(aws.inRegion(s.region).dynamodb, o.sessionsTable))),
     check(async () => ({ bucket: o.primary.bucket, region: o.primary.region, rules: await bucketReplication(aws.inRegion(o.primary.region).s3, o.primary.bucket) })),
     check(async () => ({ bucket: o.dr.bucket, region: o.dr.region, rules: await bucketReplication(aws.inRegion(o.dr.region).s3, o.dr.bucket) })),
   ]);
@@ -193,6 +197,12 @@ function collectErrors(r: Omit<StatusReport, 'errors'>): string[] {
   return errs;
 }
 
+/** The region whose cluster is (or, writer unknown, is configured as) the secondary. */
+function secondaryRegion(r: StatusReport, o: Ctx['outputs']): string {
+  const g = r.globalCluster;
+  return !failed(g) && g.writer === 'dr' ? o.primary.region : o.dr.region;
+}
+
 const ms = (s: Checked<MetricSample | null> | undefined) =>
   s === undefined ? '' : failed(s) ? `error (${s.error})` : s === null ? 'no data' : formatDuration(s.value);
 
@@ -213,12 +223,18 @@ export function renderStatus(r: StatusReport, o: Ctx['outputs']): string {
     }
   }
   const lag = r.rpoLag;
-  if (failed(lag)) rows.push(['aurora rpo lag', '-', 'ERROR', lag.error]);
+  if (failed(lag)) rows.push(['aurora rpo lag', secondaryRegion(r, o), 'ERROR', lag.error]);
   else rows.push(['aurora rpo lag', lag.region, lag.lag ? formatDuration(lag.lag.value) : 'unknown', lag.lag ? `AuroraGlobalDBRPOLag of ${lag.cluster} at ${lag.lag.at}` : `no AuroraGlobalDBRPOLag datapoint for ${lag.cluster} in 15 min`]);
   for (const role of ['primary', 'dr'] as const) {
     const h = r.healthChecks[role];
     if (failed(h)) rows.push(['health check', o[role].region, 'ERROR', h.error]);
-    else rows.push(['health check', h.region, h.healthy ? 'healthy' : 'UNHEALTHY', `${role} ${h.id}: ${h.healthyCheckers}/${h.checkers} checkers OK${h.healthy || !h.sample ? '' : ` (${h.sample})`}`]);
+    else {
+      // The checks are deep: a region passes only while its database is the writer, so the standby failing is normal.
+      const standby = !failed(g) && g.writer !== 'unknown' && g.writer !== role;
+      const state = h.healthy ? 'healthy' : standby ? 'unhealthy' : 'UNHEALTHY';
+      const why = h.healthy || !h.sample ? '' : ` (${h.sample})${standby ? '; expected: not the writer region' : ''}`;
+      rows.push(['health check', h.region, state, `${role} ${h.id}: ${h.healthyCheckers}/${h.checkers} checkers OK${why}`]);
+    }
   }
   const d = r.dns;
   if (failed(d)) rows.push(['dns', '-', 'ERROR', d.error]);

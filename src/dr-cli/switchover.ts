@@ -108,7 +108,7 @@ export async function performSwitchover(ctx: Ctx, opts: SwitchoverOptions): Prom
   }
 
   // 4. Wait and verify.
-  const waited = await waitForWriter(ctx, { target, operation: 'switchover', requestedAt, timeoutMs: opts.timeoutMs, pollMs: opts.pollMs });
+  const waited = await waitForWriter(ctx, { target, operation: 'switchover', requestedAt, timeoutMs: opts.timeoutMs, pollMs: opts.pollMs, before: view });
   if (waited.outcome !== 'completed') {
     return {
       ...base,

@@ -12,6 +12,8 @@ export interface WaitOptions {
   readonly requestedAt: number;
   readonly timeoutMs: number;
   readonly pollMs: number;
+  /** The state read before the request, reported if no poll succeeds. */
+  readonly before?: GlobalClusterView;
   /** Consecutive failed polls tolerated before giving up. @default 3 */
   readonly maxPollErrors?: number;
 }
@@ -36,7 +38,7 @@ export async function waitForWriter(ctx: Ctx, w: WaitOptions): Promise<WaitResul
   const rds = deps.aws.inRegion(w.target.region).rds;
   const progress = new Progress(deps.stderr, deps.now, `${w.operation} to ${w.target.role} (${w.target.region})`, w.timeoutMs);
   const maxErrors = w.maxPollErrors ?? 3;
-  let lastView: GlobalClusterView | undefined;
+  let lastView: GlobalClusterView | undefined = w.before;
   let lastError: string | undefined;
   let errors = 0;
   const stopped = (outcome: 'timeout' | 'poll-error', why: string): WaitResult => {
