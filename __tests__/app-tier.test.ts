@@ -41,7 +41,7 @@ describe('application tier and failover DNS', () => {
     test('environment carries no secrets, only where to read configuration', () => {
       for (const fn of synth.list('aws_lambda_function')) {
         const env = fn.environment.variables as Record<string, string>;
-        expect(Object.keys(env).sort()).toEqual(['CONFIG_PATH', 'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
+        expect(Object.keys(env).sort()).toEqual(['CONFIG_PATH', 'NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
         expect(JSON.stringify(env)).not.toMatch(/random_password|secret_string|password/i);
       }
     });

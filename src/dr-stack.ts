@@ -350,6 +350,8 @@ export class DrStack extends TerraformStack {
         POWERTOOLS_SERVICE_NAME: service,
         POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
         NODE_OPTIONS: '--enable-source-maps',
+        // Trust the RDS CA bundle the Lambda runtime ships, for TLS to Aurora.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
       });
       const common = {
         ctx,

@@ -1,0 +1,162 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context } from 'aws-lambda';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { memoizeSuccess, withTimeout } from './async';
+import { loadRuntimeConfig, type RuntimeConfig } from './config';
+import { Database, type DbOptions } from './db';
+import { ApiError, describeError, TimeoutError, TRANSIENT_RETRY_AFTER_SECONDS } from './errors';
+import { type ApiEvent, type ApiResult, errorResponse } from './http';
+import { createLogger, createMetrics } from './observability';
+import { SecretCache } from './secrets';
+
+/**
+ * What a handler factory can be given instead of the defaults (tests, the load benchmark). Everything is
+ * optional; the exported `handler` of each function uses none of it.
+ */
+export interface RuntimeDeps {
+  /**
+   * Environment (`CONFIG_PATH`, `AWS_REGION`).
+   * @default process.env
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The runtime configuration.
+   * @default read once from Parameter Store under `CONFIG_PATH`
+   */
+  readonly config?: RuntimeConfig;
+  /** @default a client for the function's region */
+  readonly ssm?: SSMClient;
+  /** @default a client for the function's region (the DR region reads its replica of the secret) */
+  readonly secretsManager?: SecretsManagerClient;
+  /** Pool, TLS and timeout settings. @default TLS with certificate verification, Lambda-sized pool */
+  readonly db?: DbOptions;
+  /** @default a Powertools Logger for `POWERTOOLS_SERVICE_NAME` */
+  readonly logger?: Logger;
+  /** @default a Powertools Metrics for `POWERTOOLS_METRICS_NAMESPACE` */
+  readonly metrics?: Metrics;
+  /** @default () => new Date() */
+  readonly now?: () => Date;
+}
+
+/** Per-container resources shared by the invocations of one handler: config, credentials, pool. */
+export class Runtime {
+  public readonly env: Readonly<Record<string, string | undefined>>;
+  public readonly region: string;
+  public readonly logger: Logger;
+  public readonly metrics: Metrics;
+  public readonly now: () => Date;
+  private readonly configCache: { get(): Promise<RuntimeConfig> };
+  private readonly databaseCache: { get(): Promise<Database> };
+  private ssmClient?: SSMClient;
+  private secretsClient?: SecretsManagerClient;
+  private db?: Database;
+
+  constructor(
+    private readonly deps: RuntimeDeps,
+    defaults: { readonly serviceName: string; readonly db: DbOptions; readonly configTimeoutMs: number },
+  ) {
+    this.env = deps.env ?? process.env;
+    this.region = this.env.AWS_REGION ?? this.env.AWS_DEFAULT_REGION ?? 'unknown';
+    this.logger = deps.logger ?? createLogger(defaults.serviceName);
+    this.metrics = deps.metrics ?? createMetrics(defaults.serviceName);
+    this.now = deps.now ?? (() => new Date());
+    this.configCache = memoizeSuccess(async () => {
+      if (deps.config) return deps.config;
+      const config = await loadRuntimeConfig(this.ssm(), this.env.CONFIG_PATH ?? '', {
+        abortSignal: AbortSignal.timeout(defaults.configTimeoutMs),
+      });
+      this.logger.info('runtime configuration loaded', { configPath: this.env.CONFIG_PATH, regionRole: config.regionRole });
+      return config;
+    });
+    const dbOptions: DbOptions = { ...defaults.db, ...(deps.db ?? {}) };
+    this.databaseCache = memoizeSuccess(async () => {
+      const config = await this.config();
+      this.db = new Database({
+        host: config.dbClusterEndpoint,
+        database: config.dbName,
+        secrets: new SecretCache(this.secretsManager(), config.dbSecretName),
+        options: dbOptions,
+        log: this.logger,
+      });
+      return this.db;
+    });
+  }
+
+  /** The runtime configuration, loaded once per container (a failed load is retried on the next call). */
+  config(): Promise<RuntimeConfig> {
+    return this.configCache.get();
+  }
+
+  database(): Promise<Database> {
+    return this.databaseCache.get();
+  }
+
+  /** Ends the pool (tests and the benchmark; a Lambda container never needs it). */
+  async close(): Promise<void> {
+    await this.db?.close();
+  }
+
+  private ssm(): SSMClient {
+    this.ssmClient ??= this.deps.ssm ?? new SSMClient({ region: this.region });
+    return this.ssmClient;
+  }
+
+  private secretsManager(): SecretsManagerClient {
+    this.secretsClient ??= this.deps.secretsManager ?? new SecretsManagerClient({ region: this.region });
+    return this.secretsClient;
+  }
+}
+
+/** Time kept back from the Lambda timeout to answer (and flush logs and metrics). */
+const DEADLINE_MARGIN_MS = 500;
+
+/** A Lambda handler for API Gateway proxy events; `close()` ends its pool (tests, benchmark). */
+export type ApiHandler = ((event: ApiEvent, context: Context) => Promise<ApiResult>) & { readonly close: () => Promise<void> };
+
+/**
+ * Wraps a route function with the per-invocation plumbing: Lambda context and request ids on every log
+ * line, the cold-start metric, one access log line, error-to-response mapping (an unexpected error is a
+ * logged 500 with no internals in the body) and publishing the metrics.
+ */
+export function instrument(runtime: Runtime, fn: (event: ApiEvent) => Promise<ApiResult>): ApiHandler {
+  const handler = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
+    const started = Date.now();
+    const { logger, metrics } = runtime;
+    logger.addContext(context);
+    logger.appendKeys({ apiRequestId: event.requestContext?.requestId, httpMethod: event.httpMethod, path: event.path });
+    metrics.captureColdStartMetric();
+    let result: ApiResult;
+    try {
+      // Answer before Lambda's own timeout would turn into a 502 at API Gateway: a 503 the client can retry
+      // (every write is idempotent by its key, so whatever is still in flight is safe to repeat).
+      const remainingMs = context.getRemainingTimeInMillis?.() ?? Infinity;
+      const deadlineMs = Number.isFinite(remainingMs) ? remainingMs - DEADLINE_MARGIN_MS : Infinity;
+      result = Number.isFinite(deadlineMs) ? await withTimeout(fn(event), Math.max(1, deadlineMs), 'request') : await fn(event);
+    } catch (err) {
+      if (err instanceof TimeoutError) {
+        logger.error('request ran out of time', { error: describeError(err) });
+        metrics.addMetric('DeadlineExceeded', MetricUnit.Count, 1);
+        result = errorResponse(
+          new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'the request could not be completed in time; retry with the same Idempotency-Key', {
+            retryAfterSeconds: TRANSIENT_RETRY_AFTER_SECONDS,
+          }),
+        );
+      } else if (err instanceof ApiError) {
+        if (err.statusCode >= 500) logger.warn('request failed', { code: err.code, error: describeError(err) });
+        result = errorResponse(err);
+      } else {
+        logger.error('unexpected error', { error: describeError(err) });
+        metrics.addMetric('InternalError', MetricUnit.Count, 1);
+        result = errorResponse(new ApiError(500, 'INTERNAL_ERROR', 'internal error'));
+      }
+    }
+    logger.info('request completed', { statusCode: result.statusCode, durationMs: Date.now() - started });
+    // Only when there is something: an empty publish logs a warning on every request.
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    logger.resetKeys();
+    return result;
+  };
+  return Object.assign(handler, { close: () => runtime.close() });
+}
