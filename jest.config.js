@@ -6,4 +6,6 @@ module.exports = {
   // Transpile only (swc); type-checking runs once in `npm test` via `tsc --noEmit`.
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   testTimeout: 30000,
+  // Two workers on the 2-core machines: the terraform suites run in parallel with the rest.
+  maxWorkers: 2,
 };

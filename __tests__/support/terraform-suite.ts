@@ -1,0 +1,39 @@
+import { formatDiagnostics, unavailableReason, validateAndPlan } from '../../scripts/terraform-harness';
+import { synthDrStack } from './synth';
+
+/**
+ * Validates the synthesized JSON of one profile against the real hashicorp/aws 5.100.0 provider (offline
+ * mirror) and, with `plan`, plans it without credentials. Warnings fail too: they are deprecations that break
+ * on provider 6. One profile per test file, so jest can run them on separate workers.
+ */
+export function terraformSuite(profile: string, overrides: Record<string, unknown>, options: { plan: boolean }): void {
+  const reason = unavailableReason();
+  if (reason) {
+    // Visible in the test output; the suite is skipped, not failed, where terraform or the mirror is missing.
+    console.warn(`SKIPPED terraform validation (${profile}): ${reason}`);
+  }
+  (reason ? describe.skip : describe)(`terraform validate${options.plan ? ' + plan' : ''} (${profile} profile)`, () => {
+    const { synth } = synthDrStack(overrides);
+    const report = validateAndPlan(synth.json, { plan: options.plan });
+
+    test('the harness says what it stood in for', () => {
+      console.info(`[${profile}] terraform harness notes:\n  - ${report.notes.join('\n  - ')}`);
+      expect(report.notes.join('\n')).toMatch(/backend removed/);
+      expect(report.notes.join('\n')).toMatch(/stood in: random_password\./);
+    });
+
+    test('validates with 0 errors and 0 warnings', () => {
+      expect(formatDiagnostics(report.validateDiagnostics)).toBe('');
+    });
+
+    if (options.plan) {
+      test('plans without credentials, with no warnings, creating every resource', () => {
+        expect(formatDiagnostics(report.planDiagnostics)).toBe('');
+        expect(report.planOk).toBe(true);
+        const planned = Object.values(report.plannedCreates).reduce((a, b) => a + b, 0);
+        // random_* resources are planned as their terraform_data stand-ins: one each.
+        expect(planned).toBe(synth.all().length);
+      });
+    }
+  });
+}

@@ -1,0 +1,3 @@
+import { terraformSuite } from './support/terraform-suite';
+
+terraformSuite('dev', {}, { plan: true });
