@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { ConfigError, loadConfig } from './src/config';
 import { DrObjectiveError, writeDrReport } from './src/dr-objectives';
 import { DrStack, drReportFor, stackName } from './src/dr-stack';
+import { GuardrailError, writeSecurityReport } from './src/guardrails';
 
-// Config and DR objectives are checked before anything is written: bad input exits 1 with every problem listed.
+// Config and DR objectives are checked before anything is written, the security baseline before the stack is
+// written: each exits 1 with every problem listed.
 try {
   const config = loadConfig(process.env);
   drReportFor(config); // before App: its constructor already creates the output directory
@@ -12,9 +14,11 @@ try {
   const name = stackName(config);
   const stack = new DrStack(app, name, { config });
   app.synth();
-  writeDrReport(join(app.outdir, 'stacks', name), name, stack.drReport);
+  const stackDir = join(app.outdir, 'stacks', name);
+  writeDrReport(stackDir, name, stack.drReport);
+  writeSecurityReport(stackDir, stack, { profile: config.profile });
 } catch (e) {
-  if (e instanceof ConfigError || e instanceof DrObjectiveError) {
+  if (e instanceof ConfigError || e instanceof DrObjectiveError || e instanceof GuardrailError) {
     console.error(e.message);
     process.exit(1);
   }

@@ -18,6 +18,7 @@ import { FailoverDns } from './constructs/failover-dns';
 import { DrObservability } from './constructs/observability';
 import { REPLICATION_RULE_ID } from './constructs/replicated-bucket';
 import { DrReport, assertObjectives } from './dr-objectives';
+import { applyGuardrails } from './guardrails';
 import { RegionalApi } from './constructs/regional-api';
 import { RegionalFunction } from './constructs/regional-function';
 import { bundleLambda } from './lambda-bundle';
@@ -474,5 +475,8 @@ export class DrStack extends TerraformStack {
     }
     output('peering-connection-id', this.peering.connection.id, 'Cross-region VPC peering connection');
     output('api-client-secret-name', this.apiClientSecret.name, 'Secret holding the API client key (both regions)');
+
+    // Last, so it sees every resource: synth fails on any violation of the security baseline (docs/security.md).
+    applyGuardrails(this, { profile: config.profile });
   }
 }
