@@ -67,6 +67,27 @@ describe('data tier in the composed stack', () => {
     expect(table.stream_view_type).toBe('NEW_AND_OLD_IMAGES');
   });
 
+  test('the master password rotates every 30 days through our Lambda in the primary region; Terraform never rolls it back', () => {
+    const [rotation] = synth.list('aws_secretsmanager_secret_rotation');
+    expect(rotation).toMatchObject({
+      provider: 'aws.primary',
+      secret_id: synth.ref(stack.database.secret.id),
+      rotation_lambda_arn: synth.ref(stack.rotationFunction.function.arn),
+      rotation_rules: { automatically_after_days: 30 },
+    });
+    const permission = synth.list('aws_lambda_permission').find((p) => p.principal === 'secretsmanager.amazonaws.com')!;
+    expect(permission.source_arn).toBe(synth.ref(stack.database.secret.arn));
+    const fn = synth.bodyOf(stack.rotationFunction.function);
+    expect(fn.vpc_config.subnet_ids).toEqual(stack.primary.network.privateSubnets.map((s) => synth.ref(s.id)));
+    const policy = synth.list('aws_iam_role_policy').find((p) => p.role === synth.ref(stack.rotationFunction.role.id))!;
+    const rotate = policyOf(policy.policy).Statement.find((s) => s.Sid === 'RotateDatabaseSecret')!;
+    expect(rotate.Resource).toEqual(['arn:aws:secretsmanager:us-east-1:123456789012:secret:pay-dev-aurora-master-??????']);
+    expect(synth.list('aws_secretsmanager_secret_version').find((v) => v.secret_id === synth.ref(stack.database.secret.id))!.lifecycle).toEqual({
+      ignore_changes: ['secret_string'],
+    });
+    expect(synth.bodyOf(stack.database.primaryCluster).lifecycle.ignore_changes).toEqual(['master_password']);
+  });
+
   test('S3 replication uses RTC with metrics at 15 minutes and re-encrypts with the DR key', () => {
     const rule = synth.bodyOf(stack.artifacts.replication).rule[0];
     expect(rule.destination.replication_time).toEqual({ status: 'Enabled', time: { minutes: 15 } });

@@ -170,6 +170,8 @@ export const configSchema = z
         backupRetentionDays: z.number().int().min(1).max(35),
         /** Log statements slower than this (ms). */
         slowQueryMs: z.number().int().min(-1),
+        /** Rotate the master password every N days (Secrets Manager rotation, 1-1000). */
+        rotationDays: z.number().int().min(1).max(1000),
       })
       .strict(),
     backup: z
@@ -319,7 +321,7 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
     healthCheckFailureThreshold: 3,
   },
   api: { paymentConcurrency: 50, healthConcurrency: 5, throttleRateLimit: 100, throttleBurstLimit: 200, wafRateLimit: 2000 },
-  database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500 },
+  database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500, rotationDays: 30 },
   backup: { schedule: 'cron(0 5 * * ? *)', retentionDays: 35, copyRetentionDays: 35 },
   objectives: { rtoSeconds: 900, rpoSeconds: 60, objectStorageRpoSeconds: 900, failoverDecisionSeconds: 300 },
   alerts: { emails: ['payments-oncall@example.com'] },

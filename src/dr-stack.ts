@@ -1,7 +1,9 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
+import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
+import { SecretsmanagerSecretRotation } from '@cdktf/provider-aws/lib/secretsmanager-secret-rotation';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
@@ -94,6 +96,8 @@ export class DrStack extends TerraformStack {
   public readonly apiDomainName: string;
   public readonly apiClientSecret: SecretsmanagerSecret;
   public readonly dns: FailoverDns;
+  /** Rotates the database master password (primary region; the DR replica follows). */
+  public readonly rotationFunction: RegionalFunction;
   public readonly observability: DrObservability;
   /** The DR objectives checked against this design (written as dr-report.json/.md at synth). */
   public readonly drReport: DrReport;
@@ -406,6 +410,48 @@ export class DrStack extends TerraformStack {
       return { parameters, paymentFunction, healthFunction, api };
     };
     this.runtime = { primary: runtime(this.primary), dr: runtime(this.dr) };
+
+    // Credential rotation: Secrets Manager's four steps in a Lambda of ours in the primary region, next to the
+    // writer. The secret's DR replica receives every new version automatically.
+    const secretArn = `arn:aws:secretsmanager:${primaryCtx.region}:${primaryCtx.accountId}:secret:${this.database.credentials.secretName}-??????`;
+    this.rotationFunction = new RegionalFunction(this, 'rotation-fn', {
+      ctx: primaryCtx,
+      purpose: 'secret-rotation',
+      code: asset('secret-rotation'),
+      reservedConcurrency: 1,
+      timeout: 30,
+      memorySize: 256,
+      subnets: this.primary.network.privateSubnets,
+      // An application-tier client: the database admits it, and it reaches Secrets Manager via the endpoint.
+      securityGroup: this.primary.appSecurityGroup,
+      logKey: this.logsKey.in('primary'),
+      logRetentionDays: config.logRetentionDays,
+      environment: { POWERTOOLS_SERVICE_NAME: 'secret-rotation', NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' },
+      statements: [
+        {
+          Sid: 'RotateDatabaseSecret',
+          Effect: 'Allow',
+          Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+          Resource: [secretArn],
+        },
+        { Sid: 'GeneratePassword', Effect: 'Allow', Action: ['secretsmanager:GetRandomPassword'], Resource: '*' },
+        { Sid: 'SecretKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [this.databaseKey.in('primary').arn] },
+      ],
+    });
+    const rotationPermission = new LambdaPermission(this, 'rotation-permission', {
+      provider: primaryCtx.provider,
+      functionName: this.rotationFunction.function.functionName,
+      action: 'lambda:InvokeFunction',
+      principal: 'secretsmanager.amazonaws.com',
+      sourceArn: this.database.secret.arn,
+    });
+    new SecretsmanagerSecretRotation(this, 'rotation', {
+      provider: primaryCtx.provider,
+      secretId: this.database.secret.id,
+      rotationLambdaArn: this.rotationFunction.function.arn,
+      rotationRules: { automaticallyAfterDays: config.database.rotationDays },
+      dependsOn: [rotationPermission],
+    });
 
     const target = (r: RegionStack) => {
       const api = this.runtime[r.ctx.role].api;

@@ -185,7 +185,8 @@ export class AuroraGlobalDatabase extends Construct {
       masterUsername: v.masterUsername,
       masterPassword: this.credentials.password.result,
       databaseName: v.databaseName,
-      lifecycle: { preventDestroy: protection.preventDestroy },
+      // The rotation Lambda changes the password after creation; Terraform must not set it back.
+      lifecycle: { preventDestroy: protection.preventDestroy, ignoreChanges: ['master_password'] },
     });
     this.primaryInstances = this.instances(primary, this.primaryCluster, p, v.primaryInstanceCount, props);
 

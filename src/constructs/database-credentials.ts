@@ -107,6 +107,8 @@ export class DatabaseCredentials extends Construct {
     this.secretVersion = new SecretsmanagerSecretVersion(this, 'secret-version', {
       provider: this.secret.provider,
       secretId: this.secret.id,
+      // Rotation replaces the value; Terraform writes only the first one and must not roll a rotation back.
+      lifecycle: { ignoreChanges: ['secret_string'] },
       // jsonencode escapes whatever the password contains; JSON.stringify would run before the value exists.
       secretString: Fn.jsonencode({
         username: this.username,

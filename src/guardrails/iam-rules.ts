@@ -20,6 +20,10 @@ export const WILDCARD_RESOURCE_ACTIONS: ReadonlyArray<{ readonly action: string;
   { action: 'ec2:Describe*', reason: 'EC2 Describe* calls have no resource-level permissions ("only works if allowed on all resources")' },
   { action: 'xray:PutTraceSegments', reason: 'X-Ray trace ingestion has no resource-level permissions (Service Authorization Reference, AWS X-Ray)' },
   { action: 'xray:PutTelemetryRecords', reason: 'X-Ray telemetry has no resource-level permissions' },
+  {
+    action: 'secretsmanager:GetRandomPassword',
+    reason: 'generates a password without touching a secret: no resource-level permissions (Service Authorization Reference, Secrets Manager)',
+  },
 ];
 
 /** Whether every action of a statement is on the `*`-resource allow-list. */
