@@ -107,6 +107,15 @@ export function evaluateGuardrails(stack: TerraformStack, options?: GuardrailOpt
   return { stackName: stack.node.id, options: opts, rules, violations, waivers: [...waivers.values()], publicEntryPoints: entryPoints };
 }
 
+/** The result the aspect computed in the last synth of each stack (so the report does not evaluate twice). */
+const evaluatedAtSynth = new WeakMap<TerraformStack, GuardrailResult>();
+
+/** The evaluation of the last synth, when it ran with the same profile; undefined before any synth. */
+export function evaluationFromSynth(stack: TerraformStack, options?: GuardrailOptions): GuardrailResult | undefined {
+  const result = evaluatedAtSynth.get(stack);
+  return result && (!options || result.options.profile === options.profile) ? result : undefined;
+}
+
 /** The violations of the stack (empty when it meets the baseline). Pure; for tests and tools. */
 export function checkGuardrails(stack: TerraformStack, options?: GuardrailOptions): Violation[] {
   return [...evaluateGuardrails(stack, options).violations];
@@ -127,6 +136,7 @@ class GuardrailAspect implements IAspect {
   visit(node: IConstruct): void {
     if (node !== this.stack) return;
     const result = evaluateGuardrails(this.stack, this.options);
+    evaluatedAtSynth.set(this.stack, result);
     if (result.violations.length > 0) throw new GuardrailError(result.violations, result.stackName);
   }
 }

@@ -1,7 +1,7 @@
 import { TerraformStack } from 'cdktf';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { GuardrailResult, evaluateGuardrails } from './check';
+import { GuardrailResult, evaluateGuardrails, evaluationFromSynth } from './check';
 import { ALLOWED_AWS_MANAGED_POLICIES, WILDCARD_RESOURCE_ACTIONS } from './iam-rules';
 import { GuardrailOptions, formatViolation } from './model';
 
@@ -77,7 +77,8 @@ export function reportJson(result: GuardrailResult): object {
 
 /** Evaluates the stack and writes security-report.md and security-report.json into `stackDir` (next to cdk.tf.json). */
 export function writeSecurityReport(stackDir: string, stack: TerraformStack, options?: GuardrailOptions): GuardrailResult {
-  const result = evaluateGuardrails(stack, options);
+  // After app.synth() the aspect has evaluated this very stack: reuse it (the evaluation costs a full toTerraform).
+  const result = evaluationFromSynth(stack, options) ?? evaluateGuardrails(stack, options);
   writeFileSync(join(stackDir, 'security-report.md'), renderSecurityReport(result));
   writeFileSync(join(stackDir, 'security-report.json'), `${JSON.stringify(reportJson(result), null, 2)}\n`);
   return result;
