@@ -84,7 +84,7 @@ describe('overrides', () => {
       TERRAFORM_STATE_BUCKET_REGION: 'eu-west-1',
     });
     expect(c.environmentSuffix).toBe('pr42');
-    expect(c.stateBackend).toEqual({ bucket: 'ci-state-bucket', region: 'eu-west-1', keyPrefix: 'payments-dr' });
+    expect(c.stateBackend).toEqual({ bucket: 'ci-state-bucket', region: 'eu-west-1', keyPrefix: 'payments-dr', kmsKeyArn: null });
   });
 
   test('CI variables win over the DR_CONFIG file', () => {
@@ -137,6 +137,7 @@ describe('bad config is rejected with the field, the value and the fix', () => {
     ['bad NAT mode', { network: { natGateways: 'two' } }, /network\.natGateways: "two" is not a valid NAT gateway mode; use one of: single, one-per-az/],
     ['bad log retention', { logRetentionDays: 31 }, /logRetentionDays: 31 is not a valid CloudWatch Logs retention; use one of: 1, 3/],
     ['bad hosted zone id', { dns: { hostedZoneId: 'zone-1' } }, /dns\.hostedZoneId: "zone-1" must be a Route 53 hosted zone id/],
+    ['state key that is not a KMS key ARN', { stateBackend: { kmsKeyArn: 'alias/state' } }, /stateBackend\.kmsKeyArn: "alias\/state" must be a KMS key ARN/],
     ['bad state bucket', { stateBackend: { bucket: 'Bad_Bucket' } }, /stateBackend\.bucket: "Bad_Bucket" is not a valid S3 bucket name/],
     [
       'neither region in us-east-1',

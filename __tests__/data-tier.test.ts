@@ -25,6 +25,19 @@ describe('data tier in the composed stack', () => {
     expect(via(stack.storageKey)['kms:ViaService']).toEqual(['s3.us-west-2.amazonaws.com', 'backup.us-west-2.amazonaws.com', 'rds.us-west-2.amazonaws.com']);
   });
 
+  test('grants on a key only for AWS resources through its services; no unconditioned CreateGrant', () => {
+    for (const key of [stack.databaseKey, stack.storageKey]) {
+      const statements = policyOf(synth.bodyOf(key.primaryKey).policy).Statement;
+      const admin = statements.find((s) => s.Sid === 'AccountAdministration')!;
+      expect(admin.Action).not.toContain('kms:Create*');
+      expect(admin.Action).not.toContain('kms:CreateGrant');
+      const grants = statements.find((s) => s.Sid === 'GrantsForServices')!;
+      expect(grants.Action).toContain('kms:CreateGrant');
+      expect(grants.Condition.Bool).toEqual({ 'kms:GrantIsForAWSResource': true });
+      expect(grants.Condition.StringEquals['kms:ViaService'].length).toBeGreaterThan(0);
+    }
+  });
+
   test('no unencrypted store anywhere: every store names one of our keys', () => {
     const stores: Array<[string, (r: Record<string, any>) => unknown]> = [
       ['aws_rds_cluster', (r) => r.storage_encrypted && r.kms_key_id],

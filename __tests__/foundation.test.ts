@@ -42,6 +42,12 @@ describe('dev stack foundation', () => {
       expect(synth.json.terraform.backend.s3.dynamodb_table).toBeUndefined();
     });
 
+    test('the state object is encrypted with the bootstrap\'s KMS key when one is configured', () => {
+      const arn = 'arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-1111-2222-3333-444455556666';
+      const { synth: withKey } = synthDrStack({ stateBackend: { kmsKeyArn: arn } });
+      expect(withKey.json.terraform.backend.s3).toMatchObject({ encrypt: true, kms_key_id: arn, use_lockfile: true });
+    });
+
     test('no data sources: a plan needs no live AWS account', () => {
       expect(synth.json.data).toBeUndefined();
     });

@@ -213,6 +213,11 @@ export const configSchema = z
         keyPrefix: z.string().regex(/^[A-Za-z0-9!_.*'()-]+(\/[A-Za-z0-9!_.*'()-]+)*$/, {
           message: 'must be a relative S3 key prefix without leading or trailing "/"',
         }),
+        /** KMS key (ARN) that encrypts the state object (the bootstrap's `state-kms-key-arn`); null: SSE-S3. */
+        kmsKeyArn: z
+          .string()
+          .regex(/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, { message: 'must be a KMS key ARN like "arn:aws:kms:us-east-1:123456789012:key/<id>"' })
+          .nullable(),
       })
       .strict(),
   })
@@ -325,7 +330,7 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
   backup: { schedule: 'cron(0 5 * * ? *)', retentionDays: 35, copyRetentionDays: 35 },
   objectives: { rtoSeconds: 900, rpoSeconds: 60, objectStorageRpoSeconds: 900, failoverDecisionSeconds: 300 },
   alerts: { emails: ['payments-oncall@example.com'] },
-  stateBackend: { bucket: 'pay-terraform-state-123456789012', region: 'us-east-1', keyPrefix: 'payments-dr' },
+  stateBackend: { bucket: 'pay-terraform-state-123456789012', region: 'us-east-1', keyPrefix: 'payments-dr', kmsKeyArn: null },
 };
 
 export class ConfigError extends Error {

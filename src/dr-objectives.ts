@@ -109,7 +109,7 @@ export function evaluateObjectives(objectives: DrObjectives, design: DrDesign): 
     },
     {
       component: 'Aurora global database',
-      mechanism: `Storage-level replication; rds.global_db_rpo = ${design.auroraGlobalDbRpoSeconds} s blocks commits on the primary when no secondary is within that lag`,
+      mechanism: `Storage-level replication; rds.global_db_rpo = ${design.auroraGlobalDbRpoSeconds} s on the primary blocks commits when the DR cluster lags more (so a DR-region problem pauses payment writes: availability traded for bounded loss)`,
       boundSeconds: design.auroraGlobalDbRpoSeconds,
       source: 'Aurora User Guide, aurora-global-database-disaster-recovery (Managing RPOs for Aurora PostgreSQL)',
       objective: 'RPO',

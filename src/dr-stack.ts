@@ -36,7 +36,10 @@ export interface DrStackProps {
   readonly config: PlatformConfig;
 }
 
-/** Route 53 answers alias records to API Gateway with the target's TTL, 60 seconds. */
+/**
+ * Route 53 answers alias records with the target's TTL; for API Gateway regional domains that is observed to be
+ * 60 seconds (AWS does not document the figure).
+ */
 const ALIAS_TTL_SECONDS = 60;
 
 /** The DR objectives of `config` checked against the design it configures; throws a DrObjectiveError. */
@@ -115,6 +118,8 @@ export class DrStack extends TerraformStack {
       region: config.stateBackend.region,
       key: stateKey(config),
       encrypt: true,
+      // Without a key ARN, encrypt = true means SSE-S3; the bootstrap's state key makes it SSE-KMS.
+      ...(config.stateBackend.kmsKeyArn ? { kmsKeyId: config.stateBackend.kmsKeyArn } : {}),
     });
     // S3-native state locking (Terraform >= 1.11) replaces the deprecated DynamoDB lock table; cdktf 0.21's
     // S3Backend has no field for it.

@@ -252,9 +252,12 @@ export class AuroraGlobalDatabase extends Construct {
         // pending-reboot is accepted for static and dynamic parameters alike; a new cluster starts with it.
         { name: 'rds.force_ssl', value: '1', applyMethod: 'pending-reboot' },
         { name: 'log_min_duration_statement', value: Token.isUnresolved(v.slowQueryMs) ? Token.asString(v.slowQueryMs) : String(v.slowQueryMs), applyMethod: 'immediate' },
-        // Set in both regions' groups: after a switchover the DR cluster is the primary that enforces it.
-        ...(v.globalDbRpoSeconds !== undefined
-          ? [{ name: 'rds.global_db_rpo', value: String(v.globalDbRpoSeconds), applyMethod: 'pending-reboot' }]
+        // Primary only. Aurora blocks commits on the primary while no secondary is within this lag: with one
+        // secondary, a DR-region problem pauses payment writes (bounded loss traded for availability, stated
+        // in the DR report). The DR group keeps the default so a promoted DR cluster never blocks on the lost
+        // region (Aurora User Guide, aurora-global-database-disaster-recovery, "Managing RPOs").
+        ...(v.globalDbRpoSeconds !== undefined && ctx.role === 'primary'
+          ? [{ name: 'rds.global_db_rpo', value: String(v.globalDbRpoSeconds), applyMethod: 'immediate' }]
           : []),
       ],
       tags: { Name: ctx.naming.name('rds', `aurora-pg${v.majorVersion}`, ctx.region) },

@@ -16,7 +16,8 @@ const VIA_SERVICE: ReadonlySet<KeyUser> = new Set(['sns', 'rds', 'dynamodb', 's3
 
 /** Administrative actions for the account root; cryptographic use is granted only per service below. */
 const ADMIN_ACTIONS = [
-  'kms:Create*', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
+  // Not kms:Create*: that would include an unconditioned kms:CreateGrant, a way around kms:ViaService.
+  'kms:CreateAlias', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*',
   'kms:Disable*', 'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion',
   'kms:CancelKeyDeletion', 'kms:ReplicateKey',
 ];
@@ -95,13 +96,28 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Sid: 'UseThroughServices',
       Effect: 'Allow',
       Principal: { AWS: accountRootArn(ctx) },
-      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:CreateGrant', 'kms:DescribeKey'],
+      Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
       Resource: '*',
       Condition: {
         StringEquals: {
           'kms:CallerAccount': ctx.accountId,
           'kms:ViaService': via.map((s) => `${s}.${ctx.region}.amazonaws.com`),
         },
+      },
+    });
+    // Services such as RDS and AWS Backup hold grants on the key; only for AWS resources, only through them.
+    statements.push({
+      Sid: 'GrantsForServices',
+      Effect: 'Allow',
+      Principal: { AWS: accountRootArn(ctx) },
+      Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
+      Resource: '*',
+      Condition: {
+        StringEquals: {
+          'kms:CallerAccount': ctx.accountId,
+          'kms:ViaService': via.map((s) => `${s}.${ctx.region}.amazonaws.com`),
+        },
+        Bool: { 'kms:GrantIsForAWSResource': true },
       },
     });
   }
