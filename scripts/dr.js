@@ -3,23 +3,9 @@
 // external, so the AWS SDK loads from disk) into dist/dr-cli/main.js and runs it with this process's arguments.
 // Type-checking is `npm run build` / `npm test`'s job.
 'use strict';
-const path = require('node:path');
-const esbuild = require('esbuild');
+const { buildTs } = require('./build-ts');
 
-const root = path.resolve(__dirname, '..');
-const outfile = path.join(root, 'dist', 'dr-cli', 'main.js');
-
-esbuild.buildSync({
-  entryPoints: [path.join(root, 'src', 'dr-cli', 'main.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  packages: 'external',
-  sourcemap: 'inline',
-  logLevel: 'warning',
-});
+const outfile = buildTs('src/dr-cli/main.ts', 'dist/dr-cli/main.js');
 require(outfile)
   .run(process.argv.slice(2))
   .catch((e) => {

@@ -4,22 +4,8 @@
 // (node_modules stay external) into dist/plan-offline/main.js and runs it from the repository root, like scripts/app.js.
 // Type-checking is `npm run build` / `npm test`'s job.
 'use strict';
-const path = require('node:path');
-const esbuild = require('esbuild');
+const { buildTs, root } = require('./build-ts');
 
-const root = path.resolve(__dirname, '..');
-const outfile = path.join(root, 'dist', 'plan-offline', 'main.js');
-
-esbuild.buildSync({
-  entryPoints: [path.join(root, 'scripts', 'plan-offline.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  packages: 'external',
-  sourcemap: 'inline',
-  logLevel: 'warning',
-});
+const outfile = buildTs('scripts/plan-offline.ts', 'dist/plan-offline/main.js');
 process.chdir(root);
 process.exitCode = require(outfile).run(process.argv.slice(2), root);

@@ -349,20 +349,24 @@ function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
   return v;
 }
 
-function formatIssue(issue: z.ZodIssue, input: unknown): string {
+/**
+ * One zod issue as `field: <value given> <what would be valid>`; unknown keys and missing values point at
+ * `example`, the file that spells out every valid key.
+ */
+export function formatZodIssue(issue: z.ZodIssue, input: unknown, example: string): string {
   const field = issue.path.join('.') || '(root)';
   if (issue.code === 'unrecognized_keys') {
-    return `${field === '(root)' ? '' : `${field}: `}unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or fix the spelling (see config/dev.json for every valid key)`;
+    return `${field === '(root)' ? '' : `${field}: `}unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or fix the spelling (see ${example} for every valid key)`;
   }
   const value = valueAt(input, issue.path);
-  const shown = value === undefined ? 'missing' : JSON.stringify(value);
-  return `${field}: ${shown} ${issue.message}`;
+  if (value === undefined) return `${field}: missing; it is required (see ${example})`;
+  return `${field}: ${JSON.stringify(value)} ${issue.message}`;
 }
 
 /** Validates `input` (already merged) and derives the profile settings; throws a ConfigError listing every problem. */
 export function resolveConfig(input: unknown, source = 'config'): PlatformConfig {
   const result = configSchema.safeParse(input);
-  if (!result.success) throw new ConfigError(result.error.issues.map((i) => formatIssue(i, input)), source);
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => formatZodIssue(i, input, 'config/dev.json')), source);
   const c = result.data;
   const prod = c.profile === 'prod';
   return {
