@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { createHandler } from '../lambdas/payment-processor';
 import { runMigrations } from '../lambdas/payment-processor/migrations';
 import type { ApiHandler } from '../lambdas/shared/runtime';
-import { awsMocks, invoker, type Invoke, postPayment, secretString, silentObservability, TEST_REGION, testConfig } from '../__tests__/support/lambda';
+import { awsMocks, invoker, type Invoke, localDeps, postPayment, secretString } from '../__tests__/support/lambda';
 import { startPostgres } from '../__tests__/support/postgres';
 
 const REQUESTS = intSetting('BENCH_REQUESTS', 600);
@@ -43,11 +43,7 @@ async function main(): Promise<number> {
     for (let i = 0; i < CONTAINERS; i++) {
       const aws = awsMocks(secretString(pg, database));
       const handler = createHandler({
-        ...aws.clients,
-        ...silentObservability(),
-        config: testConfig(database),
-        env: { AWS_REGION: TEST_REGION },
-        db: { ssl: false },
+        ...localDeps(aws, database),
       });
       handlers.push(handler);
       containers.push(invoker(handler));

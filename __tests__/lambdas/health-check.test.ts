@@ -4,7 +4,7 @@ import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createHandler, type HealthCheckDeps, PROBE_SESSION_ID } from '../../lambdas/health-check';
 import type { ApiHandler } from '../../lambdas/shared/runtime';
-import { apiEvent, awsMocks, invoker, secretString, silentObservability, TEST_REGION, testConfig } from '../support/lambda';
+import { apiEvent, awsMocks, invoker, localDeps, secretString, TEST_REGION, testConfig } from '../support/lambda';
 import { freePort, startPostgres, type TestPostgres } from '../support/postgres';
 
 /** Route 53 gives a health check 2 seconds; the handler's budget is 1.5 s. */
@@ -27,11 +27,7 @@ afterAll(async () => {
 function healthCheck(overrides: Partial<HealthCheckDeps> = {}, secret = secretString(pg, database)) {
   const aws = awsMocks(secret);
   const handler = createHandler({
-    ...aws.clients,
-    ...silentObservability(),
-    config: testConfig(database),
-    env: { AWS_REGION: TEST_REGION },
-    db: { ssl: false },
+    ...localDeps(aws, database),
     ...overrides,
   });
   handlers.push(handler);

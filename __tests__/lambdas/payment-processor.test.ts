@@ -9,11 +9,10 @@ import {
   awsMocks,
   getPayment,
   invoker,
+  localDeps,
   postPayment,
   secretString,
-  silentObservability,
   TEST_REGION,
-  testConfig,
   uniqueKey,
   VALID_PAYMENT,
 } from '../support/lambda';
@@ -37,11 +36,7 @@ afterAll(async () => {
 function container(overrides: Partial<PaymentProcessorDeps> = {}, db = database) {
   const aws = awsMocks(secretString(pg, db));
   const handler = createHandler({
-    ...aws.clients,
-    ...silentObservability(),
-    config: testConfig(db),
-    env: { AWS_REGION: TEST_REGION },
-    db: { ssl: false },
+    ...localDeps(aws, db),
     now: () => new Date('2025-03-04T05:06:07Z'),
     ...overrides,
   });

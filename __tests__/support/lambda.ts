@@ -63,6 +63,20 @@ export function awsMocks(secret: string) {
   return { clients: { ssm, secretsManager, dynamodb, s3 }, mocks };
 }
 
+/**
+ * The dependencies of a handler running against the local PostgreSQL: the mocked AWS clients, quiet
+ * observability, the test configuration and no TLS. Spread it into `createHandler` and add what differs.
+ */
+export function localDeps(aws: ReturnType<typeof awsMocks>, database: string) {
+  return {
+    ...aws.clients,
+    ...silentObservability(),
+    config: testConfig(database),
+    env: { AWS_REGION: TEST_REGION },
+    db: { ssl: false as const },
+  };
+}
+
 export function lambdaContext(name = 'test-function'): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
