@@ -1,3 +1,4 @@
+import { POWERTOOLS_LAYER, powertoolsLayerArn } from '../src/powertools-layer';
 import { Json, policyOf, synthDrStack } from './support/synth';
 
 describe('application tier and failover DNS', () => {
@@ -36,6 +37,18 @@ describe('application tier and failover DNS', () => {
         expect(body.reserved_concurrent_executions).toBeGreaterThan(0);
       }
       expect(synth.bodyOf(rt(role).healthFunction.function).timeout).toBeLessThanOrEqual(3);
+    });
+
+    test('every function (rotation included) carries the Powertools layer of its own region, at the pinned version', () => {
+      const regionOf = { 'aws.primary': stack.primary.ctx.region, 'aws.dr': stack.dr.ctx.region } as Record<string, string>;
+      const fns = synth.list('aws_lambda_function');
+      expect(fns).toHaveLength(5);
+      for (const fn of fns) {
+        expect(fn.layers).toEqual([
+          `arn:aws:lambda:${regionOf[fn.provider]}:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:${POWERTOOLS_LAYER.layerVersion}`,
+        ]);
+      }
+      expect(() => powertoolsLayerArn('me-south-1')).toThrow(/Powertools Lambda layer 50 \(Powertools 2\.35\.0\) is not published in me-south-1.*choose another region/);
     });
 
     test('environment carries no secrets, only where to read configuration', () => {

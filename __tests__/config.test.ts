@@ -131,6 +131,11 @@ describe('bad config is rejected with the field, the value and the fix', () => {
     ['account id as a number', { accountId: 123456789012 }, /accountId: 123456789012 Expected string, received number/],
     ['malformed e-mail', { alerts: { emails: ['oncall-at-example.com'] } }, /alerts\.emails\.0: "oncall-at-example.com" is not an e-mail address/],
     ['no e-mail', { alerts: { emails: [] } }, /alerts\.emails: \[\] needs at least one address/],
+    [
+      'DR region without the pinned Powertools layer',
+      withDr({ region: 'me-south-1', availabilityZones: ['me-south-1a', 'me-south-1b'] }),
+      /regions\.dr\.region: "me-south-1" cannot host the Lambda functions: the Powertools Lambda layer 50 .* is not published in me-south-1/,
+    ],
     ['unknown top-level key', { enviromentSuffix: 'dev' }, /unknown key\(s\) "enviromentSuffix": remove or fix the spelling/],
     ['unknown nested key', withPrimary({ vpcCIDR: '10.0.0.0/16' }), /regions\.primary: unknown key\(s\) "vpcCIDR"/],
     ['unknown profile', { profile: 'staging' }, /profile: "staging" is not a valid profile; use one of: dev, prod/],

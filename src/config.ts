@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { capacity, cidrsOverlap, parseCidr } from './cidr';
+import { powertoolsLayerProblem } from './powertools-layer';
 import { AWS_REGIONS, isAwsRegion } from './regions';
 
 /**
@@ -56,9 +57,16 @@ const name = (pattern: RegExp, rule: string, max: number) =>
 
 const regionSchema = z
   .object({
-    region: z.string().refine(isAwsRegion, {
-      message: `is not an AWS region this stack supports; use one of: ${AWS_REGIONS.join(', ')}`,
-    }),
+    region: z
+      .string()
+      .refine(isAwsRegion, {
+        message: `is not an AWS region this stack supports; use one of: ${AWS_REGIONS.join(', ')}`,
+      })
+      .superRefine((region, ctx) => {
+        // Every function carries the Powertools layer, which is not published in every region.
+        const problem = powertoolsLayerProblem(region);
+        if (problem) ctx.addIssue({ code: 'custom', message: `cannot host the Lambda functions: ${problem}` });
+      }),
     availabilityZones: z
       .array(z.string())
       .min(2, { message: 'needs at least 2 availability zones (Aurora and NAT/subnet redundancy need two)' })

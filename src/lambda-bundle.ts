@@ -1,4 +1,4 @@
-import { buildSync, version as esbuildVersion } from 'esbuild';
+import { type BuildOptions, buildSync, version as esbuildVersion } from 'esbuild';
 import { zipSync } from 'fflate';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -39,12 +39,27 @@ function filesUnder(dir: string): string[] {
   });
 }
 
+/** Packages left out of every bundle: provided at run time by the Lambda runtime and the Powertools layer. */
+export const BUNDLE_EXTERNALS = ['@aws-sdk/*', '@aws-lambda-powertools/*'];
+
+const BUILD_OPTIONS = {
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  // The Lambda runtime provides AWS SDK v3; the Powertools layer every function carries provides Powertools.
+  external: BUNDLE_EXTERNALS,
+  legalComments: 'none',
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
+
 /** Zip entries carry this fixed time so the same code always gives the same zip (and asset hash). */
 const ZIP_MTIME = new Date('1980-01-01T00:00:00Z');
 
 /**
- * Bundles one handler with esbuild into `index.js` (minified, Node.js 22, AWS SDK v3 left out: the Lambda
- * runtime provides it) and zips it deterministically.
+ * Bundles one handler with esbuild into `index.js` (minified, Node.js 22, AWS SDK v3 and Powertools left out:
+ * the Lambda runtime and the Powertools layer provide them) and zips it deterministically.
  *
  * The bundle is rebuilt only when its inputs change (the handler's folder, `lambdas/shared`, the lockfile and
  * the esbuild version): synth stays free of child processes on the common path. cdktf's own ARCHIVE assets
@@ -61,7 +76,7 @@ export function bundleLambda(name: string, options: BundleOptions = {}): LambdaB
   const zipPath = join(outDir, `${name}.zip`);
   const hashPath = join(outDir, `${name}.source-hash`);
 
-  const hash = createHash('sha256').update(`esbuild ${esbuildVersion}\n`);
+  const hash = createHash('sha256').update(`esbuild ${esbuildVersion}\n${JSON.stringify(BUILD_OPTIONS)}\n`);
   const inputs = [...filesUnder(join(sourceDir, name)), ...filesUnder(join(sourceDir, 'shared')), join(root, 'package-lock.json')];
   for (const file of inputs.filter(existsSync).sort()) {
     hash.update(`${relative(root, file)}\n`).update(readFileSync(file));
@@ -72,18 +87,7 @@ export function bundleLambda(name: string, options: BundleOptions = {}): LambdaB
   }
 
   mkdirSync(jsDir, { recursive: true });
-  buildSync({
-    entryPoints: [entry],
-    outfile: jsPath,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node22',
-    format: 'cjs',
-    external: ['@aws-sdk/*'],
-    legalComments: 'none',
-    logLevel: 'warning',
-  });
+  buildSync({ entryPoints: [entry], outfile: jsPath, ...BUILD_OPTIONS });
   writeFileSync(zipPath, zipSync({ 'index.js': [readFileSync(jsPath), { mtime: ZIP_MTIME }] }, { level: 9 }));
   writeFileSync(hashPath, sourceHash);
   return { zipPath, jsPath, sourceHash };

@@ -48,6 +48,8 @@ describe('POST /payments validation', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json.error.code).toBe('VALIDATION_FAILED');
     expect(res.json.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ field, reason })]));
+    // Every detail says what to fix in words, never zod's generic default.
+    for (const detail of res.json.error.details) expect(detail.message).toMatch(/^(?!Invalid input$).{5,}/);
   });
 
   test.each([

@@ -65,7 +65,7 @@ export function createHandler(deps: HealthCheckDeps = {}): ApiHandler {
   }
 
   async function checkDynamoDb(config: RuntimeConfig, timeoutMs: number): Promise<string | undefined> {
-    dynamodb ??= new DynamoDBClient({ region: runtime.region });
+    dynamodb ??= runtime.traced(new DynamoDBClient({ region: runtime.region }));
     await dynamodb.send(
       new GetItemCommand({ TableName: config.sessionsTable, Key: { sessionId: { S: PROBE_SESSION_ID } }, ProjectionExpression: 'sessionId' }),
       { abortSignal: AbortSignal.timeout(timeoutMs) },

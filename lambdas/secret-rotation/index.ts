@@ -22,6 +22,7 @@
  * otherwise carry the password there. No password is ever logged by this function or put in an error.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import {
   DescribeSecretCommand,
   GetRandomPasswordCommand,
@@ -35,7 +36,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { Client, type ClientConfig } from 'pg';
 import { defaultTls } from '../shared/db';
 import { classifyDbError, describeError } from '../shared/errors';
-import type { LogSink } from '../shared/observability';
+import { createTracer, inHandlerSubsegment, type LogSink } from '../shared/observability';
 import { type DbSecret, parseDbSecret } from '../shared/secrets';
 
 export const SERVICE_NAME = 'secret-rotation';
@@ -61,6 +62,8 @@ export interface SecretRotationDeps {
   readonly secretsManager?: SecretsManagerClient;
   /** @default a Powertools Logger for `POWERTOOLS_SERVICE_NAME` */
   readonly logger?: LogSink;
+  /** @default a Powertools Tracer (active in Lambda, a no-op elsewhere) */
+  readonly tracer?: Tracer;
   /** TLS to the cluster; `false` only for tests against a local server. @default verified TLS (`defaultTls()`) */
   readonly ssl?: false | ConnectionOptions;
   /** Time to connect (TCP, TLS, authentication). @default 5000 ms */
@@ -103,14 +106,22 @@ export function createHandler(deps: SecretRotationDeps = {}): RotationHandler {
   const createClient = deps.createClient ?? ((config: ClientConfig) => new Client(config));
   const passwordLength = deps.passwordLength ?? PASSWORD_LENGTH;
   const excludeCharacters = deps.excludeCharacters ?? EXCLUDE_CHARACTERS;
+  const tracer = deps.tracer ?? createTracer(SERVICE_NAME);
   let secretsManager = deps.secretsManager;
 
   function sm(): SecretsManagerClient {
-    secretsManager ??= new SecretsManagerClient({});
+    secretsManager ??= tracer.captureAWSv3Client(new SecretsManagerClient({}));
     return secretsManager;
   }
 
-  return async function handler(event, context) {
+  return (event, context) =>
+    inHandlerSubsegment(tracer, process.env._HANDLER, async () => {
+      // The step is searchable in X-Ray; the secret id is in the logs, not in an annotation.
+      if (typeof event?.Step === 'string') tracer.putAnnotation('rotationStep', event.Step);
+      await rotate(event, context);
+    });
+
+  async function rotate(event: RotationEvent, context: Parameters<RotationHandler>[1]): Promise<void> {
     const { SecretId: secretId, ClientRequestToken: token, Step: step } = event ?? ({} as RotationEvent);
     if (typeof secretId !== 'string' || secretId === '' || typeof token !== 'string' || token === '') {
       throw new RotationError('the event must have SecretId and ClientRequestToken');
@@ -160,7 +171,7 @@ export function createHandler(deps: SecretRotationDeps = {}): RotationHandler {
       log.error('rotation step failed', { durationMs: Date.now() - started, error: describeError(err) });
       throw err;
     }
-  };
+  }
 
   type Log = Record<'info' | 'warn' | 'error', (message: string, extra?: Record<string, unknown>) => void>;
 

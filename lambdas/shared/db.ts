@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { type ConnectionOptions, rootCertificates } from 'node:tls';
 import { Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
 import { classifyDbError, describeError, isConnectionFatal } from './errors';
-import type { LogSink } from './observability';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
+import { type LogSink, traced } from './observability';
 import type { DbSecret, SecretCache } from './secrets';
 
 /** Connection and pool settings; every default suits a Lambda container (one request at a time). */
@@ -47,6 +48,8 @@ export interface DatabaseProps {
   readonly secrets: SecretCache;
   readonly options?: DbOptions;
   readonly log: LogSink;
+  /** Each transaction and connection use becomes an X-Ray subsegment. @default no tracing */
+  readonly tracer?: Tracer;
 }
 
 /** Amazon's CA certificates (RDS included) as the Lambda Node.js runtimes ship them. */
@@ -87,6 +90,10 @@ export class Database {
    * opened), so it must be idempotent.
    */
   async transaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return traced(this.props.tracer, 'postgres', () => this.runTransaction(fn), { operation: 'transaction' });
+  }
+
+  private async runTransaction<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.connect();
       try {
@@ -116,6 +123,10 @@ export class Database {
 
   /** Runs `fn` with one connection (no transaction). */
   async withClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
+    return traced(this.props.tracer, 'postgres', () => this.runWithClient(fn), { operation: 'query' });
+  }
+
+  private async runWithClient<T>(fn: (client: PoolClient) => Promise<T>): Promise<T> {
     const client = await this.connect();
     try {
       const result = await fn(client);

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -8,7 +9,7 @@ import { loadRuntimeConfig, type RuntimeConfig } from './config';
 import { Database, type DbOptions } from './db';
 import { ApiError, describeError, TimeoutError, TRANSIENT_RETRY_AFTER_SECONDS } from './errors';
 import { type ApiEvent, type ApiResult, errorResponse } from './http';
-import { createLogger, createMetrics } from './observability';
+import { createLogger, createMetrics, createTracer, inHandlerSubsegment } from './observability';
 import { SecretCache } from './secrets';
 
 /**
@@ -36,6 +37,8 @@ export interface RuntimeDeps {
   readonly logger?: Logger;
   /** @default a Powertools Metrics for `POWERTOOLS_METRICS_NAMESPACE` */
   readonly metrics?: Metrics;
+  /** @default a Powertools Tracer (active in Lambda, a no-op elsewhere) */
+  readonly tracer?: Tracer;
   /** @default () => new Date() */
   readonly now?: () => Date;
 }
@@ -46,6 +49,7 @@ export class Runtime {
   public readonly region: string;
   public readonly logger: Logger;
   public readonly metrics: Metrics;
+  public readonly tracer: Tracer;
   public readonly now: () => Date;
   private readonly configCache: { get(): Promise<RuntimeConfig> };
   private readonly databaseCache: { get(): Promise<Database> };
@@ -61,6 +65,7 @@ export class Runtime {
     this.region = this.env.AWS_REGION ?? this.env.AWS_DEFAULT_REGION ?? 'unknown';
     this.logger = deps.logger ?? createLogger(defaults.serviceName);
     this.metrics = deps.metrics ?? createMetrics(defaults.serviceName);
+    this.tracer = deps.tracer ?? createTracer(defaults.serviceName);
     this.now = deps.now ?? (() => new Date());
     this.configCache = memoizeSuccess(async () => {
       if (deps.config) return deps.config;
@@ -79,6 +84,7 @@ export class Runtime {
         secrets: new SecretCache(this.secretsManager(), config.dbSecretName),
         options: dbOptions,
         log: this.logger,
+        tracer: this.tracer,
       });
       return this.db;
     });
@@ -98,13 +104,18 @@ export class Runtime {
     await this.db?.close();
   }
 
+  /** An AWS SDK client whose calls appear as X-Ray subsegments (a no-op when tracing is off). */
+  traced<T extends object>(client: T): T {
+    return this.tracer.captureAWSv3Client(client);
+  }
+
   private ssm(): SSMClient {
-    this.ssmClient ??= this.deps.ssm ?? new SSMClient({ region: this.region });
+    this.ssmClient ??= this.deps.ssm ?? this.traced(new SSMClient({ region: this.region }));
     return this.ssmClient;
   }
 
   private secretsManager(): SecretsManagerClient {
-    this.secretsClient ??= this.deps.secretsManager ?? new SecretsManagerClient({ region: this.region });
+    this.secretsClient ??= this.deps.secretsManager ?? this.traced(new SecretsManagerClient({ region: this.region }));
     return this.secretsClient;
   }
 }
@@ -118,10 +129,20 @@ export type ApiHandler = ((event: ApiEvent, context: Context) => Promise<ApiResu
 /**
  * Wraps a route function with the per-invocation plumbing: Lambda context and request ids on every log
  * line, the cold-start metric, one access log line, error-to-response mapping (an unexpected error is a
- * logged 500 with no internals in the body) and publishing the metrics.
+ * logged 500 with no internals in the body), publishing the metrics and the invocation's X-Ray subsegment.
  */
 export function instrument(runtime: Runtime, fn: (event: ApiEvent) => Promise<ApiResult>): ApiHandler {
-  const handler = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
+  const { tracer } = runtime;
+  const handler = (event: ApiEvent, context: Context): Promise<ApiResult> =>
+    inHandlerSubsegment(tracer, runtime.env._HANDLER, async (subsegment) => {
+      const result = await handle(event, context);
+      // Searchable by status code; 5xx marks the subsegment as a fault, 4xx as an error (client's fault).
+      tracer.putAnnotation('statusCode', result.statusCode);
+      if (result.statusCode >= 500) subsegment?.addFaultFlag();
+      else if (result.statusCode >= 400) subsegment?.addErrorFlag();
+      return result;
+    });
+  const handle = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
     const started = Date.now();
     const { logger, metrics } = runtime;
     logger.addContext(context);
@@ -148,6 +169,7 @@ export function instrument(runtime: Runtime, fn: (event: ApiEvent) => Promise<Ap
         result = errorResponse(err);
       } else {
         logger.error('unexpected error', { error: describeError(err) });
+        tracer.addErrorAsMetadata(err as Error);
         metrics.addMetric('InternalError', MetricUnit.Count, 1);
         result = errorResponse(new ApiError(500, 'INTERNAL_ERROR', 'internal error'));
       }

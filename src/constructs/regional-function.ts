@@ -6,6 +6,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { TerraformAsset, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { powertoolsLayerArn } from '../powertools-layer';
 import { PolicyStatement, RegionContext, policyDocument, serviceTrustPolicy } from '../region';
 import { RegionalKey } from './multi-region-key';
 
@@ -41,7 +42,7 @@ const SECRET_LOOKING = /(password|secret|token|private.?key|api.?key)/i;
 
 /**
  * A Lambda function in one region: arm64, inside the private subnets with its own security group, X-Ray active
- * tracing, bounded reserved concurrency, JSON logs to its own KMS-encrypted log group with retention, and a
+ * tracing, the Powertools layer, bounded reserved concurrency, JSON logs to its own KMS-encrypted log group with retention, and a
  * role allowing exactly the given statements.
  */
 export class RegionalFunction extends Construct {
@@ -129,6 +130,8 @@ export class RegionalFunction extends Construct {
       timeout: props.timeout ?? 10,
       reservedConcurrentExecutions: props.reservedConcurrency,
       tracingConfig: { mode: 'Active' },
+      // The bundles leave Powertools out; this layer (the exact version the tests ran) provides it.
+      layers: [powertoolsLayerArn(ctx.region)],
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
       vpcConfig: { subnetIds: props.subnets.map((s) => s.id), securityGroupIds: [props.securityGroup.id] },
       environment: props.environment ? { variables: { ...props.environment } } : undefined,
