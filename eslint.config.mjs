@@ -20,4 +20,17 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Lambda code is type-checked in the root pass, where jest's globals exist: they must not leak into handlers.
+    files: ['lambdas/**/*.ts'],
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['describe', 'test', 'it', 'expect', 'jest', 'beforeAll', 'beforeEach', 'afterAll', 'afterEach'].map((name) => ({
+          name,
+          message: 'jest globals do not exist in Lambda',
+        })),
+      ],
+    },
+  },
 );

@@ -35,8 +35,9 @@ function parseArgs(argv: readonly string[]): { stack?: string; synth: boolean } 
 
 class UsageError extends Error {}
 
+/** The plan's diagnostics: it validates the configuration first, so these include validation problems. */
 function diagnosticsOf(report: HarnessReport): Diagnostic[] {
-  return [...report.validateDiagnostics, ...report.planDiagnostics];
+  return report.planDiagnostics;
 }
 
 /** Runs the command in `root` (the repository); returns the exit code. */
