@@ -48,6 +48,8 @@ import {
 } from '../src/guardrails';
 import { PolicyStatement, policyDocument, serviceTrustPolicy } from '../src/region';
 import { fixtureStack, synthDrStack } from './support/synth';
+import { LambdaLayerVersion } from '@cdktf/provider-aws/lib/lambda-layer-version';
+import { POWERTOOLS_LAYER, powertoolsLayerArn } from '../src/powertools-layer';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fixtures: the smallest compliant resource of each kind; each case below breaks exactly one rule.
@@ -378,6 +380,9 @@ const CASES: readonly Case[] = [
   ['DYNAMODB-PITR', 'replica without point-in-time recovery', (fx) => table(fx, { replica: [{ regionName: 'us-west-2', kmsKeyArn: fx.keys.dr.arn, pointInTimeRecovery: false }] })],
   // Lambda, API, logs
   ['LAMBDA-TRACING', 'function with PassThrough tracing', (fx) => lambda(fx, { tracingConfig: { mode: 'PassThrough' } })],
+  ['LAMBDA-LAYERS', 'a layer from another account', (fx) => lambda(fx, { layers: ['arn:aws:lambda:us-east-1:111122223333:layer:helpers:3'] })],
+  ['LAMBDA-LAYERS', 'the Powertools layer at another version', (fx) => lambda(fx, { layers: ['arn:aws:lambda:us-east-1:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:49'] })],
+  ['LAMBDA-LAYERS', 'the Powertools layer of another region', (fx) => lambda(fx, { layers: [`arn:aws:lambda:eu-west-1:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:${POWERTOOLS_LAYER.layerVersion}`] })],
   ['LAMBDA-CONCURRENCY', 'function without reserved concurrency', (fx) => lambda(fx, { reservedConcurrentExecutions: undefined })],
   ['LAMBDA-ENV-SECRETS', 'DB_PASSWORD in the environment', (fx) => lambda(fx, { environment: { variables: { DB_PASSWORD: 'hunter2-hunter2' } } })],
   [
@@ -407,6 +412,8 @@ describe('each rule', () => {
       cluster(fx);
       instance(fx);
       lambda(fx, { environment: { variables: { CONFIG_PATH: '/pay/dev/', DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:x', API_KEY_PARAMETER_NAME: '/x' } } });
+      const ownLayer = new LambdaLayerVersion(fx.stack, uid('layer'), { provider: fx.primary.provider, layerName: 'own', filename: 'layer.zip' });
+      lambda(fx, { layers: [powertoolsLayerArn(fx.primary.region), ownLayer.arn] });
       stage(fx);
       vpc(fx);
       securityGroup(fx, [{ description: 'https from the VPC', protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: ['10.0.0.0/16'] }]);

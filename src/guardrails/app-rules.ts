@@ -1,3 +1,4 @@
+import { POWERTOOLS_LAYER } from '../powertools-layer';
 import { blocks, isBlank, isTrue } from './inventory';
 import { Finding, Rule } from './model';
 
@@ -30,6 +31,39 @@ export const lambdaConcurrency: Rule = {
         problem: `reserved_concurrent_executions is ${JSON.stringify(f.body.reserved_concurrent_executions)} (unreserved)`,
         fix: 'set reserved_concurrent_executions to the most concurrent executions the function and its database may see',
       })),
+};
+
+/** Why a layer ARN is not allowed on a function in `region`, or undefined when it is. */
+function layerProblem(arn: unknown, region: string | undefined): string | undefined {
+  if (typeof arn !== 'string') return `layer ${JSON.stringify(arn)} is not an ARN`;
+  // A layer version this stack publishes: its code is ours and reviewed like the functions'.
+  if (/^\$\{aws_lambda_layer_version\.[^.}]+\.arn\}$/.test(arn)) return undefined;
+  const { publisherAccount, layerName, layerVersion } = POWERTOOLS_LAYER;
+  const m = /^arn:aws:lambda:([a-z0-9-]+):(\d{12}):layer:([A-Za-z0-9_-]+):(\d+)$/.exec(arn);
+  if (!m || m[2] !== publisherAccount || m[3] !== layerName) return `layer ${arn} is neither published by this stack nor the Powertools layer`;
+  if (Number(m[4]) !== layerVersion) return `layer ${arn} is Powertools layer version ${m[4]}, not ${layerVersion} (the Powertools ${POWERTOOLS_LAYER.packageVersion} the tests run)`;
+  if (region && m[1] !== region) return `layer ${arn} is in ${m[1]}, the function in ${region}`;
+  return undefined;
+}
+
+export const lambdaLayers: Rule = {
+  id: 'LAMBDA-LAYERS',
+  title: 'Lambda layers come only from this stack or the pinned Powertools layer of the function\'s region',
+  rationale:
+    'A layer is code that runs with the function\'s permissions and sees every payment it handles: only layer versions this stack publishes, or the AWS-published Powertools layer at the exact version the handlers were tested with (layer versions are immutable).',
+  resourceTypes: ['aws_lambda_function'],
+  check: (ctx) =>
+    ctx.inventory.ofType('aws_lambda_function').flatMap((f) => {
+      const layers: unknown[] = Array.isArray(f.body.layers) ? f.body.layers : f.body.layers === undefined ? [] : [f.body.layers];
+      return layers
+        .map((arn) => layerProblem(arn, ctx.inventory.regionOf(f)))
+        .filter((problem): problem is string => problem !== undefined)
+        .map((problem): Finding => ({
+          resource: f,
+          problem,
+          fix: 'replace it with powertoolsLayerArn(region) (src/powertools-layer.ts) or an aws_lambda_layer_version of this stack',
+        }));
+    }),
 };
 
 /** Variable names that say they hold a secret. */

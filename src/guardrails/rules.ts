@@ -1,4 +1,4 @@
-import { apiStageAccessLogs, apiStageTracing, lambdaConcurrency, lambdaEnvironmentSecrets, lambdaTracing, logRetention } from './app-rules';
+import { apiStageAccessLogs, apiStageTracing, lambdaConcurrency, lambdaEnvironmentSecrets, lambdaLayers, lambdaTracing, logRetention } from './app-rules';
 import { databaseIamAuth, databaseLogExports, databasesPrivate, deletionProtection, dynamodbPointInTimeRecovery } from './database-rules';
 import { encryptionAtRest, keyRotation } from './encryption-rules';
 import { managedPoliciesAllowListed, noPublicPrincipal, noWildcardActions, noWildcardResources, policiesReadable } from './iam-rules';
@@ -30,6 +30,7 @@ export const RULES: readonly Rule[] = [
   lambdaTracing,
   lambdaConcurrency,
   lambdaEnvironmentSecrets,
+  lambdaLayers,
   apiStageAccessLogs,
   apiStageTracing,
   logRetention,
