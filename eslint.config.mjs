@@ -26,7 +26,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-globals': [
         'error',
-        ...['describe', 'test', 'it', 'expect', 'jest', 'beforeAll', 'beforeEach', 'afterAll', 'afterEach'].map((name) => ({
+        ...[
+          'describe', 'fdescribe', 'xdescribe', 'test', 'xtest', 'it', 'fit', 'xit', 'expect', 'jest', 'fail', 'pending',
+          'spyOn', 'jasmine', 'beforeAll', 'beforeEach', 'afterAll', 'afterEach',
+        ].map((name) => ({
           name,
           message: 'jest globals do not exist in Lambda',
         })),

@@ -27,7 +27,8 @@ import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Password } from '@cdktf/provider-random/lib/password';
-import { Fn, TerraformResource, TerraformStack, Testing } from 'cdktf';
+import { Fn, TerraformResource, TerraformStack, TerraformVariable, Testing } from 'cdktf';
+import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -383,6 +384,15 @@ const CASES: readonly Case[] = [
   ['LAMBDA-LAYERS', 'a layer from another account', (fx) => lambda(fx, { layers: ['arn:aws:lambda:us-east-1:111122223333:layer:helpers:3'] })],
   ['LAMBDA-LAYERS', 'the Powertools layer at another version', (fx) => lambda(fx, { layers: ['arn:aws:lambda:us-east-1:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:49'] })],
   ['LAMBDA-LAYERS', 'the Powertools layer of another region', (fx) => lambda(fx, { layers: [`arn:aws:lambda:eu-west-1:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:${POWERTOOLS_LAYER.layerVersion}`] })],
+  [
+    'LAMBDA-LAYERS',
+    'the Powertools layer on a function whose region is not known at synth',
+    (fx) => {
+      const region = new TerraformVariable(fx.stack, 'region', { type: 'string' }).stringValue;
+      const provider = new AwsProvider(fx.stack, 'aws-variable-region', { alias: 'variable_region', region });
+      return lambda(fx, { provider, layers: [powertoolsLayerArn(fx.primary.region)] });
+    },
+  ],
   ['LAMBDA-CONCURRENCY', 'function without reserved concurrency', (fx) => lambda(fx, { reservedConcurrentExecutions: undefined })],
   ['LAMBDA-ENV-SECRETS', 'DB_PASSWORD in the environment', (fx) => lambda(fx, { environment: { variables: { DB_PASSWORD: 'hunter2-hunter2' } } })],
   [

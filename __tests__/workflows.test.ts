@@ -121,8 +121,8 @@ describe('npm scripts', () => {
     })),
   );
 
-  test('the workflows run npm ci, npm test, synth and deploy', () => {
-    expect(new Set(used.map((u) => u.script))).toEqual(new Set(['ci', 'test', 'synth', 'deploy']));
+  test('the workflows run npm ci, npm test, synth, the layer check and deploy', () => {
+    expect(new Set(used.map((u) => u.script))).toEqual(new Set(['ci', 'test', 'synth', 'verify:layers', 'deploy']));
   });
 
   test('every `npm run <script>` and `npm test` names a script in package.json', () => {

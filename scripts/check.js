@@ -29,5 +29,6 @@ Promise.all(checks.map(run)).then((results) => {
     if (r.output.trim()) process.stdout.write(r.output.endsWith('\n') ? r.output : `${r.output}\n`);
     if (r.code !== 0) console.error(`${r.label} failed (exit ${r.signal ?? r.code})`);
   }
-  process.exit(results.some((r) => r.code !== 0) ? 1 : 0);
+  // exitCode, not exit(): let long output drain on piped stdout first.
+  process.exitCode = results.some((r) => r.code !== 0) ? 1 : 0;
 });

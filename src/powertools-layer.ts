@@ -10,7 +10,8 @@ import { join } from 'node:path';
  * "keep your local development dependencies in sync with the Lambda Layer version"), so tests run the same
  * code as Lambda. Version 50 is 2.35.0: the Powertools docs' layer table moved from 49 to 50 in the commit
  * released with 2.35.0 (aws-powertools/powertools-lambda-typescript #5563 → #5565, 2026-08-18); the layer is
- * built for nodejs22.x/nodejs24.x on arm64 and x86_64. A test fails when package.json moves without this.
+ * built for nodejs22.x/nodejs24.x on arm64 and x86_64. A test fails when package.json moves without this, and
+ * the PR workflow reads each layer's description from AWS (`npm run verify:layers`) to confirm the number.
  */
 export const POWERTOOLS_LAYER = {
   /** The npm version of every `@aws-lambda-powertools/*` package the handlers use. */

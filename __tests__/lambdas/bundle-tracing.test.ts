@@ -6,7 +6,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { builtinModules } from 'node:module';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer, type Socket as NetSocket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PARAMETER_NAMES } from '../../lambdas/shared/config';
@@ -46,9 +46,14 @@ const NODE_BUILTINS = new Set(builtinModules);
 describe('X-Ray tracing of the deployed health-check bundle', () => {
   let udp: Socket;
   let http: Server;
-  const documents: Record<string, unknown>[] = [];
-  const awsCalls: string[] = [];
+  let silentDb: NetServer;
+  const silentSockets = new Set<NetSocket>();
+  let documents: Record<string, unknown>[] = [];
+  let awsCalls: string[] = [];
   let taskDir: string;
+  // Per test: how the fake AWS answers and which database port the secret names.
+  let ssmDelayMs = 0;
+  let dbPort = 9;
 
   beforeAll(async () => {
     udp = createSocket('udp4');
@@ -69,48 +74,69 @@ describe('X-Ray tracing of the deployed health-check bundle', () => {
           dbSecretName: 'pay/dev/db', sessionsTable: 'pay-dev-sessions', artifactsBucket: 'pay-dev-artifacts', globalClusterId: 'pay-dev-global',
         };
         const Parameters = Object.entries(PARAMETER_NAMES).map(([key, param]) => ({ Name: `/pay/dev/${param}`, Value: values[key] }));
-        res.end(JSON.stringify({ Parameters }));
+        setTimeout(() => res.end(JSON.stringify({ Parameters })), ssmDelayMs);
       } else if (target === 'DynamoDB_20120810.GetItem') {
         res.end('{}');
       } else if (target === 'secretsmanager.GetSecretValue') {
-        // Port 9: nothing listens, so the database check fails (and must show as a fault in the trace).
-        res.end(JSON.stringify({ Name: 'pay/dev/db', VersionId: 'v1', SecretString: JSON.stringify({ username: 'app', password: 'never-logged', port: 9 }) }));
+        res.end(JSON.stringify({ Name: 'pay/dev/db', VersionId: 'v1', SecretString: JSON.stringify({ username: 'app', password: 'never-logged', port: dbPort }) }));
       } else {
         res.statusCode = 400;
         res.end(JSON.stringify({ __type: 'UnknownOperationException' }));
       }
     });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    // A database that accepts connections and never answers: the check outlives the invocation's budget.
+    silentDb = createNetServer((socket) => {
+      silentSockets.add(socket);
+      socket.on('error', () => undefined);
+      socket.on('close', () => silentSockets.delete(socket));
+      socket.resume(); // read and drop: never answer
+    });
+    await new Promise<void>((resolve) => silentDb.listen(0, '127.0.0.1', resolve));
 
     // The task directory holds the bundle only: nothing resolves from the repository's node_modules except
-    // through NODE_PATH, the way the layer's /opt/nodejs/node_modules is found in Lambda.
+    // through NODE_PATH, the way the layer's /opt/nodejs/node_modules is found in Lambda. Each trace id is one
+    // invocation of the same container (Lambda sets _X_AMZN_TRACE_ID per invocation); the process lingers so
+    // that work left running by an invocation can finish (and must not send anything more).
     taskDir = mkdtempSync(join(tmpdir(), 'lambda-task-'));
     copyFileSync(bundleLambda('health-check').jsPath, join(taskDir, 'index.js'));
     writeFileSync(
       join(taskDir, 'invoke.js'),
       `const { handler } = require('./index.js');
-       handler(JSON.parse(process.env.TEST_EVENT), { ...JSON.parse(process.env.TEST_CONTEXT), getRemainingTimeInMillis: () => 3000 })
-         .then((r) => { console.log('RESULT ' + JSON.stringify(r)); setTimeout(() => process.exit(0), 200); })
-         .catch((e) => { console.error(e); process.exit(1); });`,
+       (async () => {
+         for (const traceId of process.env.TEST_TRACE_IDS.split(',')) {
+           process.env._X_AMZN_TRACE_ID = 'Root=' + traceId + ';Parent=53995c3f42cd8ad8;Sampled=1';
+           const r = await handler(JSON.parse(process.env.TEST_EVENT), { ...JSON.parse(process.env.TEST_CONTEXT), getRemainingTimeInMillis: () => 3000 });
+           console.log('RESULT ' + JSON.stringify(r));
+         }
+         setTimeout(() => process.exit(0), Number(process.env.TEST_LINGER_MS));
+       })().catch((e) => { console.error(e); process.exit(1); });`,
     );
+  });
+
+  beforeEach(() => {
+    documents = [];
+    awsCalls = [];
   });
 
   afterAll(async () => {
     udp?.close();
+    // Keep-alive and never-answered connections would hold close() open.
+    http?.closeAllConnections();
     await new Promise((resolve) => http?.close(resolve));
+    for (const socket of silentSockets) socket.destroy();
+    await new Promise((resolve) => silentDb?.close(resolve));
     if (taskDir) rmSync(taskDir, { recursive: true, force: true });
   });
 
-  test('a 503 answer leaves a handler subsegment annotated and flagged, with AWS SDK and PostgreSQL subsegments under it', async () => {
-    const traceId = '1-6740a1b2-0123456789abcdef01234567';
-    const { stdout, code } = await run(join(taskDir, 'invoke.js'), {
+  function invoke(traceIds: string[], lingerMs: number) {
+    return run(join(taskDir, 'invoke.js'), {
       NODE_PATH: join(ROOT, 'node_modules'),
       PATH: process.env.PATH ?? '',
       AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
       LAMBDA_TASK_ROOT: taskDir,
       _HANDLER: 'index.handler',
-      _X_AMZN_TRACE_ID: `Root=${traceId};Parent=53995c3f42cd8ad8;Sampled=1`,
       AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${(udp.address() as AddressInfo).port}`,
       AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
       AWS_REGION: 'us-east-1',
@@ -122,17 +148,32 @@ describe('X-Ray tracing of the deployed health-check bundle', () => {
       POWERTOOLS_METRICS_NAMESPACE: 'Payments',
       TEST_EVENT: JSON.stringify(apiEvent({ method: 'GET', path: '/health' })),
       TEST_CONTEXT: JSON.stringify(lambdaContext('pay-dev-use1-health-check')),
+      TEST_TRACE_IDS: traceIds.join(','),
+      TEST_LINGER_MS: String(lingerMs),
     });
+  }
+
+  const results = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('RESULT ')).map((l) => JSON.parse(l.slice('RESULT '.length)));
+  // Children: either embedded in their parent or streamed on their own with the parent's id.
+  const childrenOf = (doc: Record<string, unknown>) => [
+    ...((doc.subsegments as Record<string, unknown>[]) ?? []),
+    ...documents.filter((d) => d.parent_id === doc.id),
+  ];
+
+  test('a 503 answer leaves a handler subsegment annotated and flagged, with AWS SDK and PostgreSQL subsegments under it', async () => {
+    ssmDelayMs = 0;
+    dbPort = 9; // nothing listens: the database check fails fast (and must show as a fault)
+    const traceId = '1-6740a1b2-0123456789abcdef01234567';
+    const { stdout, stderr, code } = await invoke([traceId], 200);
     expect(code).toBe(0);
-    const result = JSON.parse(stdout.split('\n').find((l) => l.startsWith('RESULT '))!.slice('RESULT '.length));
+    const [result] = results(stdout);
     expect(result.statusCode).toBe(503);
     expect(JSON.parse(result.body).checks.dynamodb.status).toBe('pass');
     expect(awsCalls).toEqual(expect.arrayContaining(['AmazonSSM.GetParametersByPath', 'secretsmanager.GetSecretValue', 'DynamoDB_20120810.GetItem']));
-    expect(stdout).not.toContain('never-logged');
+    expect(stdout + stderr).not.toContain('never-logged');
 
     await waitFor(() => documents.some((d) => d.name === '## index.handler'));
-    const byName = (name: string) => documents.filter((d) => d.name === name);
-    const [handlerSeg] = byName('## index.handler');
+    const [handlerSeg] = documents.filter((d) => d.name === '## index.handler');
     expect(handlerSeg).toMatchObject({
       trace_id: traceId,
       parent_id: '53995c3f42cd8ad8',
@@ -140,11 +181,6 @@ describe('X-Ray tracing of the deployed health-check bundle', () => {
       fault: true,
       annotations: { ColdStart: true, Service: 'health-check', statusCode: 503 },
     });
-    // Children: either embedded in their parent or streamed on their own with the parent's id.
-    const childrenOf = (doc: Record<string, unknown>) => [
-      ...((doc.subsegments as Record<string, unknown>[]) ?? []),
-      ...documents.filter((d) => d.parent_id === doc.id),
-    ];
     const children = childrenOf(handlerSeg);
     // The probes run in parallel, each under the handler; the secret is read while connecting to PostgreSQL.
     expect(children.map((c) => c.name).sort()).toEqual(['DynamoDB', 'SSM', 'postgres']);
@@ -154,6 +190,33 @@ describe('X-Ray tracing of the deployed health-check bundle', () => {
     expect(postgres).toMatchObject({ namespace: 'remote', fault: true, annotations: { operation: 'query' } });
     expect(childrenOf(postgres).map((c) => c.name)).toEqual(['SecretsManager']);
     expect(JSON.stringify(documents)).not.toContain('never-logged');
+  });
+
+  test('work still running when the budget answers is sent as abandoned with its own invocation, never under the next one', async () => {
+    ssmDelayMs = 700; // the database check starts late and its 1 s connect timeout outlives the 1.5 s budget
+    dbPort = (silentDb.address() as AddressInfo).port;
+    const first = '1-6740a1b2-aaaaaaaaaaaaaaaaaaaaaaaa';
+    const second = '1-6740a1b3-bbbbbbbbbbbbbbbbbbbbbbbb';
+    const { stdout, code } = await invoke([first, second], 1500);
+    expect(code).toBe(0);
+    expect(results(stdout).map((r) => r.statusCode)).toEqual([503, 503]);
+
+    const handlers = documents.filter((d) => d.name === '## index.handler');
+    expect(handlers.map((h) => h.trace_id).sort()).toEqual([first, second]);
+    // The first invocation (configuration loaded late) answered while its database check was still connecting:
+    // that check finished during the second invocation, yet it is sent once, with the first, as abandoned.
+    const firstHandler = handlers.find((h) => h.trace_id === first)!;
+    expect(childrenOf(firstHandler).filter((c) => c.name === 'postgres')).toEqual([
+      expect.objectContaining({ annotations: expect.objectContaining({ abandoned: true, operation: 'query' }) }),
+    ]);
+    for (const h of handlers) {
+      expect(h).toMatchObject({ fault: true, annotations: { statusCode: 503 } });
+      // Every streamed child of an invocation carries that invocation's trace id.
+      for (const d of documents.filter((doc) => doc.parent_id === h.id)) expect(d.trace_id).toBe(h.trace_id);
+    }
+    // Nothing was sent twice (a late close of abandoned work would re-send it).
+    const ids = documents.map((d) => d.id);
+    expect(new Set(ids).size).toBe(ids.length);
   });
 });
 

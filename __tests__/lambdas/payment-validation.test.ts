@@ -25,6 +25,9 @@ describe('POST /payments validation', () => {
     ['amount is over 100000000 minor units', payment({ amount: 100_000_001 }), 'body.amount', 'too_large'],
     ['amount has a fraction', payment({ amount: 12.5 }), 'body.amount', 'not_integer'],
     ['amount is a string', payment({ amount: '1250' }), 'body.amount', 'invalid_type'],
+    ['amount is beyond the safe integers', payment({ amount: 1e20 }), 'body.amount', 'too_large'],
+    ['amount is hugely negative', payment({ amount: -1e20 }), 'body.amount', 'not_positive'],
+    ['amount overflows to Infinity', '{"amount": 1e400, "currency": "EUR", "merchantId": "merchant-001", "reference": "r-1"}', 'body.amount', 'too_large'],
     ['amount is missing', { currency: 'EUR', merchantId: 'merchant-001', reference: 'r-1' }, 'body.amount', 'required'],
     ['currency is lower case', payment({ currency: 'eur' }), 'body.currency', 'unsupported_currency'],
     ['currency is not ISO 4217', payment({ currency: 'ABC' }), 'body.currency', 'unsupported_currency'],
@@ -69,6 +72,21 @@ describe('POST /payments validation', () => {
     event.multiValueHeaders['Idempotency-Key'] = ['a', 'b'];
     const res = await invoke(event);
     expect(res.json.error.details).toEqual([expect.objectContaining({ reason: 'multiple_values' })]);
+  });
+
+  test.each([
+    ['1e20', 1e20, ['too_large']],
+    ['-1e20', -1e20, ['not_positive']],
+    ['-1.5', -1.5, ['not_integer', 'not_positive']],
+    ['12.5', 12.5, ['not_integer']],
+  ])('amount %s gets exactly the reasons %j', async (_name, amount, reasons) => {
+    const res = await invoke(postPayment(payment({ amount }), 'key-1'));
+    expect(res.json.error.details.map((d: { reason: string }) => d.reason).sort()).toEqual(reasons);
+  });
+
+  test('a wrong type is named the JSON way', async () => {
+    const res = await invoke(postPayment(payment({ amount: [1] }), 'key-1'));
+    expect(res.json.error.details).toEqual([{ field: 'body.amount', reason: 'invalid_type', message: 'must be a number, got array' }]);
   });
 
   test('reports every problem at once', async () => {

@@ -43,10 +43,11 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 /** The body of `POST /payments`; unknown fields are rejected. */
 export const PaymentRequestSchema = z.strictObject({
   /** Minor units (cents): a positive integer up to MAX_AMOUNT_MINOR. */
+  // The range checks first: a failing z.int() ends the checks, and -1.5 must report both problems.
   amount: z.number().check(
-    z.int(),
     z.positive('must be a positive number of minor units'),
     z.lte(MAX_AMOUNT_MINOR, `must be at most ${MAX_AMOUNT_MINOR} minor units`),
+    z.int('must be an integer number of minor units'),
   ),
   currency: z.string().check(
     z.refine(isActiveCurrency, {
@@ -388,14 +389,17 @@ function zodDetails(issues: readonly z.core.$ZodIssue[], body: unknown): ErrorDe
         if (issue.path.length === 0) out.push({ field, reason: 'not_an_object', message: 'the body must be a JSON object' });
         else if (value === undefined) out.push({ field, reason: 'required', message: 'required' });
         else if (issue.expected === 'int') out.push({ field, reason: 'not_integer', message: 'must be an integer number of minor units' });
-        else out.push({ field, reason: 'invalid_type', message: `must be a ${issue.expected}, got ${value === null ? 'null' : typeof value}` });
+        // JSON.parse turns 1e400 into Infinity, which zod refuses as "not a number".
+        else if (typeof value === 'number') out.push({ field, reason: 'too_large', message: `must be at most ${MAX_AMOUNT_MINOR} minor units` });
+        else out.push({ field, reason: 'invalid_type', message: `must be a ${issue.expected}, got ${jsonType(value)}` });
         break;
       }
       case 'too_small':
-        out.push({ field, reason: issue.origin === 'number' ? 'not_positive' : 'too_short', message: issue.message });
-        break;
       case 'too_big':
-        out.push({ field, reason: issue.origin === 'number' ? 'too_large' : 'too_long', message: issue.message });
+        // z.int() also bounds the safe-integer range; the amount's own range checks already report it.
+        if (issue.origin === 'int') break;
+        if (issue.code === 'too_small') out.push({ field, reason: issue.origin === 'number' ? 'not_positive' : 'too_short', message: issue.message });
+        else out.push({ field, reason: issue.origin === 'number' ? 'too_large' : 'too_long', message: issue.message });
         break;
       case 'invalid_format':
         out.push({ field, reason: 'invalid_format', message: issue.message });
@@ -408,6 +412,10 @@ function zodDetails(issues: readonly z.core.$ZodIssue[], body: unknown): ErrorDe
     }
   }
   return out;
+}
+
+function jsonType(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
 }
 
 function valueAt(body: unknown, path: readonly PropertyKey[]): unknown {

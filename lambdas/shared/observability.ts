@@ -45,21 +45,42 @@ export function createTracer(defaultServiceName: string): Tracer {
  * Runs one invocation in a `## <handler>` subsegment under Lambda's facade segment (Powertools' manual
  * instrumentation pattern; the facade segment itself cannot carry annotations), with the cold start and the
  * service as annotations. `fn` gets the subsegment (undefined when tracing is off) to flag the outcome.
+ *
+ * The subsegment runs in an X-Ray context of its own (`captureAsyncFunc`), so work it leaves behind cannot
+ * attach to the next invocation's subsegment. Work still running when the invocation answers (a probe or
+ * request that ran out of time) is closed with it and annotated `abandoned`: the X-Ray SDK sends a subsegment
+ * only once all its children are closed, so the handler subsegment of exactly the slow invocations would
+ * otherwise never be sent, and the late children would go out under the next invocation's trace id.
  */
 export async function inHandlerSubsegment<T>(tracer: Tracer, handlerName: string | undefined, fn: (subsegment?: Subsegment) => Promise<T>): Promise<T> {
-  const segment = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
-  const subsegment = segment?.addNewSubsegment(`## ${handlerName ?? 'index.handler'}`);
-  if (subsegment) tracer.setSegment(subsegment);
-  try {
-    tracer.annotateColdStart();
-    tracer.addServiceNameAnnotation();
-    return await fn(subsegment);
-  } catch (err) {
-    tracer.addErrorAsMetadata(err as Error);
-    throw err;
-  } finally {
-    subsegment?.close();
-    if (segment) tracer.setSegment(segment);
+  const facade = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+  if (!facade) return fn(undefined);
+  const run = async (subsegment?: Subsegment): Promise<T> => {
+    try {
+      tracer.annotateColdStart();
+      tracer.addServiceNameAnnotation();
+      return await fn(subsegment);
+    } catch (err) {
+      tracer.addErrorAsMetadata(err as Error);
+      throw err;
+    } finally {
+      if (subsegment) {
+        closeAbandoned(subsegment);
+        if (!subsegment.isClosed()) subsegment.close();
+      }
+    }
+  };
+  return tracer.provider.captureAsyncFunc(`## ${handlerName ?? 'index.handler'}`, run, facade) as Promise<T>;
+}
+
+/** Closes (and marks `abandoned`) every descendant still open; their late completion sends nothing more. */
+function closeAbandoned(parent: Subsegment): void {
+  for (const child of [...(parent.subsegments ?? [])]) {
+    closeAbandoned(child);
+    if (child.isClosed()) continue;
+    child.addAnnotation('abandoned', true);
+    child.close();
+    child.close = () => undefined;
   }
 }
 
@@ -81,7 +102,8 @@ export async function traced<T>(tracer: Tracer | undefined, name: string, fn: ()
       subsegment?.addError(err as Error);
       throw err;
     } finally {
-      subsegment?.close();
+      // Already closed when the invocation answered without waiting for it (see closeAbandoned).
+      if (subsegment && !subsegment.isClosed()) subsegment.close();
     }
   }) as Promise<T>;
 }

@@ -42,7 +42,9 @@ function layerProblem(arn: unknown, region: string | undefined): string | undefi
   const m = /^arn:aws:lambda:([a-z0-9-]+):(\d{12}):layer:([A-Za-z0-9_-]+):(\d+)$/.exec(arn);
   if (!m || m[2] !== publisherAccount || m[3] !== layerName) return `layer ${arn} is neither published by this stack nor the Powertools layer`;
   if (Number(m[4]) !== layerVersion) return `layer ${arn} is Powertools layer version ${m[4]}, not ${layerVersion} (the Powertools ${POWERTOOLS_LAYER.packageVersion} the tests run)`;
-  if (region && m[1] !== region) return `layer ${arn} is in ${m[1]}, the function in ${region}`;
+  // Fail closed: a provider region that is not a literal cannot be checked against the layer's.
+  if (!region) return `layer ${arn}: the function's region is not known at synth, so the layer's region cannot be checked`;
+  if (m[1] !== region) return `layer ${arn} is in ${m[1]}, the function in ${region}`;
   return undefined;
 }
 
