@@ -1,6 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
 /**
  * The Powertools for AWS Lambda (TypeScript) Lambda layer every function carries. The bundles leave
  * `@aws-lambda-powertools/*` out (see lambda-bundle.ts); the layer provides them at /opt/nodejs/node_modules,
@@ -39,10 +36,4 @@ export function powertoolsLayerProblem(region: string): string | undefined {
     `the Powertools Lambda layer ${POWERTOOLS_LAYER.layerVersion} (Powertools ${POWERTOOLS_LAYER.packageVersion}) is not published in ${region} ` +
     `(new layer versions are paused there); choose another region`
   );
-}
-
-/** The Powertools versions package.json pins, by package (for the consistency test and the bench). */
-export function pinnedPowertoolsVersions(root: string): Record<string, string> {
-  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  return Object.fromEntries(Object.entries(pkg.dependencies ?? {}).filter(([name]) => name.startsWith('@aws-lambda-powertools/')));
 }

@@ -14,6 +14,9 @@ export const EXIT_REFUSED = 2;
 
 export type ExitCode = typeof EXIT_OK | typeof EXIT_FAILED | typeof EXIT_REFUSED;
 
+/** How a promotion (switchover or failover) ended. */
+export type PromotionOutcome = 'completed' | 'dry-run' | 'refused' | 'precheck-failed' | 'not-started' | 'timeout' | 'poll-error';
+
 const line = (text: string) => (text.endsWith('\n') ? text : `${text}\n`);
 
 /** Results: stdout. */

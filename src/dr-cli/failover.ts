@@ -9,7 +9,7 @@ import {
   rpoLagQuery,
   type MetricSample,
 } from './aws';
-import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, STATUS_HINT, tell, type Ctx, type ExitCode } from './context';
+import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, STATUS_HINT, tell, type Ctx, type ExitCode, type PromotionOutcome } from './context';
 import { checkFailover, checkFailoverFlags, describeWriter, lossWindow, operatingRegion, otherSite, type LossWindow } from './decisions';
 import { formatDuration, iso } from './format';
 import type { RegionSite, Role, StackOutputs } from './outputs';
@@ -39,7 +39,7 @@ export interface FencingResult {
 
 export interface FailoverResult {
   readonly code: ExitCode;
-  readonly outcome: 'completed' | 'dry-run' | 'refused' | 'precheck-failed' | 'not-started' | 'timeout' | 'poll-error';
+  readonly outcome: PromotionOutcome;
   readonly to: Role;
   readonly failedRegion?: string;
   readonly lastRpoLag?: MetricSample | null;

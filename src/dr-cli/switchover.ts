@@ -7,7 +7,7 @@ import {
   rpoLagQuery,
   type MetricSample,
 } from './aws';
-import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, STATUS_HINT, tell, type Ctx, type ExitCode } from './context';
+import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, STATUS_HINT, tell, type Ctx, type ExitCode, type PromotionOutcome } from './context';
 import { checkSwitchover, describeWriter, otherSite } from './decisions';
 import { formatDuration, iso } from './format';
 import type { Role } from './outputs';
@@ -25,7 +25,7 @@ export interface SwitchoverOptions {
 
 export interface SwitchoverResult {
   readonly code: ExitCode;
-  readonly outcome: 'completed' | 'dry-run' | 'refused' | 'precheck-failed' | 'not-started' | 'timeout' | 'poll-error';
+  readonly outcome: PromotionOutcome;
   readonly to: Role;
   readonly from?: Role;
   readonly rpoLagBefore?: MetricSample | null;
