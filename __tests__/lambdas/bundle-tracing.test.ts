@@ -21,7 +21,7 @@ describe('Lambda bundles and the Powertools layer', () => {
   test('every @aws-lambda-powertools package is pinned to the layer\'s version, in package.json and installed', () => {
     const { dependencies } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
     const pinned = Object.fromEntries(Object.entries(dependencies).filter(([name]) => name.startsWith('@aws-lambda-powertools/')));
-    expect(Object.keys(pinned).sort()).toEqual(['@aws-lambda-powertools/logger', '@aws-lambda-powertools/metrics', '@aws-lambda-powertools/tracer']);
+    expect(Object.keys(pinned).sort()).toEqual(['@aws-lambda-powertools/logger', '@aws-lambda-powertools/metrics', '@aws-lambda-powertools/parameters', '@aws-lambda-powertools/tracer']);
     for (const [name, version] of Object.entries(pinned)) expect([name, version]).toEqual([name, POWERTOOLS_LAYER.packageVersion]);
     for (const name of [...Object.keys(pinned), '@aws-lambda-powertools/commons']) {
       const installed = JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')).version;
