@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { promises as dnsPromises } from 'node:dns';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { FisClient } from '@aws-sdk/client-fis';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 /**
  * Everything a command touches outside its own code, injected so tests run without network, real time or AWS.
@@ -24,6 +27,10 @@ export interface RegionClients {
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
   readonly lambda: LambdaClient;
+  /** The drill reads the API client key from the replicated secret (optional: only `drill` needs it). */
+  readonly secretsManager?: SecretsManagerClient;
+  /** Fault injection for `drill --inject fis` (optional: only `drill` needs it). */
+  readonly fis?: FisClient;
 }
 
 export interface AwsClients {
@@ -62,6 +69,12 @@ export interface Deps {
   readFile(path: string): string;
   writeFile(path: string, text: string): void;
   randomId(): string;
+  /** Appends to a file (streamed reports such as `reconcile`'s CSV). */
+  appendFile?(path: string, text: string): void;
+  /** The client's DNS resolver for a name: CNAME targets, else addresses (the drill's per-second DNS answer). */
+  resolveName?(name: string): Promise<string[]>;
+  /** Registers `handler` for an operator abort (SIGINT); returns the function that unregisters it. */
+  onInterrupt?(handler: () => void): () => void;
 }
 
 /**
@@ -86,6 +99,8 @@ export function createAwsClients(): AwsClients {
           dynamodb: new DynamoDBClient(config(region)),
           s3: new S3Client(config(region)),
           lambda: new LambdaClient(config(region)),
+          secretsManager: new SecretsManagerClient(config(region)),
+          fis: new FisClient(config(region)),
         };
         cache.set(region, clients);
       }
@@ -123,5 +138,25 @@ export function createRealDeps(): Deps {
     readFile: (p) => readFileSync(p, 'utf8'),
     writeFile: (p, text) => writeFileSync(p, text),
     randomId: () => randomUUID(),
+    appendFile: (p, text) => appendFileSync(p, text),
+    resolveName: resolveWithSystemResolver,
+    onInterrupt: (handler) => {
+      process.once('SIGINT', handler);
+      return () => process.off('SIGINT', handler);
+    },
   };
+}
+
+/**
+ * What a client's resolver answers for `name`: the CNAME target when there is one (the failover records are
+ * CNAMEs to the regional API domains, so the region is visible), else the addresses. Uses the system's
+ * configured recursive resolver, so its caching is what a client sees.
+ */
+async function resolveWithSystemResolver(name: string): Promise<string[]> {
+  try {
+    return await dnsPromises.resolveCname(name);
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ENODATA') throw e;
+    return dnsPromises.resolve4(name);
+  }
 }

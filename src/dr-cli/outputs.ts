@@ -35,6 +35,11 @@ export const OUTPUT_SCHEMA = z.object({
   'payment-function-dr': nonEmpty,
   'api-endpoint-primary': httpsUrl,
   'api-endpoint-dr': httpsUrl,
+  // Optional: stacks deployed before these outputs existed still load; the commands that need one say so.
+  'api-client-secret-name': nonEmpty.optional(),
+  'environment-profile': z.enum(['dev', 'prod']).optional(),
+  'fis-experiment-template-primary': nonEmpty.optional(),
+  'fis-experiment-template-dr': nonEmpty.optional(),
 });
 
 export const OUTPUT_NAMES = Object.keys(OUTPUT_SCHEMA.shape) as (keyof z.infer<typeof OUTPUT_SCHEMA>)[];
@@ -51,6 +56,8 @@ export interface RegionSite {
   readonly bucket: string;
   readonly paymentFunction: string;
   readonly apiEndpoint: string;
+  /** FIS experiment template that fails this site (output `fis-experiment-template-<role>`), when deployed. */
+  readonly fisTemplateId?: string;
 }
 
 export interface StackOutputs {
@@ -60,6 +67,10 @@ export interface StackOutputs {
   readonly sessionsTable: string;
   readonly primary: RegionSite;
   readonly dr: RegionSite;
+  /** Secret (replicated to both regions) holding the API client key (output `api-client-secret-name`). */
+  readonly apiClientSecretName?: string;
+  /** The config profile the stack was deployed with (output `environment-profile`); undefined on older stacks. */
+  readonly profile?: 'dev' | 'prod';
   /** Where the outputs came from (for messages). */
   readonly source: string;
 }
@@ -146,7 +157,7 @@ export function parseOutputs(json: unknown, source: string, stack?: string): Sta
 
   const result = OUTPUT_SCHEMA.safeParse(flat);
   if (!result.success) {
-    const missing = OUTPUT_NAMES.filter((n) => flat[n] === undefined || flat[n] === null);
+    const missing = OUTPUT_NAMES.filter((n) => !OUTPUT_SCHEMA.shape[n].isOptional() && (flat[n] === undefined || flat[n] === null));
     const invalid = result.error.issues
       .filter((i) => !missing.includes(i.path[0] as (typeof OUTPUT_NAMES)[number]))
       .map((i) => `  - ${i.path.join('.')}: ${JSON.stringify(flat[i.path[0] as string])} ${i.message}`);
@@ -169,6 +180,7 @@ export function parseOutputs(json: unknown, source: string, stack?: string): Sta
     bucket: o[`artifacts-bucket-${role}`],
     paymentFunction: o[`payment-function-${role}`],
     apiEndpoint: o[`api-endpoint-${role}`].replace(/\/+$/, ''),
+    ...(o[`fis-experiment-template-${role}`] ? { fisTemplateId: o[`fis-experiment-template-${role}`] } : {}),
   });
   return {
     globalClusterId: o['global-cluster-id'],
@@ -177,6 +189,8 @@ export function parseOutputs(json: unknown, source: string, stack?: string): Sta
     sessionsTable: o['sessions-table-name'],
     primary: site('primary'),
     dr: site('dr'),
+    ...(o['api-client-secret-name'] ? { apiClientSecretName: o['api-client-secret-name'] } : {}),
+    ...(o['environment-profile'] ? { profile: o['environment-profile'] } : {}),
     source,
   };
 }
