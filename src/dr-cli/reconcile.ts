@@ -48,6 +48,16 @@ export interface ReconcileOptions {
 
 export const UNPLANNED_SNAPSHOT_PREFIX = 'rds:unplanned-global-failover-';
 
+/** `send`, with the named not-found fault turned into `undefined`. */
+async function unlessNotFound<T>(call: () => Promise<T>, fault: string): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (e) {
+    if ((e as Error).name === fault) return undefined;
+    throw e;
+  }
+}
+
 class Stop extends Error {
   constructor(
     message: string,
@@ -131,11 +141,8 @@ async function prepare(ctx: Ctx, site: RegionSite, opts: ReconcileOptions): Prom
   tell(ctx, `reconcile: failover snapshot ${sourceId} of ${site.clusterId} (${site.region}), taken ${iso(created.getTime())}`);
 
   if (kept !== sourceId) {
-    const existing = await rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: kept })).catch((e: unknown) => {
-      if ((e as Error).name === 'DBClusterSnapshotNotFoundFault') return { DBClusterSnapshots: [] };
-      throw e;
-    });
-    if (!existing.DBClusterSnapshots?.length) {
+    const existing = await unlessNotFound(() => rds.send(new DescribeDBClusterSnapshotsCommand({ DBClusterSnapshotIdentifier: kept })), 'DBClusterSnapshotNotFoundFault');
+    if (!existing?.DBClusterSnapshots?.length) {
       tell(ctx, `reconcile: copying it to the manual snapshot ${kept} (manual snapshots do not expire)`);
       // Same-region copy: without KmsKeyId the copy stays encrypted with the source's key.
       await rds.send(
@@ -156,11 +163,7 @@ async function prepare(ctx: Ctx, site: RegionSite, opts: ReconcileOptions): Prom
   }
 
   const cluster = temporaryClusterId(site.clusterId);
-  const describe = async () =>
-    (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: cluster })).catch((e: unknown) => {
-      if ((e as Error).name === 'DBClusterNotFoundFault') return { DBClusters: [] };
-      throw e;
-    })).DBClusters?.[0];
+  const describe = async () => (await unlessNotFound(() => rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: cluster })), 'DBClusterNotFoundFault'))?.DBClusters?.[0];
   if (!(await describe())) {
     const old = (await rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: site.clusterId }))).DBClusters?.[0];
     if (!old) throw new Stop(`the old cluster ${site.clusterId} is not visible in ${site.region}: cannot copy its network settings`, EXIT_FAILED);
@@ -214,12 +217,8 @@ async function cleanup(ctx: Ctx, site: RegionSite, opts: ReconcileOptions): Prom
   }
   const rds = ctx.deps.aws.inRegion(site.region).rds;
   try {
-    await rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instance, SkipFinalSnapshot: true })).catch((e: unknown) => {
-      if ((e as Error).name !== 'DBInstanceNotFoundFault') throw e;
-    });
-    await rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: cluster, SkipFinalSnapshot: true })).catch((e: unknown) => {
-      if ((e as Error).name !== 'DBClusterNotFoundFault') throw e;
-    });
+    await unlessNotFound(() => rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: instance, SkipFinalSnapshot: true })), 'DBInstanceNotFoundFault');
+    await unlessNotFound(() => rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: cluster, SkipFinalSnapshot: true })), 'DBClusterNotFoundFault');
   } catch (e) {
     tell(ctx, `cleanup failed (${errorText(e)}); delete by hand:\n${commands.map((c) => `  ${c}`).join('\n')}`);
     return EXIT_FAILED;
