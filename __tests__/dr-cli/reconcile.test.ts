@@ -8,6 +8,7 @@ import {
   DescribeDBInstancesCommand,
   RestoreDBClusterFromSnapshotCommand,
 } from '@aws-sdk/client-rds';
+import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
 import { runMigrations } from '../../lambdas/payment-processor/migrations';
 import { main } from '../../src/dr-cli/main';
@@ -31,10 +32,10 @@ const IDENTICAL = 20_000;
 
 /** A deterministic uuid for test row `n` of `tag`. */
 const uuid = (tag: string, n: number) => {
-  const h = require('node:crypto').createHash('md5').update(`${tag}-${n}`).digest('hex') as string;
+  const h = createHash('md5').update(`${tag}-${n}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
-const hash = (s: string) => require('node:crypto').createHash('sha256').update(s).digest('hex') as string;
+const hash = (s: string) => createHash('sha256').update(s).digest('hex');
 
 async function insert(db: Client, p: { id: string; key: string; amount: number; reference?: string; hashOf?: string; region?: string; at?: string }) {
   await db.query(

@@ -308,8 +308,11 @@ export async function drillCommand(ctx: Ctx, opts: DrillOptions): Promise<ExitCo
     if (!aborted && !failure) {
       if (opts.mode === 'failover' && opts.decisionDelayMs > 0) {
         events.add(`decision delay ${formatDuration(opts.decisionDelayMs)}`);
-        await deps.sleep(opts.decisionDelayMs);
+        const until = deps.now() + opts.decisionDelayMs;
+        while (!aborted && deps.now() < until) await deps.sleep(Math.min(250, until - deps.now()));
       }
+    }
+    if (!aborted && !failure) {
       faultAt ??= deps.now();
       events.add(`${opts.mode} requested`);
       promotion =
