@@ -17,6 +17,8 @@ import { AuroraGlobalDatabase } from './constructs/aurora-global-database';
 import { CrossRegionBackup } from './constructs/cross-region-backup';
 import { CrossRegionPeering } from './constructs/cross-region-peering';
 import { FailoverDns } from './constructs/failover-dns';
+import { FaultInjection } from './constructs/fault-injection';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { DrObservability } from './constructs/observability';
 import { REPLICATION_RULE_ID } from './constructs/replicated-bucket';
 import { DrReport, assertObjectives } from './dr-objectives';
@@ -102,6 +104,14 @@ export class DrStack extends TerraformStack {
   /** Rotates the database master password (primary region; the DR replica follows). */
   public readonly rotationFunction: RegionalFunction;
   public readonly observability: DrObservability;
+  /** FIS experiment templates that fail each site (the drill injects on the active one). */
+  public readonly faultInjection: { readonly primary: FaultInjection; readonly dr: FaultInjection };
+  /**
+   * Drill guard (us-east-1, where Route 53 health metrics live): no region has passed its health check for longer
+   * than the RTO objective, so the drill has become an outage. A stop condition of the template of the site in
+   * us-east-1; for the other site's template the drill CLI enforces the same bound (--rto-timeout).
+   */
+  public readonly drillRtoGuard: CloudwatchMetricAlarm;
   /** The DR objectives checked against this design (written as dr-report.json/.md at synth). */
   public readonly drReport: DrReport;
 
@@ -502,6 +512,36 @@ export class DrStack extends TerraformStack {
       },
     });
 
+    // --- Fault injection for the drills (`npm run dr -- drill --inject fis`) -----------------------------------
+    const healthMetric = (role: RegionRole, id: string) => ({
+      id,
+      metric: { namespace: 'AWS/Route53', metricName: 'HealthCheckStatus', dimensions: { HealthCheckId: this.dns.healthChecks[role].id }, period: 60, stat: 'Minimum' },
+    });
+    const rtoMinutes = Math.max(1, Math.ceil(config.objectives.rtoSeconds / 60));
+    this.drillRtoGuard = new CloudwatchMetricAlarm(this, 'drill-rto-guard', {
+      provider: usEast1.provider,
+      alarmName: naming.name('generic', 'drill-rto-breach', usEast1.region),
+      alarmDescription: `No region has passed its deep health check for ${rtoMinutes} min (the RTO objective): a drill has become an outage; FIS stops its experiment`,
+      metricQuery: [healthMetric('primary', 'p'), healthMetric('dr', 'd'), { id: 'healthy', expression: 'MAX([p, d])', label: 'Any region healthy', returnData: true }],
+      evaluationPeriods: rtoMinutes,
+      threshold: 1,
+      comparisonOperator: 'LessThanThreshold',
+      // No data is no evidence of an outage: a drill must not stop on a metric gap.
+      treatMissingData: 'notBreaching',
+      alarmActions: [this.observability.topics[usEast1.region].arn],
+      okActions: [this.observability.topics[usEast1.region].arn],
+    });
+    const faultInjection = (r: RegionStack, peer: RegionStack) =>
+      new FaultInjection(this, `fault-injection-${r.ctx.role}`, {
+        ctx: r.ctx,
+        network: r.network,
+        peerRegion: peer.ctx.region,
+        stopAlarms: r.ctx.region === usEast1.region ? [this.drillRtoGuard] : [],
+        logKey: this.logsKey.in(r.ctx.role),
+        logRetentionDays: config.logRetentionDays,
+      });
+    this.faultInjection = { primary: faultInjection(this.primary, this.dr), dr: faultInjection(this.dr, this.primary) };
+
     // Outputs the DR CLI reads (`npm run dr`); names are its contract.
     const output = (name: string, value: string, description: string) => new TerraformOutput(this, name, { value, description });
     output('primary-region', primaryCtx.region, 'Primary region');
@@ -526,6 +566,10 @@ export class DrStack extends TerraformStack {
     }
     output('peering-connection-id', this.peering.connection.id, 'Cross-region VPC peering connection');
     output('api-client-secret-name', this.apiClientSecret.name, 'Secret holding the API client key (both regions)');
+    output('environment-profile', config.profile, 'Config profile (the drill refuses a failover drill on prod without confirmation)');
+    for (const role of ['primary', 'dr'] as const) {
+      output(`fis-experiment-template-${role}`, this.faultInjection[role].template.id, `FIS experiment template that fails the ${role} site`);
+    }
 
     // Last, so it sees every resource: synth fails on any violation of the security baseline (docs/security.md).
     applyGuardrails(this, { profile: config.profile });

@@ -21,6 +21,12 @@ export const WILDCARD_RESOURCE_ACTIONS: ReadonlyArray<{ readonly action: string;
   { action: 'xray:PutTraceSegments', reason: 'X-Ray trace ingestion has no resource-level permissions (Service Authorization Reference, AWS X-Ray)' },
   { action: 'xray:PutTelemetryRecords', reason: 'X-Ray telemetry has no resource-level permissions' },
   {
+    action: 'logs:CreateLogDelivery',
+    reason: 'vended log delivery (FIS experiment logs): no resource-level permissions (Service Authorization Reference, CloudWatch Logs); the log group\'s resource policy scopes the delivery',
+  },
+  { action: 'logs:DescribeLogGroups', reason: 'vended log delivery checks the target group: no resource-level permissions (Service Authorization Reference, CloudWatch Logs)' },
+  { action: 'logs:DescribeResourcePolicies', reason: 'vended log delivery reads the account\'s log resource policies: no resource-level permissions' },
+  {
     action: 'secretsmanager:GetRandomPassword',
     reason: 'generates a password without touching a secret: no resource-level permissions (Service Authorization Reference, Secrets Manager)',
   },
