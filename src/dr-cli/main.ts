@@ -201,7 +201,7 @@ export async function main(argv: readonly string[], deps: Deps): Promise<ExitCod
           baselineMs: duration(values, 'baseline', 30_000),
           maxInFlight: number(values, 'max-in-flight', 20, 1, 200),
           requestTimeoutMs: duration(values, 'request-timeout', 10_000),
-          decisionDelayMs: values['decision-delay'] === '0' || values['decision-delay'] === '0s' ? 0 : duration(values, 'decision-delay', 0),
+          decisionDelayMs: /^0(ms|s|m|h)?$/.test(String(values['decision-delay'] ?? '')) ? 0 : duration(values, 'decision-delay', 0),
           allowProd: values['allow-prod'] === true,
           confirmProd: values['confirm-prod'] as string | undefined,
         });
