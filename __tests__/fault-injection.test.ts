@@ -1,4 +1,5 @@
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { FaultInjection } from '../src/constructs/fault-injection';
 import { RegionalNetwork } from '../src/constructs/regional-network';
 import { fixtureStack, policyOf, synthDrStack } from './support/synth';
@@ -65,6 +66,7 @@ describe('FIS experiment templates: a regional outage of each site', () => {
     for (const role of roles) {
       const kill = synth.bodyOf(stack.faultInjection[role].stopAlarm);
       expect(kill).toMatchObject({ provider: `aws.${role}`, namespace: 'PaymentsDR/Drill', metric_name: 'StopRequested', dimensions: { Site: role } });
+      expect(kill.alarm_actions).toEqual([synth.ref(stack.observability.topics[stack[role].ctx.region].arn)]);
       expect(kill.alarm_description).toMatch(/aws cloudwatch set-alarm-state --region \S+ --alarm-name pay-dev-\w+-drill-stop --state-value ALARM/);
     }
   });
@@ -137,8 +139,10 @@ describe('FIS experiment templates: a regional outage of each site', () => {
 });
 
 describe('FaultInjection validation', () => {
+  const topic = (fx: ReturnType<typeof fixtureStack>) => new SnsTopic(fx.stack, 'topic', { provider: fx.primary.provider, name: 'alerts' });
   const build = (props: Partial<ConstructorParameters<typeof FaultInjection>[2]> = {}) => {
     const fx = fixtureStack();
+    const alertTopic = topic(fx);
     const network = new RegionalNetwork(fx.stack, 'net', { ctx: fx.primary, cidr: '10.0.0.0/16', logKey: { arn: 'arn:aws:kms:us-east-1:123456789012:key/k', keyId: 'k' }, logRetentionDays: 30 });
     return () =>
       new FaultInjection(fx.stack, 'fi', {
@@ -147,6 +151,7 @@ describe('FaultInjection validation', () => {
         peerRegion: 'us-west-2',
         logKey: { arn: 'arn:aws:kms:us-east-1:123456789012:key/k', keyId: 'k' },
         logRetentionDays: 30,
+        alertTopic,
         ...props,
       });
   };
@@ -172,7 +177,7 @@ describe('FaultInjection validation', () => {
       comparisonOperator: 'GreaterThanThreshold',
     });
     const logKey = { arn: 'arn:aws:kms:us-east-1:123456789012:key/k', keyId: 'k' };
-    expect(() => new FaultInjection(fx.stack, 'fi', { ctx: fx.primary, network, peerRegion: 'us-west-2', logKey, logRetentionDays: 30, stopAlarms: [elsewhere] })).toThrow(
+    expect(() => new FaultInjection(fx.stack, 'fi', { ctx: fx.primary, network, peerRegion: 'us-west-2', logKey, logRetentionDays: 30, alertTopic: topic(fx), stopAlarms: [elsewhere] })).toThrow(
       /stop alarm fixture\/elsewhere is in us-west-2; stop conditions must be alarms of the experiment's region \(us-east-1\)/,
     );
   });

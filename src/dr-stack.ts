@@ -539,6 +539,7 @@ export class DrStack extends TerraformStack {
         stopAlarms: r.ctx.region === usEast1.region ? [this.drillRtoGuard] : [],
         logKey: this.logsKey.in(r.ctx.role),
         logRetentionDays: config.logRetentionDays,
+        alertTopic: this.observability.topics[r.ctx.region],
       });
     this.faultInjection = { primary: faultInjection(this.primary, this.dr), dr: faultInjection(this.dr, this.primary) };
 

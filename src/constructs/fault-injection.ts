@@ -4,6 +4,7 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { FisExperimentTemplate } from '@cdktf/provider-aws/lib/fis-experiment-template';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { Construct } from 'constructs';
 import { PolicyStatement, RegionContext, policyDocument, serviceTrustPolicy } from '../region';
 import { RegionalKey } from './multi-region-key';
@@ -27,6 +28,8 @@ export interface FaultInjectionProps {
   /** Encrypts the experiment log group (this region's key; its policy must let CloudWatch Logs use it). */
   readonly logKey: RegionalKey;
   readonly logRetentionDays: number;
+  /** The platform's alert topic in this region: the kill switch notifies it when tripped and when cleared. */
+  readonly alertTopic: SnsTopic;
   /** Each action's duration: the longest the fault lasts if nobody stops it (ISO 8601, PT1M-PT12H). @default 'PT30M' */
   readonly maxDuration?: string;
 }
@@ -228,6 +231,8 @@ export class FaultInjection extends Construct {
       threshold: 0,
       comparisonOperator: 'GreaterThanThreshold',
       treatMissingData: 'notBreaching',
+      alarmActions: [props.alertTopic.arn],
+      okActions: [props.alertTopic.arn],
     });
 
     // --- The template -------------------------------------------------------------------------------------------
