@@ -26,7 +26,11 @@ describe('stack outputs', () => {
       bucket: 'pay-dev-artifacts-use1',
       paymentFunction: 'pay-dev-payments-use1',
       apiEndpoint: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
+      clusterParameterGroup: 'pay-dev-use1-aurora-pg16',
+      accountId: '123456789012',
     });
+    expect(o.activeRegion).toBe('primary');
+    expect(o.activeSiteParameter).toBe('/pay/dev-control/active-site');
     expect(o.dr.region).toBe('us-west-2');
   });
 
@@ -56,7 +60,7 @@ describe('stack outputs', () => {
   test('an empty file names all of them', () => {
     const m = problem({});
     expect(m).toMatch(/^The stack outputs in outputs\.json are incomplete or invalid:/);
-    expect(m).toMatch(/missing output\(s\): primary-region, dr-region, global-cluster-id, .*api-endpoint-dr$/m);
+    expect(m).toMatch(/missing output\(s\): primary-region, dr-region, global-cluster-id, .*api-endpoint-dr, active-region, active-site-parameter-name, primary-cluster-parameter-group, dr-cluster-parameter-group$/m);
   });
 
   test.each([

@@ -89,12 +89,13 @@ describe('status', () => {
     expect(row(r.out, 'aurora cluster', 'us-west-2')).toMatch(/WRITER/);
     expect(row(r.out, 'health check', 'us-east-1')).toMatch(/unhealthy +primary hc-primary-1111: 0\/8 checkers OK \(Failure: HTTP Status Code 503/);
     expect(row(r.out, 'dns', 'us-west-2')).toMatch(/dr +api\.payments\.example\.com NOERROR: 198\.51\.100\.20 \(inferred from health checks\)/);
-    expect(row(r.out, 'aurora rpo lag', 'us-east-1')).toMatch(/ERROR +TimeoutError: connect ETIMEDOUT/);
+    expect(row(r.out, 'aurora rpo lag', 'us-east-1')).toMatch(/UNREACHABLE +TimeoutError: connect ETIMEDOUT/);
     // The global table is read from the DR region; latency into DR is published by the (dead) primary region.
     expect(r.out).toMatch(/^dynamodb table +- +ACTIVE +pay-dev-sessions$/m);
     expect(row(r.out, 'dynamodb replica', 'us-west-2')).toMatch(/ACTIVE +replication latency into it: error \(TimeoutError: connect ETIMEDOUT\)/);
-    expect(row(r.out, 's3 replication', 'us-east-1')).toMatch(/ERROR +TimeoutError/);
+    expect(row(r.out, 's3 replication', 'us-east-1')).toMatch(/UNREACHABLE +TimeoutError/);
     expect(r.out).toMatch(/Writer: dr \(us-west-2\)\. DNS serves: dr \(us-west-2\)\./);
+    expect(r.out).toMatch(/UNREACHABLE \(no answer within the deadline\): us-east-1\./);
     expect(r.out).toMatch(/3 check\(s\) could not be read: aurora rpo lag: TimeoutError: connect ETIMEDOUT; dynamodb latency into us-west-2: TimeoutError: connect ETIMEDOUT; s3 primary: TimeoutError: connect ETIMEDOUT\n$/);
   });
 

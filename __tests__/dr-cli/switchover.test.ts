@@ -17,7 +17,14 @@ describe('switchover', () => {
     expect(world.calls('primary', 'rds', SwitchoverGlobalClusterCommand)).toHaveLength(0);
     expect(world.writer).toBe('dr');
     // 95 s of switching, polled every 10 s: done at the first poll after 95 s.
-    expect(r.out).toBe('switchover complete: the writer is now dr (us-west-2, pay-dev-aurora-usw2); took 1m 40s\n');
+    expect(r.out).toMatch(/^switchover complete: the writer is now dr \(us-west-2, pay-dev-aurora-usw2\); took 1m 40s\n/);
+    // The live settings: designation flipped in both regions, rds.global_db_rpo moved, the config change printed.
+    expect(world.designation).toEqual({ primary: 'dr', dr: 'dr' });
+    expect(world.globalDbRpo).toEqual({ primary: null, dr: '60' });
+    expect(r.out).toContain('✓ designation: /pay/dev-control/active-site in us-west-2: "primary" → "dr"');
+    expect(r.out).toContain('✓ global-db-rpo: rds.global_db_rpo on pay-dev-usw2-aurora-pg16 (us-west-2): default → 60');
+    expect(r.out).toContain('✓ global-db-rpo: rds.global_db_rpo on pay-dev-use1-aurora-pg16 (us-east-1): 60 → default (reset)');
+    expect(r.out).toMatch(/Commit this config change .*\n {2}- {2}"activeRegion": "primary",\n {2}\+ {2}"activeRegion": "dr",\n$/);
     // Plain progress lines (not a TTY): one per state change, not one per poll.
     expect(r.err).toMatch(/switchover to dr \(us-west-2\): global cluster switching-over, switching-over; writer primary \(us-east-1\) \[0\.0s of 15m 0s\]\n/);
     expect(r.err).toMatch(/complete: global cluster available; writer dr \(us-west-2\) \(1m 40s\)/);
@@ -43,7 +50,6 @@ describe('switchover', () => {
   });
 
   test.each([
-    ['the target is already the writer', (w: World) => (w.writer = 'dr'), /already the writer; nothing to switch over/],
     ['engine versions differ', (w: World) => (w.engine.dr = '16.2'), /engine versions differ \(primary 16\.4, dr 16\.2\)/],
     ['the replication lag is above --max-lag', (w: World) => (w.rpoLagMs = 120_000), /replication lag is 2m 0s .* above --max-lag 1m 0s/],
     ['the secondary is pending resync', (w: World) => (w.sync = 'pending-resync'), /pending-resync/],
@@ -118,9 +124,10 @@ describe('switchover', () => {
     const r = await world.run('switchover');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
-      /FAILED: SwitchoverGlobalCluster was rejected \(InvalidGlobalClusterStateFault: Global cluster is busy\): the switchover did not start; the writer is still primary/,
+      /FAILED: SwitchoverGlobalCluster failed \(InvalidGlobalClusterStateFault: Global cluster is busy\) and the global cluster shows no operation towards the target: the switchover did not start; the writer is still primary/,
     );
     expect(r.err).toContain('run `npm run dr -- status`');
+    expect(world.designation).toEqual({ primary: 'primary', dr: 'primary' });
   });
 
   test('an error reading the state before acting changes nothing', async () => {

@@ -167,7 +167,7 @@ export interface RpoPlan {
   /** Set the value on the new active cluster's group now (false: deferred, see `deferReason`). */
   readonly setOnActive: boolean;
   readonly deferReason?: string;
-  /** A failure to read or reset the passive group is recorded but does not fail the step (failover). */
+  /** A failure to read or reset the passive group is recorded as best effort (failover: the region may be down). */
   readonly passiveBestEffort: boolean;
   /** --global-db-rpo: the value when neither group holds one. */
   readonly fallbackSeconds?: number;
@@ -198,7 +198,7 @@ export async function moveGlobalDbRpo(ctx: Ctx, active: RegionSite, passive: Reg
     }
   } catch (e) {
     const f = failedStep('global-db-rpo', passive.region, `resetting ${GLOBAL_DB_RPO} on ${passive.clusterParameterGroup} (${passive.region})`, e);
-    passiveStep = plan.passiveBestEffort ? { ...f, ok: true, detail: `${f.detail}; best effort: it matters only if that cluster writes again, re-run to retry` } : f;
+    passiveStep = plan.passiveBestEffort ? { ...f, detail: `${f.detail}; best effort: it matters only if that cluster writes again, re-run to retry` } : f;
   }
   steps.push(passiveStep);
 
