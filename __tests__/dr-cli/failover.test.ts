@@ -75,18 +75,18 @@ describe('failover', () => {
     expect(settledBeforePromotion).toBe(false);
     expect(r.code).toBe(0);
     expect(world.calls('dr', 'rds', FailoverGlobalClusterCommand)).toEqual([
-      { GlobalClusterIdentifier: 'pay-dev-global', TargetDbClusterIdentifier: CLUSTER_ARN.dr, AllowDataLoss: true },
+      { GlobalClusterIdentifier: 'pay-dev-aurora-global', TargetDbClusterIdentifier: CLUSTER_ARN.dr, AllowDataLoss: true },
     ]);
     // The fence was attempted in the failed region, its failure recorded, and the failover went on.
     expect(world.mocks.primary.lambda.calls().length).toBeGreaterThan(0);
-    expect(r.out).toMatch(/^failover complete: the writer is now dr \(us-west-2, pay-dev-aurora-usw2\); took 1m 40s; 3 step\(s\) in us-east-1 could not be done/);
-    expect(r.out).toMatch(/Fencing: FAILED for pay-dev-payments-use1 in us-east-1 .*re-run the failover as soon as it is reachable/);
-    expect(r.out).toContain('✗ fence: fencing pay-dev-payments-use1 in us-east-1 FAILED (unreachable: TimeoutError: connect ETIMEDOUT');
+    expect(r.out).toMatch(/^failover complete: the writer is now dr \(us-west-2, pay-dev-usw2-aurora\); took 1m 40s; 3 step\(s\) in us-east-1 could not be done/);
+    expect(r.out).toMatch(/Fencing: FAILED for pay-dev-use1-payment-processor in us-east-1 .*re-run the failover as soon as it is reachable/);
+    expect(r.out).toContain('✗ fence: fencing pay-dev-use1-payment-processor in us-east-1 FAILED (unreachable: TimeoutError: connect ETIMEDOUT');
     expect(r.out).toContain('✗ designation: setting /pay/dev-control/active-site in us-east-1 to "dr" FAILED (unreachable: TimeoutError');
     // The surviving region's designation is set; rds.global_db_rpo waits for a connected secondary.
     expect(world.designation.dr).toBe('dr');
     expect(world.globalDbRpo.dr).toBeNull();
-    expect(r.out).toMatch(/= global-db-rpo: rds\.global_db_rpo on pay-dev-usw2-aurora-pg16 \(us-west-2\) NOT set yet \(default\): pay-dev-aurora-use1 is not a connected secondary yet/);
+    expect(r.out).toMatch(/= global-db-rpo: rds\.global_db_rpo on pay-dev-usw2-aurora-pg16 \(us-west-2\) NOT set yet \(default\): pay-dev-use1-aurora is not a connected secondary yet/);
     expect(r.out).toMatch(/Commit this config change .*\n {2}- {2}"activeRegion": "primary",\n {2}\+ {2}"activeRegion": "dr",/);
     // Window: newest lag datapoint (11:59:00) minus 2.5 s, until completion (12:01:40).
     expect(r.out).toMatch(/Window of possibly lost writes: 2025-01-15T11:58:57\.500Z → 2025-01-15T12:01:40\.000Z \(last RPO lag 2\.5s at 2025-01-15T11:59:00\.000Z\)/);
@@ -119,7 +119,7 @@ describe('failover', () => {
     // The old primary replicates again (connected): rds.global_db_rpo moves to DR.
     expect(world.globalDbRpo).toEqual({ primary: null, dr: '60' });
     expect(json.failback.join('\n')).toContain(
-      'aws lambda put-function-concurrency --region us-east-1 --function-name pay-dev-payments-use1 --reserved-concurrent-executions 50',
+      'aws lambda put-function-concurrency --region us-east-1 --function-name pay-dev-use1-payment-processor --reserved-concurrent-executions 50',
     );
     expect(json.configChange).toMatch(/"activeRegion": "dr"/);
   });
@@ -182,7 +182,7 @@ describe('failover', () => {
     const r = await world.run('failover', '--confirm-data-loss');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/FAILED: FailoverGlobalCluster failed \(InvalidDBClusterStateFault: not allowed\) and the global cluster shows no failover towards the target: the failover did not start; the writer is still primary/);
-    expect(r.err).toMatch(/payment function IS fenced and its designation says "dr"; .*aws lambda put-function-concurrency --region us-east-1 --function-name pay-dev-payments-use1 --reserved-concurrent-executions 50/);
+    expect(r.err).toMatch(/payment function IS fenced and its designation says "dr"; .*aws lambda put-function-concurrency --region us-east-1 --function-name pay-dev-use1-payment-processor --reserved-concurrent-executions 50/);
     expect(r.err).toContain('run `npm run dr -- status`');
   });
 
@@ -195,7 +195,7 @@ describe('failover', () => {
     });
     const r = await world.run('failover', '--confirm-data-loss');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/FAILED: failover requested at 2025-01-15T12:00:00\.000Z; polling the global cluster failed 3 times in a row .*last observed writer: primary \(us-east-1, pay-dev-aurora-use1\) \(global cluster available\)/);
+    expect(r.err).toMatch(/FAILED: failover requested at 2025-01-15T12:00:00\.000Z; polling the global cluster failed 3 times in a row .*last observed writer: primary \(us-east-1, pay-dev-use1-aurora\) \(global cluster available\)/);
     expect(r.err).toMatch(/Reconcile \(writes that may have been lost\)/);
   });
 
@@ -209,7 +209,7 @@ describe('failover', () => {
   test('--dry-run needs no confirmation and changes nothing', async () => {
     const r = await world.run('failover', '--dry-run');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/dry run, nothing changed: would FAIL OVER pay-dev-global to dr \(us-west-2\) with data loss allowed/);
+    expect(r.out).toMatch(/dry run, nothing changed: would FAIL OVER pay-dev-aurora-global to dr \(us-west-2\) with data loss allowed/);
     expect(world.calls('dr', 'rds', FailoverGlobalClusterCommand)).toHaveLength(0);
     expect(world.calls('primary', 'lambda', PutFunctionConcurrencyCommand)).toHaveLength(0);
   });

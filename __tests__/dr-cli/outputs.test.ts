@@ -16,15 +16,15 @@ const without = (...names: string[]) => Object.fromEntries(Object.entries(OUTPUT
 describe('stack outputs', () => {
   test('reads `terraform output -json` ({ name: { value } })', () => {
     const o = parse(terraformOutputs());
-    expect(o.globalClusterId).toBe('pay-dev-global');
+    expect(o.globalClusterId).toBe('pay-dev-aurora-global');
     expect(o.primary).toEqual({
       role: 'primary',
       region: 'us-east-1',
       clusterArn: OUTPUT_VALUES['primary-cluster-arn'],
-      clusterId: 'pay-dev-aurora-use1',
+      clusterId: 'pay-dev-use1-aurora',
       healthCheckId: 'hc-primary-1111',
       bucket: 'pay-dev-artifacts-use1',
-      paymentFunction: 'pay-dev-payments-use1',
+      paymentFunction: 'pay-dev-use1-payment-processor',
       apiEndpoint: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
       clusterParameterGroup: 'pay-dev-use1-aurora-pg16',
       accountId: '123456789012',
@@ -35,7 +35,7 @@ describe('stack outputs', () => {
   });
 
   test('reads cdktf --outputs-file ({ stack: { name: value } })', () => {
-    expect(parse({ 'payments-dr-dev': OUTPUT_VALUES }).dr.clusterId).toBe('pay-dev-aurora-usw2');
+    expect(parse({ 'payments-dr-dev': OUTPUT_VALUES }).dr.clusterId).toBe('pay-dev-usw2-aurora');
   });
 
   test('outputs nested by construct path inside the stack are found too', () => {
@@ -65,7 +65,7 @@ describe('stack outputs', () => {
 
   test.each([
     ['primary-region', 'us-east', /primary-region: "us-east" is not an AWS region name/],
-    ['dr-cluster-arn', 'pay-dev-aurora-usw2', /dr-cluster-arn: "pay-dev-aurora-usw2" is not an RDS cluster ARN/],
+    ['dr-cluster-arn', 'pay-dev-usw2-aurora', /dr-cluster-arn: "pay-dev-usw2-aurora" is not an RDS cluster ARN/],
     ['api-endpoint-dr', 'http://x', /api-endpoint-dr: "http:\/\/x" is not an https:\/\/ URL/],
   ])('rejects an invalid %s', (name, value, message) => {
     expect(problem(terraformOutputs({ ...OUTPUT_VALUES, [name]: value }))).toMatch(message);

@@ -12,12 +12,12 @@ describe('switchover', () => {
     const r = await world.run('switchover');
     expect(r.code).toBe(0);
     expect(world.calls('dr', 'rds', SwitchoverGlobalClusterCommand)).toEqual([
-      { GlobalClusterIdentifier: 'pay-dev-global', TargetDbClusterIdentifier: CLUSTER_ARN.dr },
+      { GlobalClusterIdentifier: 'pay-dev-aurora-global', TargetDbClusterIdentifier: CLUSTER_ARN.dr },
     ]);
     expect(world.calls('primary', 'rds', SwitchoverGlobalClusterCommand)).toHaveLength(0);
     expect(world.writer).toBe('dr');
     // 95 s of switching, polled every 10 s: done at the first poll after 95 s.
-    expect(r.out).toMatch(/^switchover complete: the writer is now dr \(us-west-2, pay-dev-aurora-usw2\); took 1m 40s\n/);
+    expect(r.out).toMatch(/^switchover complete: the writer is now dr \(us-west-2, pay-dev-usw2-aurora\); took 1m 40s\n/);
     // The live settings: designation flipped in both regions, rds.global_db_rpo moved, the config change printed.
     expect(world.designation).toEqual({ primary: 'dr', dr: 'dr' });
     expect(world.globalDbRpo).toEqual({ primary: null, dr: '60' });
@@ -44,7 +44,7 @@ describe('switchover', () => {
     const r = await world.run('switchover', '--to', 'primary');
     expect(r.code).toBe(0);
     expect(world.calls('primary', 'rds', SwitchoverGlobalClusterCommand)).toEqual([
-      { GlobalClusterIdentifier: 'pay-dev-global', TargetDbClusterIdentifier: CLUSTER_ARN.primary },
+      { GlobalClusterIdentifier: 'pay-dev-aurora-global', TargetDbClusterIdentifier: CLUSTER_ARN.primary },
     ]);
     expect(world.writer).toBe('primary');
   });
@@ -84,7 +84,7 @@ describe('switchover', () => {
     expect(world.now - START).toBe(120_000);
     expect(r.err).toContain(
       'FAILED: switchover requested at 2025-01-15T12:00:00.000Z; not complete after 2m 0s (--timeout 2m 0s); ' +
-        'last observed writer: primary (us-east-1, pay-dev-aurora-use1) (global cluster switching-over, switching-over). ' +
+        'last observed writer: primary (us-east-1, pay-dev-use1-aurora) (global cluster switching-over, switching-over). ' +
         'Aurora carries on with the switchover on its own; run `npm run dr -- status` to see where it is.',
     );
   });
@@ -101,7 +101,7 @@ describe('switchover', () => {
     expect(r.code).toBe(1);
     expect(polls).toBe(5);
     expect(r.err).toMatch(
-      /FAILED: switchover requested at 2025-01-15T12:00:00\.000Z; polling the global cluster failed 3 times in a row \(last error: TimeoutError: Connection timed out\); last observed writer: primary \(us-east-1, pay-dev-aurora-use1\) \(global cluster switching-over, switching-over\)\. .*run `npm run dr -- status`/,
+      /FAILED: switchover requested at 2025-01-15T12:00:00\.000Z; polling the global cluster failed 3 times in a row \(last error: TimeoutError: Connection timed out\); last observed writer: primary \(us-east-1, pay-dev-use1-aurora\) \(global cluster switching-over, switching-over\)\. .*run `npm run dr -- status`/,
     );
   });
 

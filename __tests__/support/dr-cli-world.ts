@@ -41,13 +41,13 @@ import { main } from '../../src/dr-cli/main';
 
 export type Role = 'primary' | 'dr';
 export const REGION: Record<Role, string> = { primary: 'us-east-1', dr: 'us-west-2' };
-export const CLUSTER_ID: Record<Role, string> = { primary: 'pay-dev-aurora-use1', dr: 'pay-dev-aurora-usw2' };
+export const CLUSTER_ID: Record<Role, string> = { primary: 'pay-dev-use1-aurora', dr: 'pay-dev-usw2-aurora' };
 export const CLUSTER_ARN: Record<Role, string> = {
   primary: `arn:aws:rds:us-east-1:123456789012:cluster:${CLUSTER_ID.primary}`,
   dr: `arn:aws:rds:us-west-2:123456789012:cluster:${CLUSTER_ID.dr}`,
 };
 export const HEALTH_CHECK: Record<Role, string> = { primary: 'hc-primary-1111', dr: 'hc-dr-2222' };
-export const FUNCTION: Record<Role, string> = { primary: 'pay-dev-payments-use1', dr: 'pay-dev-payments-usw2' };
+export const FUNCTION: Record<Role, string> = { primary: 'pay-dev-use1-payment-processor', dr: 'pay-dev-usw2-payment-processor' };
 export const BUCKET: Record<Role, string> = { primary: 'pay-dev-artifacts-use1', dr: 'pay-dev-artifacts-usw2' };
 export const PARAM_GROUP: Record<Role, string> = { primary: 'pay-dev-use1-aurora-pg16', dr: 'pay-dev-usw2-aurora-pg16' };
 export const DESIGNATION = '/pay/dev-control/active-site';
@@ -59,7 +59,7 @@ export const TOKEN = 'drill-token-123';
 export const OUTPUT_VALUES: Record<string, string> = {
   'primary-region': REGION.primary,
   'dr-region': REGION.dr,
-  'global-cluster-id': 'pay-dev-global',
+  'global-cluster-id': 'pay-dev-aurora-global',
   'primary-cluster-arn': CLUSTER_ARN.primary,
   'dr-cluster-arn': CLUSTER_ARN.dr,
   'primary-cluster-id': CLUSTER_ID.primary,
@@ -198,7 +198,7 @@ export class World {
     return {
       GlobalClusters: [
         {
-          GlobalClusterIdentifier: 'pay-dev-global',
+          GlobalClusterIdentifier: 'pay-dev-aurora-global',
           Status: op ? (op.dataLoss ? 'failing-over' : 'switching-over') : this.globalStatus,
           Engine: 'aurora-postgresql',
           EngineVersion: this.engine.primary,
