@@ -93,9 +93,24 @@ describe('preflight: the live platform against the config being deployed', () =>
   });
 
   test('a fence without the record (reserved concurrency 0) counts too', async () => {
+    world.writer = 'dr';
+    world.designation = { primary: 'dr', dr: 'dr' };
+    world.env.DR_CONFIG = configFile({ activeRegion: 'dr' });
     world.concurrency.dr = 0;
     const r = await world.run('preflight');
+    expect(r.code).toBe(1);
     expect(failLine(r.err, 'payment function not fenced (us-west-2)')).toMatch(/reserved concurrency 0 \(fenced\)/);
+  });
+
+  test('staying on DR: the old site, passive in the committed config, may keep its fence until the deploy resets it', async () => {
+    world.writer = 'dr';
+    world.designation = { primary: 'dr', dr: 'dr' };
+    world.tags.primary = { [PRE_FENCE_TAG]: '50' };
+    world.concurrency.primary = 0;
+    world.env.DR_CONFIG = configFile({ activeRegion: 'dr' });
+    const r = await world.run('preflight');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^payment function not fenced +us-east-1 +warn +.*this site is passive in the config: the deploy resets its reserved concurrency, the designation keeps it passive$/m);
   });
 
   test('refuses while the secondary does not replicate: the deploy sets rds.global_db_rpo on the writer', async () => {

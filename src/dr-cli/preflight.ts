@@ -190,8 +190,12 @@ export async function gatherPreflight(deps: Deps, config: PlatformConfig, source
   fences.forEach((f, i) => {
     const s = sites[i];
     if (f.status === 'rejected') add('payment function not fenced', s.region, 'FAIL', `could not read ${s.paymentFunction}: ${unreachableText(f.reason)}`);
-    else if (f.value) {
+    else if (f.value && s.role === active) {
       add('payment function not fenced', s.region, 'FAIL', `${s.paymentFunction} is ${f.value}: a deploy resets reserved concurrency and lifts the fence; run \`npm run dr -- failback\` (or lift it deliberately) first`);
+    } else if (f.value) {
+      // Staying on the other site: the deploy lifts the fence of the site the config makes passive; its designation
+      // and its read-only database keep it passive (the checks above make sure both agree with the config).
+      add('payment function not fenced', s.region, 'warn', `${s.paymentFunction} is ${f.value}; this site is passive in the config: the deploy resets its reserved concurrency, the designation keeps it passive`);
     } else add('payment function not fenced', s.region, 'ok', `${s.paymentFunction} not fenced`);
   });
 
