@@ -341,16 +341,18 @@ describe('deploy', () => {
 
 describe('DR preflight guards every deploy and drift plan', () => {
   const preflight = (s: Step) => /^npm run dr -- preflight$/m.test(s.run ?? '');
-  const cases = [
-    ...jobsOf(workflow('deploy.yml')).filter(([, job]) => /npm run deploy/.test(runs(job))).map(([id, job]) => ['deploy.yml', id, job, /npm run deploy/] as const),
-    ...jobsOf(workflow('drift.yml')).map(([id, job]) => ['drift.yml', id, job, /terraform plan\b/] as const),
+  const cases: Array<[string, Job, RegExp]> = [
+    ...jobsOf(workflow('deploy.yml'))
+      .filter(([, job]) => /npm run deploy/.test(runs(job)))
+      .map(([id, job]): [string, Job, RegExp] => [`deploy.yml ${id}`, job, /npm run deploy/]),
+    ...jobsOf(workflow('drift.yml')).map(([id, job]): [string, Job, RegExp] => [`drift.yml ${id}`, job, /terraform plan\b/]),
   ];
 
   test('there is a deploy and a drift job to guard', () => {
-    expect(cases.map(([file]) => file).sort()).toEqual(['deploy.yml', 'deploy.yml', 'drift.yml']);
+    expect(cases.map(([name]) => name.split(' ')[0]).sort()).toEqual(['deploy.yml', 'deploy.yml', 'drift.yml']);
   });
 
-  test.each(cases.map((c) => [`${c[0]} ${c[1]}`, ...c.slice(2)] as const))('%s: preflight runs after the AWS credentials and before the change', (_name, job, change) => {
+  test.each(cases)('%s: preflight runs after the AWS credentials and before the change', (_name, job, change) => {
     const steps = job.steps ?? [];
     const at = steps.findIndex(preflight);
     const credentials = steps.findIndex((s) => action(s.uses) === 'aws-actions/configure-aws-credentials');

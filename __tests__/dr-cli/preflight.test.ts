@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetAccountSettingsCommand, GetFunctionConcurrencyCommand, ListTagsCommand } from '@aws-sdk/client-lambda';
+import { GetAccountSettingsCommand, ListTagsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBEngineVersionsCommand, DescribeGlobalClustersCommand } from '@aws-sdk/client-rds';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { stackName } from '../../src/dr-stack';
