@@ -92,7 +92,22 @@ function role(values: Record<string, unknown>): Role {
   return v;
 }
 
-export async function main(argv: readonly string[], deps: Deps): Promise<ExitCode> {
+/**
+ * Entry point (`node scripts/run.js src/dr-cli/main.ts <command>`, tests with their own `deps`). With the real
+ * dependencies it closes every AWS connection at the end: a call abandoned past its deadline must not keep the
+ * process alive.
+ */
+export async function main(argv: readonly string[], deps?: Deps): Promise<ExitCode> {
+  if (deps) return dispatch(argv, deps);
+  const real = createRealDeps();
+  try {
+    return await dispatch(argv, real);
+  } finally {
+    real.aws.destroy?.();
+  }
+}
+
+async function dispatch(argv: readonly string[], deps: Deps): Promise<ExitCode> {
   const err = (t: string) => deps.stderr.write(t.endsWith('\n') ? t : `${t}\n`);
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
@@ -196,15 +211,3 @@ export async function main(argv: readonly string[], deps: Deps): Promise<ExitCod
   }
 }
 
-/** Entry point for `scripts/dr.js`: real AWS clients, process streams, and the exit code on the process. */
-export async function run(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  const deps = createRealDeps();
-  try {
-    process.exitCode = await main(argv, deps);
-  } finally {
-    // Abandoned calls (past their deadline) must not keep the process alive: close every connection.
-    deps.aws.destroy?.();
-  }
-}
-
-if (require.main === module) void run();
