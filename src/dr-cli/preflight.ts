@@ -49,7 +49,10 @@ export interface PreflightOptions {
   readonly synthDir?: string;
 }
 
-/** AWS keeps this much of a region's concurrency unreserved: PutFunctionConcurrency refuses to go below it (Lambda developer guide, "Configuring reserved concurrency"). */
+/**
+ * What AWS keeps unreserved: "You can reserve up to the Unreserved account concurrency value that is shown, minus 100
+ * for functions that don't have reserved concurrency" (Lambda developer guide, configuration-concurrency).
+ */
 export const UNRESERVED_MINIMUM = 100;
 
 const unreachableText = (e: unknown) => `${isUnreachable(e) ? 'UNREACHABLE: ' : ''}${errorText(e)}`;
