@@ -99,6 +99,19 @@ describe('status', () => {
     expect(r.out).toMatch(/3 check\(s\) could not be read: aurora rpo lag: TimeoutError: connect ETIMEDOUT; dynamodb latency into us-west-2: TimeoutError: connect ETIMEDOUT; s3 primary: TimeoutError: connect ETIMEDOUT\n$/);
   });
 
+  test('shows the designation in each region and a fenced payment function, and notes a config that lags the writer', async () => {
+    world.setWriter('dr');
+    world.designation = { primary: 'primary', dr: 'dr' };
+    world.concurrency.primary = 0;
+    world.tags.primary = { 'dr-cli:pre-fence-reserved-concurrency': '50' };
+    const r = await world.run('status');
+    expect(row(r.out, 'designation', 'us-east-1')).toMatch(/primary +\/pay\/dev-control\/active-site \(differs from the writer: an operation is unfinished\)$/);
+    expect(row(r.out, 'designation', 'us-west-2')).toMatch(/dr +\/pay\/dev-control\/active-site$/);
+    expect(row(r.out, 'payment fence', 'us-east-1')).toMatch(/FENCED +pay-dev-use1-payment-processor reserved concurrency 0 \(before: 50\)$/);
+    expect(r.out).not.toMatch(/^payment fence +us-west-2/m);
+    expect(r.out).toMatch(/NOTE: the deployed config says "activeRegion": "primary" but the writer is dr: commit "activeRegion": "dr"/);
+  });
+
   test('warns when DNS and the database writer disagree', async () => {
     world.writer = 'dr'; // health checks still see the primary as healthy (no writer change observed)
     world.lastWriterChange = world.now;

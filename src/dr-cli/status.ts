@@ -340,6 +340,12 @@ export function renderStatus(r: StatusReport, o: Ctx['outputs']): string {
   if (!failed(g) && !failed(d) && g.writer !== 'unknown' && d.role !== 'unknown' && g.writer !== d.role) {
     lines.push(`WARNING: DNS sends traffic to ${d.role} but the database writer is ${g.writer}.`);
   }
+  if (!failed(g) && g.writer !== 'unknown' && g.writer !== o.activeRegion) {
+    lines.push(
+      `NOTE: the deployed config says "activeRegion": "${o.activeRegion}" but the writer is ${g.writer}: commit "activeRegion": "${g.writer}" ` +
+        '(or move the writer back); `npm run dr -- preflight` refuses deploys until they agree.',
+    );
+  }
   if (r.unreachable.length > 0) lines.push(`UNREACHABLE (no answer within the deadline): ${r.unreachable.join(', ')}.`);
   if (r.errors.length > 0) lines.push(`${r.errors.length} check(s) could not be read: ${r.errors.join('; ')}`);
   return lines.join('\n') + '\n';
