@@ -188,7 +188,7 @@ describe('preflight: fresh-account checks (issue 14)', () => {
 
   test('AWS Backup advanced DynamoDB features: checked when a Backup client is injected, reported as not run otherwise', async () => {
     let r = await world.run('preflight');
-    expect(r.out).toMatch(/^backup: advanced DynamoDB features +us-east-1 +skip +not checked: needs @aws-sdk\/client-backup/m);
+    expect(r.out).toMatch(/^backup: advanced DynamoDB features +us-east-1 +skip +not checked: no AWS Backup client injected/m);
     const { main } = await import('../../src/dr-cli/main');
     world.stdout.text = '';
     world.stderr.text = '';
@@ -225,5 +225,28 @@ describe('preflight reads what the stack builds', () => {
     }
     expect(totals).toEqual(expected);
     expect(totals![config.regions.primary.region]).toBeGreaterThanOrEqual(config.api.paymentConcurrency + config.api.healthConcurrency);
+  });
+});
+
+describe('the real AWS Backup settings reader', () => {
+  test('reads DescribeRegionSettings in the asked region and returns its resource-type management preference', async () => {
+    const { mockClient } = await import('aws-sdk-client-mock');
+    const { BackupClient, DescribeRegionSettingsCommand } = await import('@aws-sdk/client-backup');
+    const { createAwsClients } = await import('../../src/dr-cli/deps');
+    const backup = mockClient(BackupClient);
+    const regions: string[] = [];
+    backup.on(DescribeRegionSettingsCommand).callsFake(async (_input, getClient) => {
+      regions.push(await getClient().config.region());
+      return { ResourceTypeManagementPreference: { DynamoDB: regions.length === 1, EFS: true } };
+    });
+    try {
+      const aws = createAwsClients();
+      expect(await aws.backupRegionSettings('us-east-1')).toEqual({ DynamoDB: true, EFS: true });
+      expect(await aws.backupRegionSettings('us-west-2')).toEqual({ DynamoDB: false, EFS: true });
+      expect(regions).toEqual(['us-east-1', 'us-west-2']);
+      aws.destroy?.();
+    } finally {
+      backup.restore();
+    }
   });
 });

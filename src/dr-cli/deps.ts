@@ -1,3 +1,4 @@
+import { BackupClient, DescribeRegionSettingsCommand } from '@aws-sdk/client-backup';
 import { randomUUID } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -39,10 +40,15 @@ export interface AwsClients {
   destroy?(): void;
 }
 
+/** The real clients plus the AWS Backup settings reader, with the same call limits. */
+export interface RealAwsClients extends AwsClients {
+  readonly backupRegionSettings: BackupRegionSettingsReader;
+}
+
 /**
  * AWS Backup's per-region opt-in settings (DescribeRegionSettings): `ResourceTypeManagementPreference` (e.g.
- * `{ DynamoDB: true }` = advanced DynamoDB backup features). Optional: `@aws-sdk/client-backup` is not a dependency
- * of this project, so the real CLI has no implementation and `preflight` reports the check as not run.
+ * `{ DynamoDB: true }` = advanced DynamoDB backup features). Injectable so tests need no Backup client; the real CLI
+ * reads it with a bounded `BackupClient` (createAwsClients().backupRegionSettings).
  */
 export type BackupRegionSettingsReader = (region: string) => Promise<Record<string, boolean>>;
 
@@ -160,7 +166,7 @@ export interface AwsClientOptions {
 }
 
 /** Real clients, each call bounded as described in AwsCallLimits. */
-export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
+export function createAwsClients(options: AwsClientOptions = {}): RealAwsClients {
   const limits = { ...DEFAULT_CALL_LIMITS, ...options.limits };
   const cache = new Map<string, RegionClients>();
   const all: MiddlewareClient[] = [];
@@ -181,7 +187,14 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     return c;
   };
   let route53: Route53Client | undefined;
+  const backup = new Map<string, BackupClient>();
   return {
+    async backupRegionSettings(region: string): Promise<Record<string, boolean>> {
+      let client = backup.get(region);
+      if (!client) backup.set(region, (client = bounded(new BackupClient(config(region)))));
+      const out = await client.send(new DescribeRegionSettingsCommand({}));
+      return { ...(out.ResourceTypeManagementPreference ?? {}) };
+    },
     inRegion(region: string): RegionClients {
       let clients = cache.get(region);
       if (!clients) {
@@ -227,6 +240,7 @@ export const systemNsResolver: NsResolver = async (name) => {
 };
 
 export function createRealDeps(): Deps {
+  const aws = createAwsClients();
   return {
     env: process.env,
     cwd: process.cwd(),
@@ -234,12 +248,12 @@ export function createRealDeps(): Deps {
     stderr: process.stderr,
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    aws: createAwsClients(),
+    aws,
+    backupRegionSettings: (region) => aws.backupRegionSettings(region),
     http: fetchHttpClient,
     readFile: (p) => readFileSync(p, 'utf8'),
     writeFile: (p, text) => writeFileSync(p, text),
     randomId: () => randomUUID(),
     resolveNs: systemNsResolver,
-    // backupRegionSettings: not available — @aws-sdk/client-backup is not installed (see BackupRegionSettingsReader).
   };
 }

@@ -237,7 +237,7 @@ export async function gatherPreflight(deps: Deps, config: PlatformConfig, source
       add('aurora engine version', s.region, engine.value === 'global' ? 'ok' : 'FAIL', text + (engine.value === 'global' ? '' : '; choose a version offered for global databases in both regions (database.engineVersion)'));
     }
     if (!deps.backupRegionSettings) {
-      add('backup: advanced DynamoDB features', s.region, 'skip', 'not checked: needs @aws-sdk/client-backup (DescribeRegionSettings), not a dependency of this project yet');
+      add('backup: advanced DynamoDB features', s.region, 'skip', 'not checked: no AWS Backup client injected');
     } else if (backup.status === 'rejected') add('backup: advanced DynamoDB features', s.region, 'FAIL', `DescribeRegionSettings: ${unreachableText(backup.reason)}`);
     else {
       const on = backup.value?.DynamoDB === true;
