@@ -3,7 +3,7 @@ import { PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { FailoverGlobalClusterCommand, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { API_KEY, DrillWorld, SECRET_NAME, TEMPLATE } from '../support/drill-world';
-import { CLUSTER_ARN } from '../support/dr-cli-world';
+import { CLUSTER_ARN, OUTPUT_VALUES } from '../support/dr-cli-world';
 
 /**
  * Both drill modes end to end: the mocked platform, continuous test payments over real HTTP to a local server
@@ -73,6 +73,10 @@ describe('drill --mode switchover (planned)', () => {
     expect(md).toMatch(/\| 0 \| 12:00:00 \| \d+ \| \d+ \| 0 \| 0 \| d-primaryxyz\.execute-api\.us-east-1\.amazonaws\.com \| traffic started/);
     expect(r.out).toMatch(/^DRILL PASSED: switchover primary \(us-east-1\) → dr \(us-west-2\), no fault injected/);
     expect(r.out).toMatch(/RPO: 0 of \d+ acknowledged payments missing from the new writer \(0 by construction\)/);
+    // The writer moved: the report carries the config change the switchover printed (or switch back).
+    expect(rep.promotion.configChange).toMatch(/activeRegion/);
+    expect(r.out).toMatch(/switch back with `npm run dr -- switchover --to primary`/);
+    expect(r.out).toMatch(/until the writer is back: .*activeRegion/s);
   }, 30_000);
 });
 
@@ -159,7 +163,8 @@ describe('drill refusals (nothing changed, no traffic)', () => {
     await world.start();
     let r = await world.run('drill', '--mode', 'failover', ...FAST);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/drill refused: a failover drill on the prod profile LOSES .* re-run with --allow-prod --confirm-prod pay-dev-global/);
+    expect(r.err).toMatch(/drill refused: a failover drill on the prod profile LOSES .* re-run with --allow-prod --confirm-prod /);
+    expect(r.err).toContain(`--confirm-prod ${OUTPUT_VALUES['global-cluster-id']}`);
     r = await world.run('drill', '--mode', 'failover', '--allow-prod', '--confirm-prod', 'pay-prod-global', ...FAST);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/--confirm-prod "pay-prod-global" does not match the global cluster id/);

@@ -214,9 +214,9 @@ describe('reconcile command', () => {
       }
       return {
         DBClusterSnapshots: [
-          { DBClusterSnapshotIdentifier: 'rds:pay-dev-aurora-use1-2025-01-14-05-00', SnapshotType: 'automated', SnapshotCreateTime: new Date('2025-01-14T05:00:00Z') },
-          { DBClusterSnapshotIdentifier: 'rds:unplanned-global-failover-pay-dev-aurora-use1-older', SnapshotType: 'automated', SnapshotCreateTime: new Date('2025-01-10T08:00:00Z') },
-          { DBClusterSnapshotIdentifier: 'rds:unplanned-global-failover-pay-dev-aurora-use1-abc', SnapshotType: 'automated', SnapshotCreateTime: new Date('2025-01-15T12:30:00Z') },
+          { DBClusterSnapshotIdentifier: `rds:${CLUSTER_ID.primary}-2025-01-14-05-00`, SnapshotType: 'automated', SnapshotCreateTime: new Date('2025-01-14T05:00:00Z') },
+          { DBClusterSnapshotIdentifier: `rds:unplanned-global-failover-${CLUSTER_ID.primary}-older`, SnapshotType: 'automated', SnapshotCreateTime: new Date('2025-01-10T08:00:00Z') },
+          { DBClusterSnapshotIdentifier: `rds:unplanned-global-failover-${CLUSTER_ID.primary}-abc`, SnapshotType: 'automated', SnapshotCreateTime: new Date('2025-01-15T12:30:00Z') },
         ],
       };
     });
@@ -255,7 +255,7 @@ describe('reconcile command', () => {
     expect(r.code).toBe(0);
     const kept = `${CLUSTER_ID.primary}-unplanned-failover-20250115t123000z`;
     expect(world.calls('primary', 'rds', CopyDBClusterSnapshotCommand)).toEqual([
-      expect.objectContaining({ SourceDBClusterSnapshotIdentifier: 'rds:unplanned-global-failover-pay-dev-aurora-use1-abc', TargetDBClusterSnapshotIdentifier: kept }),
+      expect.objectContaining({ SourceDBClusterSnapshotIdentifier: `rds:unplanned-global-failover-${CLUSTER_ID.primary}-abc`, TargetDBClusterSnapshotIdentifier: kept }),
     ]);
     expect(world.calls('primary', 'rds', RestoreDBClusterFromSnapshotCommand)).toEqual([
       expect.objectContaining({
@@ -269,7 +269,7 @@ describe('reconcile command', () => {
     ]);
     expect(world.calls('primary', 'rds', CreateDBInstanceCommand)).toEqual([expect.objectContaining({ DBInstanceClass: 'db.serverless', DBClusterIdentifier: `${CLUSTER_ID.primary}-reconcile` })]);
     expect(r.out).toMatch(/Kept: manual snapshot .*-unplanned-failover-20250115t123000z \(does not expire\)/);
-    expect(r.out).toMatch(/npm run dr -- reconcile --compare --restored-cluster pay-dev-aurora-use1-reconcile --old-cluster primary/);
+    expect(r.out).toContain(`npm run dr -- reconcile --compare --restored-cluster ${CLUSTER_ID.primary}-reconcile --old-cluster primary`);
 
     // Re-running reuses the copy and the cluster.
     world.stdout.text = '';
@@ -283,21 +283,21 @@ describe('reconcile command', () => {
     world.mocks.primary.rds.on(DescribeDBClusterSnapshotsCommand).resolves({ DBClusterSnapshots: [] });
     const r = await run('reconcile');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/no rds:unplanned-global-failover-\* snapshot of pay-dev-aurora-use1/);
+    expect(r.err).toContain(`no rds:unplanned-global-failover-* snapshot of ${CLUSTER_ID.primary}:`);
     expect(world.calls('primary', 'rds', DescribeDBClusterSnapshotsCommand)[0]).toEqual(expect.objectContaining({ DBClusterIdentifier: CLUSTER_ID.primary }));
   });
 
   test('--cleanup prints (--dry-run) or deletes the temporary cluster, never anything else', async () => {
     let r = await run('reconcile', '--cleanup', '--dry-run', '--old-cluster', 'primary');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/aws rds delete-db-cluster --region us-east-1 --db-cluster-identifier pay-dev-aurora-use1-reconcile --skip-final-snapshot/);
+    expect(r.out).toContain(`aws rds delete-db-cluster --region us-east-1 --db-cluster-identifier ${CLUSTER_ID.primary}-reconcile --skip-final-snapshot`);
     expect(world.calls('primary', 'rds', DeleteDBClusterCommand)).toHaveLength(0);
 
     world.mocks.primary.rds.on(DeleteDBInstanceCommand).resolves({});
     world.mocks.primary.rds.on(DeleteDBClusterCommand).resolves({});
     r = await run('reconcile', '--cleanup', '--old-cluster', 'primary');
     expect(r.code).toBe(0);
-    expect(world.calls('primary', 'rds', DeleteDBClusterCommand)).toEqual([{ DBClusterIdentifier: 'pay-dev-aurora-use1-reconcile', SkipFinalSnapshot: true }]);
+    expect(world.calls('primary', 'rds', DeleteDBClusterCommand)).toEqual([{ DBClusterIdentifier: `${CLUSTER_ID.primary}-reconcile`, SkipFinalSnapshot: true }]);
 
     r = await run('reconcile', '--cleanup', '--old-cluster', 'primary', '--restored-cluster', CLUSTER_ID.primary);
     expect(r.code).toBe(2);

@@ -89,6 +89,8 @@ export interface DrillReport {
     readonly completedAt?: string;
     readonly durationMs?: number;
     readonly message: string;
+    /** The `activeRegion` change the promotion printed: commit it, or move the writer back. */
+    readonly configChange?: string;
   };
   readonly traffic: {
     readonly ratePerSecond: number;
@@ -408,8 +410,9 @@ export async function drillCommand(ctx: Ctx, opts: DrillOptions): Promise<ExitCo
       (promotion?.outcome === 'completed'
         ? opts.mode === 'switchover'
           ? `; switch back with \`npm run dr -- switchover --to ${from.role}\``
-          : `; ${from.role} is fenced: reconcile (\`npm run dr -- reconcile\`), then fail back (RUNBOOK.md)`
+          : `; ${from.role} is fenced: reconcile (\`npm run dr -- reconcile\`), then fail back (\`npm run dr -- failback\`, RUNBOOK.md)`
         : ''),
+    ...(promotion?.configChange ? [`  until the writer is back: ${promotion.configChange.replace(/\n/g, '\n  ')}`] : []),
   ];
   const report: DrillReport = {
     kind: 'dr-drill',
@@ -434,6 +437,7 @@ export async function drillCommand(ctx: Ctx, opts: DrillOptions): Promise<ExitCo
             completedAt: promotion.completedAt,
             durationMs: promotion.durationMs,
             message: promotion.message,
+            ...(promotion.configChange ? { configChange: promotion.configChange } : {}),
           },
         }
       : {}),

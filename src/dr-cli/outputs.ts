@@ -35,6 +35,11 @@ export const OUTPUT_SCHEMA = z.object({
   'payment-function-dr': nonEmpty,
   'api-endpoint-primary': httpsUrl,
   'api-endpoint-dr': httpsUrl,
+  // issue 13: the role the deployed config gave each site, and what the CLI sets live during an operation.
+  'active-region': z.enum(['primary', 'dr'], { message: 'must be "primary" or "dr"' }),
+  'active-site-parameter-name': z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, { message: 'is not an SSM parameter name like "/pay/dev-control/active-site"' }),
+  'primary-cluster-parameter-group': nonEmpty,
+  'dr-cluster-parameter-group': nonEmpty,
   // Optional: stacks deployed before these outputs existed still load; the commands that need one say so.
   'api-client-secret-name': nonEmpty.optional(),
   'environment-profile': z.enum(['dev', 'prod']).optional(),
@@ -56,6 +61,10 @@ export interface RegionSite {
   readonly bucket: string;
   readonly paymentFunction: string;
   readonly apiEndpoint: string;
+  /** The cluster's own DB cluster parameter group (`rds.global_db_rpo` is set on the active site's only). */
+  readonly clusterParameterGroup: string;
+  /** Account of the stack (from the cluster ARN): builds Lambda function ARNs for tagging. */
+  readonly accountId: string;
   /** FIS experiment template that fails this site (output `fis-experiment-template-<role>`), when deployed. */
   readonly fisTemplateId?: string;
 }
@@ -65,6 +74,10 @@ export interface StackOutputs {
   readonly apiDomainName: string;
   readonly hostedZoneId: string;
   readonly sessionsTable: string;
+  /** `activeRegion` of the config the stack was last deployed with. */
+  readonly activeRegion: Role;
+  /** The active-site designation: an SSM String parameter of this name in each region, "primary" or "dr". */
+  readonly activeSiteParameter: string;
   readonly primary: RegionSite;
   readonly dr: RegionSite;
   /** Secret (replicated to both regions) holding the API client key (output `api-client-secret-name`). */
@@ -180,6 +193,8 @@ export function parseOutputs(json: unknown, source: string, stack?: string): Sta
     bucket: o[`artifacts-bucket-${role}`],
     paymentFunction: o[`payment-function-${role}`],
     apiEndpoint: o[`api-endpoint-${role}`].replace(/\/+$/, ''),
+    clusterParameterGroup: o[`${role}-cluster-parameter-group`],
+    accountId: o[`${role}-cluster-arn`].split(':')[4],
     ...(o[`fis-experiment-template-${role}`] ? { fisTemplateId: o[`fis-experiment-template-${role}`] } : {}),
   });
   return {
@@ -187,6 +202,8 @@ export function parseOutputs(json: unknown, source: string, stack?: string): Sta
     apiDomainName: o['api-domain-name'].replace(/\.$/, ''),
     hostedZoneId: o['hosted-zone-id'].replace(/^\/?hostedzone\//, ''),
     sessionsTable: o['sessions-table-name'],
+    activeRegion: o['active-region'],
+    activeSiteParameter: o['active-site-parameter-name'],
     primary: site('primary'),
     dr: site('dr'),
     ...(o['api-client-secret-name'] ? { apiClientSecretName: o['api-client-secret-name'] } : {}),
