@@ -214,6 +214,11 @@ export async function drillCommand(ctx: Ctx, opts: DrillOptions): Promise<ExitCo
   }
 
   const notes: string[] = [];
+  if (outputs.activeRegion !== from.role) {
+    const n = `the deployed config says the active site is ${outputs.activeRegion}, but the live writer is ${from.role}: the drill fails the live writer's site (${from.role})`;
+    notes.push(n);
+    tell(ctx, `warning: ${n}`);
+  }
   const events: Events = { list: [], add: (what) => events.list.push({ at: deps.now(), what }) };
   if (opts.inject === 'none') {
     const n = `no fault injected (no --inject): this drill measures the ${opts.mode} alone, from the command; RTO excludes detection and decision`;
