@@ -219,6 +219,18 @@ describe.each(['dev', 'prod'] as const)('%s profile', (profile) => {
       expect(statements('healthFunction').find((s) => s.Sid === 'ApiClientKey')).toBeUndefined();
     });
 
+    test('DR report: the edge term of the RTO is Global Accelerator\'s (healthy threshold × interval + ~30 s route change), not DNS TTLs', () => {
+      const rto = (stackOf: DrStack) => stackOf.drReport.components.filter((c) => c.objective === 'RTO');
+      expect(rto(dns.stack).map((c) => c.component)).toContain('DNS failover');
+      const terms = rto(stack);
+      expect(terms.map((c) => c.component)).toEqual(['Failure detection', 'Failover decision', 'Aurora promotion', 'Edge failover (Global Accelerator)']);
+      const edge = terms[3];
+      expect(edge).toMatchObject({ boundSeconds: 15 * 3 + 30, guaranteed: false });
+      expect(edge.mechanism).toMatch(/no DNS cache/);
+      expect(edge.source).toMatch(/How failover works for unhealthy endpoints/);
+      expect(stack.drReport.verdicts.find((v) => v.objective === 'RTO')!.worstCaseSeconds).toBe(40 + 300 + 120 + 75);
+    });
+
     test('outputs for the DR CLI: mode, accelerator, endpoint groups, load balancers, failover name', () => {
       const out = synth.json.output;
       expect(out['edge-mode'].value).toBe('accelerator');
@@ -246,6 +258,12 @@ describe('failures', () => {
     [{ activeRegion: 'west' }, /activeRegion: "west"/],
   ])('bad config %j is refused with field, value and fix', (overrides, message) => {
     expect(() => synthDrStack(overrides)).toThrow(message);
+  });
+
+  test('an RTO the accelerator edge cannot meet names its terms', () => {
+    expect(() => synthDrStack({ ...ACCELERATOR, objectives: { rtoSeconds: 300 } })).toThrow(
+      /objectives\.rtoSeconds: 300 s cannot be met; the design allows up to 535 s \(.*Edge failover \(Global Accelerator\) 75 s\)/,
+    );
   });
 
   test('a health-check interval not above the payment function\'s timeout is refused (ELB invokes Lambda targets for health checks)', () => {

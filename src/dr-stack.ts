@@ -21,6 +21,7 @@ import { FailoverDns } from './constructs/failover-dns';
 import { DrObservability } from './constructs/observability';
 import { REPLICATION_RULE_ID } from './constructs/replicated-bucket';
 import { DrReport, assertObjectives } from './dr-objectives';
+import { acceleratorFailoverBound } from './edge-objectives';
 import { applyGuardrails } from './guardrails';
 import { RegionalApi } from './constructs/regional-api';
 import { RegionalFunction } from './constructs/regional-function';
@@ -51,6 +52,8 @@ export function drReportFor(config: PlatformConfig): DrReport {
     healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
     dnsTtlSeconds: ALIAS_TTL_SECONDS,
     auroraGlobalDbRpoSeconds: config.objectives.rpoSeconds,
+    // Accelerator mode: the edge term from Global Accelerator's behaviour instead of the DNS one.
+    ...(config.edge.mode === 'accelerator' ? { edgeFailover: acceleratorFailoverBound(config.edge.healthCheck) } : {}),
   });
 }
 
