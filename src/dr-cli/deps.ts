@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GlobalAcceleratorClient } from '@aws-sdk/client-global-accelerator';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -31,6 +32,8 @@ export interface AwsClients {
   inRegion(region: string): RegionClients;
   /** Route 53 is a global API served from us-east-1. */
   readonly route53: Route53Client;
+  /** Global Accelerator is a global API served from us-west-2 only (src/dr-cli/edge.ts). */
+  readonly globalAccelerator?: GlobalAcceleratorClient;
 }
 
 export interface HttpRequest {
@@ -76,6 +79,7 @@ export function createAwsClients(): AwsClients {
     requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
   });
   let route53: Route53Client | undefined;
+  let globalAccelerator: GlobalAcceleratorClient | undefined;
   return {
     inRegion(region: string): RegionClients {
       let clients = cache.get(region);
@@ -94,6 +98,10 @@ export function createAwsClients(): AwsClients {
     get route53(): Route53Client {
       route53 ??= new Route53Client(config('us-east-1'));
       return route53;
+    },
+    get globalAccelerator(): GlobalAcceleratorClient {
+      globalAccelerator ??= new GlobalAcceleratorClient(config('us-west-2'));
+      return globalAccelerator;
     },
   };
 }

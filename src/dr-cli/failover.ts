@@ -11,6 +11,7 @@ import {
 } from './aws';
 import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, STATUS_HINT, tell, type Ctx, type ExitCode, type PromotionOutcome } from './context';
 import { checkFailover, checkFailoverFlags, describeWriter, lossWindow, operatingRegion, otherSite, type LossWindow } from './decisions';
+import { setTrafficDials, type EdgeDialResult } from './edge';
 import { formatDuration, iso } from './format';
 import type { RegionSite, Role, StackOutputs } from './outputs';
 import { waitForWriter } from './wait';
@@ -52,6 +53,8 @@ export interface FailoverResult {
   readonly failback?: readonly string[];
   readonly warnings: readonly string[];
   readonly message: string;
+  /** Accelerator mode: the traffic dials moved to the promoted site (not essential: see src/dr-cli/edge.ts). */
+  readonly edge?: EdgeDialResult;
 }
 
 async function fence(ctx: Ctx, site: RegionSite): Promise<FencingResult> {
@@ -197,8 +200,11 @@ export async function performFailover(ctx: Ctx, opts: FailoverOptions): Promise<
     return { ...common, code: EXIT_FAILED, outcome: waited.outcome, message: waited.message };
   }
   const durationMs = waited.completedAt - requestedAt;
+  const edge = await setTrafficDials(ctx, target.role);
+  if (edge) tell(ctx, edge.message);
   return {
     ...common,
+    ...(edge ? { edge } : {}),
     code: EXIT_OK,
     outcome: 'completed',
     completedAt: iso(waited.completedAt),

@@ -15,6 +15,7 @@ import {
 } from './aws';
 import { EXIT_FAILED, EXIT_OK, say, type Ctx, type ExitCode } from './context';
 import { dnsServingRole, otherSite, sites, writerSite, type DnsServing } from './decisions';
+import { edgeErrors, edgeRows, edgeStatus, edgeSummary, type EdgeStatus } from './edge';
 import { formatDuration, iso, renderTable } from './format';
 import type { RegionSite, Role } from './outputs';
 
@@ -58,6 +59,8 @@ export interface StatusReport {
       })[];
     }>
   >;
+  /** Accelerator mode: the traffic dials and endpoint health of each site (src/dr-cli/edge.ts). */
+  readonly edge?: EdgeStatus;
   /** Sections that could not be read. */
   readonly errors: readonly string[];
 }
@@ -84,6 +87,7 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
   const aws = ctx.deps.aws;
   const now = ctx.deps.now();
 
+  const edgePending = edgeStatus(ctx);
   const [globalCluster, hcPrimary, hcDr, answer, table, s3Primary, s3Dr] = await Promise.all([
     check(() => fromFirstRegion(ctx, (s) => describeGlobalCluster(aws.inRegion(s.region).rds, o.globalClusterId))),
     check(async () => ({ id: o.primary.healthCheckId, region: o.primary.region, ...(await healthCheckStatus(aws.route53, o.primary.healthCheckId)) })),
@@ -163,7 +167,8 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
       dr: withS3Metrics(s3Dr, 'dr', metric),
     },
   };
-  return { ...report, errors: collectErrors(report) };
+  const edge = await edgePending;
+  return { ...report, ...(edge ? { edge } : {}), errors: [...collectErrors(report), ...edgeErrors(edge)] };
 }
 
 function withS3Metrics(
@@ -272,12 +277,14 @@ export function renderStatus(r: StatusReport, o: Ctx['outputs']): string {
       rows.push(['s3 replication', s.region, rule.status, `${s.bucket} → ${rule.destinationBucket} (rule ${rule.id}; ${extra.join(', ')})`]);
     }
   }
+  rows.push(...edgeRows(r.edge, o));
   const writer = failed(g) ? 'unknown' : g.writer === 'unknown' ? 'unknown' : `${g.writer} (${o[g.writer].region})`;
   const serving = failed(d) || d.role === 'unknown' ? 'unknown' : `${d.role} (${o[d.role].region})`;
   const lines = [`DR status at ${r.at} (outputs: ${r.outputs})`, '', renderTable(rows).trimEnd(), '', `Writer: ${writer}. DNS serves: ${serving}.`];
   if (!failed(g) && !failed(d) && g.writer !== 'unknown' && d.role !== 'unknown' && g.writer !== d.role) {
     lines.push(`WARNING: DNS sends traffic to ${d.role} but the database writer is ${g.writer}.`);
   }
+  lines.push(...edgeSummary(r.edge, failed(g) ? 'unknown' : g.writer));
   if (r.errors.length > 0) lines.push(`${r.errors.length} check(s) could not be read: ${r.errors.join('; ')}`);
   return lines.join('\n') + '\n';
 }

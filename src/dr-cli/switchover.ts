@@ -9,6 +9,7 @@ import {
 } from './aws';
 import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, STATUS_HINT, tell, type Ctx, type ExitCode, type PromotionOutcome } from './context';
 import { checkSwitchover, describeWriter, otherSite } from './decisions';
+import { setTrafficDials, type EdgeDialResult } from './edge';
 import { formatDuration, iso } from './format';
 import type { Role } from './outputs';
 import { waitForWriter } from './wait';
@@ -34,6 +35,8 @@ export interface SwitchoverResult {
   readonly durationMs?: number;
   readonly warnings: readonly string[];
   readonly message: string;
+  /** Accelerator mode: the traffic dials moved to the new writer (not essential: see src/dr-cli/edge.ts). */
+  readonly edge?: EdgeDialResult;
 }
 
 /** Prechecks, requests the switchover, waits for it, verifies. Prints progress; never throws. */
@@ -128,8 +131,11 @@ export async function performSwitchover(ctx: Ctx, opts: SwitchoverOptions): Prom
     warnings.push(`could not verify the new writer cluster (${errorText(e)})`);
   }
   const durationMs = waited.completedAt - requestedAt;
+  const edge = await setTrafficDials(ctx, target.role);
+  if (edge) tell(ctx, edge.message);
   return {
     ...base,
+    ...(edge ? { edge } : {}),
     warnings,
     code: EXIT_OK,
     outcome: 'completed',
