@@ -14,7 +14,7 @@ import { switchoverCommand } from './switchover';
 export const USAGE = `Usage: npm run dr -- <command> [flags]
 
 Commands:
-  status       Writer region, RPO lag, health checks, DNS, DynamoDB and S3 replication (read-only)
+  status       Writer region, RPO lag, health checks, DNS (or the accelerator's dials), DynamoDB and S3 replication (read-only)
   switchover   Planned move of the writer, no data loss (SwitchoverGlobalCluster), waits and verifies
   failover     The writer's region is down: fence it, promote the other (FailoverGlobalCluster, data loss allowed)
   drill        Switchover to DR and back, measuring RTO and RPO with test payments; writes a JSON report
@@ -28,6 +28,8 @@ Common flags:
 switchover:  --to primary|dr (default dr)  --timeout 15m  --poll-interval 10s  --max-lag 60s  --dry-run
 failover:    --confirm-data-loss (required)  --to primary|dr (default dr)  --timeout 15m  --poll-interval 10s  --dry-run
              run it from the surviving region: AWS_REGION must be set and must not be the failed region
+switchover and failover end by setting the accelerator's traffic dials (edge.mode "accelerator"); when the Global
+Accelerator API (us-west-2 only) does not answer they still complete and print the commands to set them later.
 drill:       --report <file> (default dr-drill-<timestamp>.json)  --timeout 15m  --rto-timeout 10m  --poll-interval 10s  --max-lag 60s
              needs DR_DRILL_TOKEN (sent as Authorization: Bearer <token>)
 
