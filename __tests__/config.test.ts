@@ -33,6 +33,7 @@ describe('defaults and committed config files', () => {
       finalSnapshot: false,
       forceDestroyBuckets: true,
       kmsDeletionWindowDays: 7,
+      secretRecoveryWindowDays: 0,
     });
   });
 
@@ -60,6 +61,7 @@ describe('defaults and committed config files', () => {
       finalSnapshot: true,
       forceDestroyBuckets: false,
       kmsDeletionWindowDays: 30,
+      secretRecoveryWindowDays: 30,
     });
   });
 

@@ -299,6 +299,12 @@ export interface Protection {
   readonly forceDestroyBuckets: boolean;
   /** KMS key deletion waiting period in days (7-30). */
   readonly kmsDeletionWindowDays: number;
+  /**
+   * Days Secrets Manager keeps a deleted secret recoverable: 0 deletes at once (ForceDeleteWithoutRecovery), so a
+   * destroyed dev environment can be created again; with 7-30 the name stays taken ("a secret with this name is
+   * already scheduled for deletion", terraform-provider-aws issue #10259).
+   */
+  readonly secretRecoveryWindowDays: number;
 }
 
 export type RegionConfig = z.output<typeof regionSchema>;
@@ -388,6 +394,7 @@ export function resolveConfig(input: unknown, source = 'config'): PlatformConfig
       finalSnapshot: prod,
       forceDestroyBuckets: !prod,
       kmsDeletionWindowDays: prod ? 30 : 7,
+      secretRecoveryWindowDays: prod ? 30 : 0,
     },
   };
 }

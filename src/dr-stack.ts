@@ -232,7 +232,7 @@ export class DrStack extends TerraformStack {
       backupRetentionDays: config.database.backupRetentionDays,
       slowQueryMs: config.database.slowQueryMs,
       globalDbRpoSeconds: config.objectives.rpoSeconds,
-      recoveryWindowInDays: config.profile === 'prod' ? 30 : 7,
+      recoveryWindowInDays: protection.secretRecoveryWindowDays,
     });
     for (const r of [this.primary, this.dr]) {
       new VpcSecurityGroupEgressRule(this, `app-sg-${r.ctx.role}-postgres`, {
@@ -284,7 +284,7 @@ export class DrStack extends TerraformStack {
       name: naming.name('generic', 'api-client-key'),
       description: 'Payments API client key (x-api-key), the same in both regions',
       kmsKeyId: this.databaseKey.in('primary').arn,
-      recoveryWindowInDays: config.profile === 'prod' ? 30 : 7,
+      recoveryWindowInDays: protection.secretRecoveryWindowDays,
       replica: [{ region: drCtx.region, kmsKeyId: this.databaseKey.in('dr').arn }],
     });
     new SecretsmanagerSecretVersion(this, 'api-client-secret-value', {
