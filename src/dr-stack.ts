@@ -347,7 +347,8 @@ export class DrStack extends TerraformStack {
         {
           Sid: 'RuntimeConfiguration',
           Effect: 'Allow' as const,
-          Action: ['ssm:GetParametersByPath', 'ssm:GetParameters', 'ssm:GetParameter'],
+          // lambdas/shared/config.ts reads the whole path with GetParametersByPath and nothing else.
+          Action: ['ssm:GetParametersByPath'],
           Resource: [parameters.arnPattern, parameters.arnPattern.replace(/\/\*$/, '')],
         },
         { Sid: 'DatabaseCredentials', Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: [secretArn] },
@@ -379,7 +380,8 @@ export class DrStack extends TerraformStack {
         environment: environment('payment-processor'),
         statements: [
           ...readConfig,
-          { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'], Resource: [tableArn] },
+          // The handler only ever updates a session item (UpdateItem with ADD): no PutItem, no GetItem.
+          { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: [tableArn] },
           { Sid: 'AuditObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucket.arn}/audit/*`] },
           { Sid: 'EncryptAuditObjects', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [this.storageKey.in(ctx.role).arn] },
         ],
@@ -395,7 +397,8 @@ export class DrStack extends TerraformStack {
         environment: environment('health-check'),
         statements: [
           ...readConfig,
-          { Sid: 'SessionsReachable', Effect: 'Allow', Action: ['dynamodb:DescribeTable', 'dynamodb:GetItem'], Resource: [tableArn] },
+          // The probe is one GetItem (lambdas/health-check); no DescribeTable.
+          { Sid: 'SessionsReachable', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: [tableArn] },
         ],
       });
       const api = new RegionalApi(this, `api-${ctx.role}`, {
