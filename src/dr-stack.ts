@@ -96,6 +96,8 @@ export class DrStack extends TerraformStack {
   public readonly backup: CrossRegionBackup;
   public readonly runtime: { readonly primary: RegionRuntime; readonly dr: RegionRuntime };
   public readonly hostedZoneId: string;
+  /** The zone this stack created (dev without `dns.hostedZoneId`); undefined when the zone exists already. */
+  public readonly createdZone?: Route53Zone;
   public readonly apiDomainName: string;
   public readonly apiClientSecret: SecretsmanagerSecret;
   public readonly dns: FailoverDns;
@@ -293,9 +295,13 @@ export class DrStack extends TerraformStack {
       secretString: apiKeyValue.result,
     });
 
-    this.hostedZoneId =
-      config.dns.hostedZoneId ??
-      new Route53Zone(this, 'zone', { provider: primaryCtx.provider, name: config.dns.zoneName, comment: 'Payments DR platform' }).zoneId;
+    // prod must name an existing, delegated zone (config validation). A dev stack without one creates it: the first
+    // deploy is then two-phase (README, "Fresh account"), because ACM validates through public DNS and waits for the
+    // parent domain to delegate to name servers that only exist once the zone does.
+    this.createdZone = config.dns.hostedZoneId
+      ? undefined
+      : new Route53Zone(this, 'zone', { provider: primaryCtx.provider, name: config.dns.zoneName, comment: 'Payments DR platform' });
+    this.hostedZoneId = config.dns.hostedZoneId ?? this.createdZone!.zoneId;
     this.apiDomainName = `${config.dns.apiRecordName}.${config.dns.zoneName}`;
 
     // One regional certificate per region (a regional custom domain needs one in its own region). Both ask for
@@ -518,6 +524,12 @@ export class DrStack extends TerraformStack {
     output('dr-health-check-id', this.dns.healthChecks.dr.id, 'Route 53 health check of the DR region');
     output('api-domain-name', this.apiDomainName, 'Failover DNS name of the payments API');
     output('hosted-zone-id', this.hostedZoneId, 'Route 53 hosted zone of the API name');
+    if (this.createdZone) {
+      new TerraformOutput(this, 'hosted-zone-name-servers', {
+        value: this.createdZone.nameServers,
+        description: `Name servers of the zone this stack created: add them as NS records for ${config.dns.zoneName} in the parent domain (phase 1 of the first deploy)`,
+      });
+    }
     output('sessions-table-name', this.sessions.tableName, 'DynamoDB global table of sessions');
     output('artifacts-bucket-primary', this.artifacts.bucketIn('primary').bucket, 'Payment artefacts bucket (primary)');
     output('artifacts-bucket-dr', this.artifacts.bucketIn('dr').bucket, 'Payment artefacts bucket (DR replica)');
