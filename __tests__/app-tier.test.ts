@@ -152,9 +152,11 @@ describe('application tier and failover DNS', () => {
       expect(settings.settings).toMatchObject({ throttling_rate_limit: 100, throttling_burst_limit: 200, data_trace_enabled: false, metrics_enabled: true });
     });
 
-    test('the API Gateway account has a CloudWatch role in each region', () => {
-      const accounts = synth.list('aws_api_gateway_account');
-      expect(accounts.map((a) => a.provider).sort()).toEqual(['aws.dr', 'aws.primary']);
+    test('no account-level singleton: the API Gateway account setting belongs to the bootstrap, once per account', () => {
+      // aws_api_gateway_account is one per region and account: two environments' stacks would overwrite each other.
+      expect(synth.count('aws_api_gateway_account')).toBe(0);
+      expect(synth.count('aws_backup_region_settings')).toBe(0);
+      expect(synth.list('aws_iam_role').map((r) => r.name)).not.toContain(expect.stringMatching(/apigw/));
     });
 
     test('the same client key value is imported in both regions, with a usage plan each', () => {

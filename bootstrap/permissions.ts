@@ -78,7 +78,6 @@ export function servicesFor(resourceType: string): readonly string[] | undefined
 
 /** AWS managed policies the DR stack attaches to its own roles; the deploy role may attach these and no others. */
 export const STACK_MANAGED_POLICIES = [
-  'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
   'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
   'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
 ] as const;

@@ -1,6 +1,5 @@
 import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
 import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificate-validation';
-import { ApiGatewayAccount } from '@cdktf/provider-aws/lib/api-gateway-account';
 import { ApiGatewayApiKey } from '@cdktf/provider-aws/lib/api-gateway-api-key';
 import { ApiGatewayBasePathMapping } from '@cdktf/provider-aws/lib/api-gateway-base-path-mapping';
 import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
@@ -14,8 +13,6 @@ import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import { ApiGatewayUsagePlan } from '@cdktf/provider-aws/lib/api-gateway-usage-plan';
 import { ApiGatewayUsagePlanKey } from '@cdktf/provider-aws/lib/api-gateway-usage-plan-key';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
@@ -23,7 +20,7 @@ import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import { RegionContext, serviceTrustPolicy } from '../region';
+import { RegionContext } from '../region';
 import { RegionalKey } from './multi-region-key';
 
 export interface RegionalApiProps {
@@ -154,20 +151,10 @@ export class RegionalApi extends Construct {
       dependsOn: [...methods, ...integrations],
     });
 
-    // API Gateway writes execution logs with an account-level role per region; without it a stage with logging
-    // fails ("CloudWatch Logs role ARN must be set in account settings").
-    const cloudwatchRole = new IamRole(this, 'cloudwatch-role', {
-      provider,
-      name: ctx.naming.name('iamRole', 'apigw-logs', ctx.region),
-      description: `API Gateway account logging in ${ctx.region}`,
-      assumeRolePolicy: serviceTrustPolicy('apigateway.amazonaws.com', ctx.accountId),
-    });
-    new IamRolePolicyAttachment(this, 'cloudwatch-role-policy', {
-      provider,
-      role: cloudwatchRole.name,
-      policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
-    });
-    const account = new ApiGatewayAccount(this, 'account', { provider, cloudwatchRoleArn: cloudwatchRole.arn });
+    // Execution logging needs the account-level CloudWatch Logs role of API Gateway in this region ("CloudWatch Logs
+    // role ARN must be set in account settings"). aws_api_gateway_account is a per-region account singleton that
+    // every environment's stack would fight over, so the bootstrap stack sets it once per account and region
+    // (bootstrap/account-settings.ts).
 
     this.accessLogGroup = new CloudwatchLogGroup(this, 'access-logs', {
       provider,
@@ -197,7 +184,6 @@ export class RegionalApi extends Construct {
           wafStatus: '$context.waf.status',
         }),
       },
-      dependsOn: [account],
     });
     new ApiGatewayMethodSettings(this, 'method-settings', {
       provider,
