@@ -235,6 +235,7 @@ export class DrStack extends TerraformStack {
       slowQueryMs: config.database.slowQueryMs,
       globalDbRpoSeconds: config.objectives.rpoSeconds,
       recoveryWindowInDays: protection.secretRecoveryWindowDays,
+      exportedLogs: { key: this.logsKey, retentionDays: config.logRetentionDays },
     });
     for (const r of [this.primary, this.dr]) {
       new VpcSecurityGroupEgressRule(this, `app-sg-${r.ctx.role}-postgres`, {

@@ -69,6 +69,8 @@ export class RegionalApi extends Construct {
   public readonly api: ApiGatewayRestApi;
   public readonly stage: ApiGatewayStage;
   public readonly accessLogGroup: CloudwatchLogGroup;
+  /** The execution log group API Gateway writes to (`API-Gateway-Execution-Logs_<api id>/<stage>`). */
+  public readonly executionLogGroup: CloudwatchLogGroup;
   public readonly webAcl: Wafv2WebAcl;
   public readonly domain: ApiGatewayDomainName;
   public readonly certificateValidation: AcmCertificateValidation;
@@ -162,6 +164,15 @@ export class RegionalApi extends Construct {
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.logKey.arn,
     });
+    // API Gateway writes execution logs to API-Gateway-Execution-Logs_<rest api id>/<stage> and creates that group
+    // itself when it is missing (API Gateway Developer Guide, set-up-logging): created first, with our key and
+    // retention, so it is encrypted, expires, and goes with the stack.
+    this.executionLogGroup = new CloudwatchLogGroup(this, 'execution-logs', {
+      provider,
+      name: `API-Gateway-Execution-Logs_${this.api.id}/${this.stageName}`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.logKey.arn,
+    });
     this.stage = new ApiGatewayStage(this, 'stage', {
       provider,
       restApiId: this.api.id,
@@ -184,6 +195,7 @@ export class RegionalApi extends Construct {
           wafStatus: '$context.waf.status',
         }),
       },
+      dependsOn: [this.executionLogGroup],
     });
     new ApiGatewayMethodSettings(this, 'method-settings', {
       provider,
