@@ -169,7 +169,8 @@ export class DrStack extends TerraformStack {
         users,
         deletionWindowInDays: config.protection.kmsDeletionWindowDays,
       });
-    this.logsKey = key('logs-key', 'logs', ['logs', 'cloudwatch', 'sns']);
+    // events: EventBridge rules publish AWS Backup job failures to the alert topics, which this key encrypts.
+    this.logsKey = key('logs-key', 'logs', ['logs', 'cloudwatch', 'sns', 'events']);
     this.databaseKey = key('database-key', 'database', ['rds', 'secretsmanager', 'dynamodb']);
     // Storage: S3 objects and AWS Backup vaults. RDS is listed because AWS Backup re-encrypts the cross-region
     // copies of Aurora snapshots with the destination vault's key through RDS.
@@ -493,6 +494,7 @@ export class DrStack extends TerraformStack {
       apiName: this.runtime[r.ctx.role].api.api.name,
       apiStage: this.runtime[r.ctx.role].api.stageName,
       functionNames: [this.runtime[r.ctx.role].paymentFunction.functionName, this.runtime[r.ctx.role].healthFunction.functionName],
+      paymentRoutes: this.runtime[r.ctx.role].api.paymentRoutes,
     });
     this.observability = new DrObservability(this, 'observability', {
       primary: watch(this.primary),
@@ -510,6 +512,7 @@ export class DrStack extends TerraformStack {
         destinationBucket: this.artifacts.bucketIn('dr').bucket,
         ruleId: REPLICATION_RULE_ID,
       },
+      backupVault: this.backup.vaults.primary,
     });
 
     // Outputs the DR CLI reads (`npm run dr`); names are its contract.

@@ -53,7 +53,10 @@ export interface RegionalApiProps {
 
 interface Route {
   readonly resource: ApiGatewayResource;
+  /** Path in the invoke permission's source ARN (`*` for a path parameter). */
   readonly path: string;
+  /** The resource path as API Gateway names it, e.g. `/payments/{id}` (the `Resource` metric dimension). */
+  readonly resourcePath: string;
   readonly method: 'GET' | 'POST';
   readonly fn: LambdaFunction;
   readonly apiKeyRequired: boolean;
@@ -77,6 +80,8 @@ export class RegionalApi extends Construct {
   /** Base URL of the stage on the execute-api endpoint (health checks target it directly). */
   public readonly executeApiHost: string;
   public readonly stageName: string;
+  /** The payment routes, write first: `Method` and `Resource` as API Gateway's per-method metrics name them. */
+  public readonly paymentRoutes: ReadonlyArray<{ readonly method: string; readonly resource: string }>;
 
   constructor(scope: Construct, id: string, props: RegionalApiProps) {
     super(scope, id);
@@ -104,10 +109,11 @@ export class RegionalApi extends Construct {
     const payment = new ApiGatewayResource(this, 'payment', { provider, restApiId: this.api.id, parentId: payments.id, pathPart: '{id}' });
     const health = new ApiGatewayResource(this, 'health', { provider, restApiId: this.api.id, parentId: this.api.rootResourceId, pathPart: 'health' });
     const routes: Route[] = [
-      { resource: payments, path: 'payments', method: 'POST', fn: props.paymentFunction, apiKeyRequired: true },
-      { resource: payment, path: 'payments/*', method: 'GET', fn: props.paymentFunction, apiKeyRequired: true },
-      { resource: health, path: 'health', method: 'GET', fn: props.healthFunction, apiKeyRequired: false },
+      { resource: payments, path: 'payments', resourcePath: '/payments', method: 'POST', fn: props.paymentFunction, apiKeyRequired: true },
+      { resource: payment, path: 'payments/*', resourcePath: '/payments/{id}', method: 'GET', fn: props.paymentFunction, apiKeyRequired: true },
+      { resource: health, path: 'health', resourcePath: '/health', method: 'GET', fn: props.healthFunction, apiKeyRequired: false },
     ];
+    this.paymentRoutes = routes.filter((r) => r.fn === props.paymentFunction).map((r) => ({ method: r.method, resource: r.resourcePath }));
 
     const redeployOn: string[] = [];
     const methods: ApiGatewayMethod[] = [];
