@@ -83,15 +83,16 @@ describe('alarms, topics and dashboards', () => {
   });
 
   test('failed backup and copy jobs of this stack\'s vault reach the alert topics through EventBridge', () => {
-    const vault = stack.backup.vaults.primary;
+    const vault = { name: 'pay-dev-use1-backup', arn: 'arn:aws:backup:us-east-1:123456789012:backup-vault:pay-dev-use1-backup' };
+    expect(synth.bodyOf(stack.backup.vaults.primary).name).toBe(vault.name);
     const rules = synth.list('aws_cloudwatch_event_rule');
     const patterns = rules
       .map((r) => [r.provider, JSON.parse(r.event_pattern)] as const)
       .sort((a, b) => `${a[0]} ${a[1]['detail-type']}`.localeCompare(`${b[0]} ${b[1]['detail-type']}`));
     expect(patterns).toEqual([
-      ['aws.dr', { source: ['aws.backup'], 'detail-type': ['Copy Job State Change'], detail: { state: ['FAILED', 'PARTIAL'], sourceBackupVaultArn: [synth.ref(vault.arn)] } }],
-      ['aws.primary', { source: ['aws.backup'], 'detail-type': ['Backup Job State Change'], detail: { state: ['FAILED', 'ABORTED', 'EXPIRED'], backupVaultName: [synth.ref(vault.name)] } }],
-      ['aws.primary', { source: ['aws.backup'], 'detail-type': ['Copy Job State Change'], detail: { state: ['FAILED', 'PARTIAL'], sourceBackupVaultArn: [synth.ref(vault.arn)] } }],
+      ['aws.dr', { source: ['aws.backup'], 'detail-type': ['Copy Job State Change'], detail: { state: ['FAILED', 'PARTIAL'], sourceBackupVaultArn: [vault.arn] } }],
+      ['aws.primary', { source: ['aws.backup'], 'detail-type': ['Backup Job State Change'], detail: { state: ['FAILED', 'ABORTED', 'EXPIRED'], backupVaultName: [vault.name] } }],
+      ['aws.primary', { source: ['aws.backup'], 'detail-type': ['Copy Job State Change'], detail: { state: ['FAILED', 'PARTIAL'], sourceBackupVaultArn: [vault.arn] } }],
     ]);
     const targets = synth.list('aws_cloudwatch_event_target');
     expect(targets).toHaveLength(3);

@@ -512,7 +512,7 @@ export class DrStack extends TerraformStack {
         destinationBucket: this.artifacts.bucketIn('dr').bucket,
         ruleId: REPLICATION_RULE_ID,
       },
-      backupVault: this.backup.vaults.primary,
+      backupVaultName: this.backup.vaultNames.primary,
     });
 
     // Outputs the DR CLI reads (`npm run dr`); names are its contract.

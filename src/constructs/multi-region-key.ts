@@ -128,7 +128,9 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Sid: 'CloudWatchLogs',
       Effect: 'Allow',
       Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
-      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      // No kms:Describe* (in the Logs guide's example): DescribeKey carries no encryption context, so under this
+      // condition it could never apply (Service Authorization Reference; guardrail IAM-AUTHORIZATION-DATA).
+      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
       Resource: '*',
       Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:*` } },
     });

@@ -1,4 +1,3 @@
-import { BackupVault } from '@cdktf/provider-aws/lib/backup-vault';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
@@ -51,8 +50,11 @@ export interface DrObservabilityProps {
   readonly api5xxRateThreshold?: number;
   /** API Gateway p99 latency that alarms, ms. @default 2000 */
   readonly apiLatencyP99ThresholdMs?: number;
-  /** The vault the backup plan writes to (primary region); its failed backup and copy jobs notify the topics. */
-  readonly backupVault: BackupVault;
+  /**
+   * The name of the vault the backup plan writes to, in the primary region (a plain string: the DR region's rule
+   * names it without a cross-region reference); its failed backup and copy jobs notify the topics.
+   */
+  readonly backupVaultName: string;
 }
 
 /** Backup job states that mean a recovery point was not made (AWS Backup API, BackupJob State). */
@@ -254,16 +256,17 @@ export class DrObservability extends Construct {
     // Developer Guide, eventbridge); unlike its CloudWatch job metrics they need no guess about which dimension set
     // is published, and they name the job. Filtered to this stack's vault, so another environment's jobs in the same
     // account do not page this one. Copy jobs are watched in both regions (the copy lands in the DR region).
+    const vaultArn = `arn:aws:backup:${primary.ctx.region}:${primary.ctx.accountId}:backup-vault:${props.backupVaultName}`;
     const pattern = (detailType: string, detail: Record<string, unknown>) =>
       JSON.stringify({ source: ['aws.backup'], 'detail-type': [detailType], detail });
-    this.eventRule(primary.ctx, props, 'backup-job-failed', `AWS Backup jobs into ${props.backupVault.name} that ${BACKUP_JOB_FAILURE_STATES.join('/')}`, pattern('Backup Job State Change', {
+    this.eventRule(primary.ctx, props, 'backup-job-failed', `AWS Backup jobs into ${props.backupVaultName} that ${BACKUP_JOB_FAILURE_STATES.join('/')}`, pattern('Backup Job State Change', {
       state: [...BACKUP_JOB_FAILURE_STATES],
-      backupVaultName: [props.backupVault.name],
+      backupVaultName: [props.backupVaultName],
     }));
     for (const ctx of [primary.ctx, dr.ctx]) {
-      this.eventRule(ctx, props, 'backup-copy-failed', `Copies of ${props.backupVault.name} recovery points to the DR vault that ${COPY_JOB_FAILURE_STATES.join('/')}`, pattern('Copy Job State Change', {
+      this.eventRule(ctx, props, 'backup-copy-failed', `Copies of ${props.backupVaultName} recovery points to the DR vault that ${COPY_JOB_FAILURE_STATES.join('/')}`, pattern('Copy Job State Change', {
         state: [...COPY_JOB_FAILURE_STATES],
-        sourceBackupVaultArn: [props.backupVault.arn],
+        sourceBackupVaultArn: [vaultArn],
       }));
     }
     for (const ctx of [primary.ctx, dr.ctx, props.route53MetricsCtx]) this.topicPolicy(ctx, props);
