@@ -105,3 +105,13 @@ describe('least privilege, measured against the Lambda code', () => {
     expect(synth.bodyOf(fn.function).depends_on).toEqual(expect.arrayContaining([synth.address(fn.policy), synth.address(fn.logGroup)]));
   });
 });
+
+describe('the quota check of a fresh account has the reserved totals', () => {
+  test('outputs the reserved concurrency of each region (Lambda keeps 100 unreserved on top)', () => {
+    const { stack, synth } = synthDrStack();
+    expect(synth.json.output['lambda-reserved-concurrency-primary'].value).toBe(String(50 + 5 + 1));
+    expect(synth.json.output['lambda-reserved-concurrency-dr'].value).toBe(String(50 + 5));
+    expect(stack.rotationFunction.reservedConcurrency).toBe(1);
+  });
+});
+

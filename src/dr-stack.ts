@@ -543,6 +543,12 @@ export class DrStack extends TerraformStack {
       output(`api-endpoint-${r.ctx.role}`, `https://${rt.api.executeApiHost}/${rt.api.stageName}`, `Regional API endpoint (${r.ctx.region})`);
       output(`${r.ctx.role}-vpc-id`, r.network.vpc.id, `VPC in ${r.ctx.region}`);
     }
+    // Reserved concurrency per region, for the fresh-account quota check (README): Lambda keeps 100 of the account's
+    // concurrency unreserved, so the regional quota must be at least this total + 100.
+    const reserved = (fns: readonly RegionalFunction[]) => fns.reduce((n, f) => n + f.reservedConcurrency, 0);
+    const rt = this.runtime;
+    output('lambda-reserved-concurrency-primary', String(reserved([rt.primary.paymentFunction, rt.primary.healthFunction, this.rotationFunction])), 'Reserved concurrency of the functions in the primary region');
+    output('lambda-reserved-concurrency-dr', String(reserved([rt.dr.paymentFunction, rt.dr.healthFunction])), 'Reserved concurrency of the functions in the DR region');
     output('peering-connection-id', this.peering.connection.id, 'Cross-region VPC peering connection');
     output('api-client-secret-name', this.apiClientSecret.name, 'Secret holding the API client key (both regions)');
 

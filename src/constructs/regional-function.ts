@@ -52,6 +52,8 @@ export class RegionalFunction extends Construct {
   public readonly policy: IamRolePolicy;
   public readonly logGroup: CloudwatchLogGroup;
   public readonly functionName: string;
+  /** The reserved concurrency (the function's share of the account's regional concurrency quota). */
+  public readonly reservedConcurrency: number;
 
   constructor(scope: Construct, id: string, props: RegionalFunctionProps) {
     super(scope, id);
@@ -68,6 +70,7 @@ export class RegionalFunction extends Construct {
       }
     }
     this.functionName = ctx.naming.name('lambda', props.purpose, ctx.region);
+    this.reservedConcurrency = props.reservedConcurrency;
 
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
       provider,
