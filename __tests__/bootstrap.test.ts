@@ -14,6 +14,8 @@ import {
 import { BootstrapConfig, BootstrapConfigError, loadBootstrapConfig, parseBootstrapConfig } from '../bootstrap/config';
 import { DEPLOY_SERVICES, STACK_MANAGED_POLICIES, servicesFor } from '../bootstrap/permissions';
 import { formatDiagnostics, unavailableReason, validateAndPlan } from '../scripts/terraform-harness';
+import { authorizationData } from '../src/guardrails/iam-rules';
+import { Inventory } from '../src/guardrails/inventory';
 import { Json, Synth, policyOf, synthDrStack } from './support/synth';
 
 /** The one-off CI bootstrap: state bucket, GitHub OIDC provider, and the least-privilege plan and deploy roles. */
@@ -274,6 +276,11 @@ describe('the deploy role covers the DR stack', () => {
     const regions = (dr.json.provider.aws as Json[]).map((p) => p.region);
     expect(regions.filter((r) => !config.deployRegions.includes(r))).toEqual([]);
   });
+});
+
+test('the CI roles\' policies pass the authorization-data guardrail (actions, resource types, condition keys)', () => {
+  const findings = authorizationData.check({ inventory: Inventory.of(stack), options: { profile: 'prod' }, publicEntryPoints: new Set() });
+  expect(findings.map((f) => `${f.resource.address}: ${f.problem}`)).toEqual([]);
 });
 
 describe('account settings the DR stacks share (once per account, in every deploy region)', () => {

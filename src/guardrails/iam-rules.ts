@@ -130,11 +130,18 @@ export const authorizationData: Rule = {
             continue;
           }
           if (s.effect === 'Allow' && !global) {
-            const notApplying = resolved.filter((a) => !conditionKeyApplies(key, a)).map((a) => a.name);
+            // Claims of an OIDC identity provider (`<provider host>:aud`, `:sub`, ...) are keys of web identity
+            // federation for any provider, not only those the reference lists (IAM User Guide, "Available keys for
+            // OIDC federation").
+            const oidcClaim = prefix.includes('.') && /:(aud|sub|amr|azp|oaud)$/.test(key);
+            const notApplying = resolved
+              .filter((a) => !(oidcClaim && a.name.toLowerCase() === 'sts:assumerolewithwebidentity'))
+              .filter((a) => !conditionKeyApplies(key, a))
+              .map((a) => a.name);
             if (notApplying.length > 0) {
               findings.push(
                 finding(
-                  `conditions on ${key}, which ${notApplying.join(', ')} never carry${notApplying.length === 1 ? 'ies' : ''}: the grant never applies to ${notApplying.length === 1 ? 'it' : 'them'}`,
+                  `conditions on ${key}, which ${notApplying.join(', ')} never ${notApplying.length === 1 ? 'carries' : 'carry'}: the grant never applies to ${notApplying.length === 1 ? 'it' : 'them'}`,
                   'replace it with a key these actions carry, or move them to a statement of their own',
                 ),
               );
