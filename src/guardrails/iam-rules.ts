@@ -256,10 +256,6 @@ export const ALLOWED_AWS_MANAGED_POLICIES: ReadonlyArray<{ readonly arn: string;
     arn: 'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
     reason: 'the AWS Backup service role policy for restores (same guide)',
   },
-  {
-    arn: 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
-    reason: 'the API Gateway account-level logging role policy (API Gateway Developer Guide, set-up-logging); API Gateway creates its execution log groups itself',
-  },
 ];
 
 const AWS_MANAGED_POLICY = /^arn:aws[a-z-]*:iam::aws:policy\//;
