@@ -115,7 +115,7 @@ describe('alarms, topics and dashboards', () => {
       Principal: { Service: 'events.amazonaws.com' },
       Action: 'sns:Publish',
       Resource: topicRef(role),
-      Condition: { ArnEquals: { 'aws:SourceArn': stack.observability.eventRules.filter((r) => r.ctx.region === region).map((r) => synth.ref(r.rule.arn)) } },
+      Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': `arn:aws:events:${region}:123456789012:rule/*` } },
     });
     expect(statements.CloudWatchAlarms.Condition.ArnLike['aws:SourceArn']).toBe(`arn:aws:cloudwatch:${region}:123456789012:alarm:*`);
     const key = role === 'primary' ? stack.logsKey.primaryKey : stack.logsKey.replicaKey;

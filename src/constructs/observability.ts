@@ -313,15 +313,14 @@ export class DrObservability extends Construct {
 
   /**
    * The topic's policy. A topic policy replaces SNS's default one, so it restates what the default allowed this
-   * account, then lets CloudWatch alarms of this account and region publish, and the EventBridge rules of this
-   * construct in the topic's region (SNS Developer Guide, sns-access-policy-use-cases; EventBridge User Guide,
+   * account, then lets CloudWatch alarms and EventBridge rules of this account and the topic's region publish (SNS
+   * Developer Guide, sns-access-policy-use-cases; EventBridge User Guide,
    * "Amazon SNS permissions").
    */
   private topicPolicy(ctx: RegionContext, props: DrObservabilityProps): void {
     const topic = this.topicFor(ctx, props);
     if (this.topicPolicies.has(ctx.region)) return;
     this.topicPolicies.add(ctx.region);
-    const rules = this.eventRules.filter((r) => r.ctx.region === ctx.region).map((r) => r.rule.arn);
     const statements: PolicyStatement[] = [
       {
         Sid: 'OwnerAccount',
@@ -341,18 +340,19 @@ export class DrObservability extends Construct {
           ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*` },
         },
       },
-      ...(rules.length > 0
-        ? [
-            {
-              Sid: 'EventBridgeRules',
-              Effect: 'Allow' as const,
-              Principal: { Service: 'events.amazonaws.com' },
-              Action: 'sns:Publish',
-              Resource: topic.arn,
-              Condition: { ArnEquals: { 'aws:SourceArn': rules } },
-            },
-          ]
-        : []),
+      {
+        // Rules of this account and region (not only this construct's): other constructs may route events here, and
+        // creating a rule target already takes events:PutTargets in this account.
+        Sid: 'EventBridgeRules',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topic.arn,
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': ctx.accountId },
+          ArnLike: { 'aws:SourceArn': `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/*` },
+        },
+      },
     ];
     new SnsTopicPolicy(this, `alerts-${ctx.region}-policy`, { provider: ctx.provider, arn: topic.arn, policy: policyDocument(statements) });
   }
