@@ -34,6 +34,8 @@ export const DEPLOY_SERVICES = [
   // The drills' experiment templates (aws_fis_experiment_template); the deploy role never starts an experiment,
   // but the prefix grant includes it: CI runs no drill, and the templates' role is passed only to FIS.
   'fis',
+  // EventBridge rules that route AWS Backup job failures to the alert topics.
+  'events',
   'kms',
   'lambda',
   'logs',
@@ -56,6 +58,7 @@ export const SERVICES_BY_RESOURCE_TYPE: ReadonlyArray<readonly [RegExp, readonly
   [/^aws_backup_/, ['backup', 'backup-storage']],
   [/^aws_cloudwatch_log_/, ['logs']],
   [/^aws_cloudwatch_(metric_alarm|dashboard)$/, ['cloudwatch']],
+  [/^aws_cloudwatch_event_(rule|target)$/, ['events']],
   [/^aws_(db|rds)_/, ['rds']],
   [/^aws_dynamodb_/, ['dynamodb']],
   // FIS checks the stop-condition alarms and passes the experiment role (a `<prefix>-*` role).
@@ -83,7 +86,6 @@ export function servicesFor(resourceType: string): readonly string[] | undefined
 
 /** AWS managed policies the DR stack attaches to its own roles; the deploy role may attach these and no others. */
 export const STACK_MANAGED_POLICIES = [
-  'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
   'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
   'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
 ] as const;
