@@ -114,6 +114,13 @@ export const configSchema = z
       message: 'may contain only letters, digits, spaces and _ . : / = + - @ (AWS tag value rules)',
     }),
     regions: z.object({ primary: regionSchema, dr: regionSchema }).strict(),
+    /**
+     * Which of the two configured sites is active: holds the Aurora writer, takes traffic (the PRIMARY DNS
+     * record) and runs what follows the writer (backups, `rds.global_db_rpo`). `regions.primary`/`regions.dr`
+     * stay the names of the sites; after a switchover or failover the DR CLI prints the change of this key to
+     * commit. @default 'primary'
+     */
+    activeRegion: z.enum(['primary', 'dr']).default('primary'),
     network: z
       .object({
         /** Prefix length of every subnet; each VPC holds public, private and isolated subnets in every zone. */
@@ -325,6 +332,7 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
     primary: { region: 'us-east-1', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], vpcCidr: '10.0.0.0/16' },
     dr: { region: 'us-west-2', availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'], vpcCidr: '10.1.0.0/16' },
   },
+  activeRegion: 'primary',
   network: { subnetPrefixLength: 20, interfaceEndpoints: ['secretsmanager', 'ssm', 'kms'] },
   dns: {
     zoneName: 'payments.example.com',
@@ -332,6 +340,7 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
     apiRecordName: 'api',
     healthCheckIntervalSeconds: 10,
     healthCheckFailureThreshold: 3,
+    recordTtlSeconds: 30,
   },
   api: { paymentConcurrency: 50, healthConcurrency: 5, throttleRateLimit: 100, throttleBurstLimit: 200, wafRateLimit: 2000 },
   database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500, rotationDays: 30 },
