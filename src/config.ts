@@ -153,6 +153,11 @@ export const configSchema = z
         healthCheckIntervalSeconds: numberIn([10, 30] as const, 'Route 53 health check interval'),
         /** Consecutive failed checks before a region counts as down (1-10). */
         healthCheckFailureThreshold: z.number().int().min(1).max(10),
+        /**
+         * TTL of the failover records (non-alias CNAMEs to each region's API domain, so the TTL is ours): how
+         * long resolvers may keep answering with the old region after DNS flips (10-300 s). @default 30
+         */
+        recordTtlSeconds: z.number().int().min(10).max(300).default(30),
       })
       .strict(),
     api: z
