@@ -106,7 +106,7 @@ describe('DR objectives as code', () => {
     [
       'a 30 s RTO with 30 s × 3 health checks',
       { objectives: { rtoSeconds: 30 }, dns: { healthCheckIntervalSeconds: 30 } },
-      /objectives\.rtoSeconds: 30 s cannot be met; the design allows up to 630 s \(Failure detection 120 s \+ Failover decision 300 s/,
+      /objectives\.rtoSeconds: 30 s cannot be met; the design allows up to 600 s \(Failure detection 120 s \+ Failover decision 300 s/,
     ],
     ['an RPO below what rds.global_db_rpo can bound', { objectives: { rpoSeconds: 5 } }, /objectives\.rpoSeconds: 5 s cannot be guaranteed; .*at least 20 s/],
     ['an object-storage RPO below S3 RTC', { objectives: { objectStorageRpoSeconds: 60 } }, /objectives\.objectStorageRpoSeconds: 60 s cannot be met; S3 Replication Time Control guarantees 900 s/],

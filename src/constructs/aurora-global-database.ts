@@ -4,6 +4,7 @@ import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance
 import { RdsClusterParameterGroup } from '@cdktf/provider-aws/lib/rds-cluster-parameter-group';
 import { RdsGlobalCluster } from '@cdktf/provider-aws/lib/rds-global-cluster';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Token } from 'cdktf';
@@ -129,6 +130,8 @@ export class AuroraGlobalDatabase extends Construct {
   public readonly credentials: DatabaseCredentials;
   /** The credentials secret (JSON: username, password, engine, host, port, dbname), replicated to the DR region. */
   public readonly secret: SecretsmanagerSecret;
+  /** The secret's first value (later values come from rotation). */
+  public readonly secretVersion: SecretsmanagerSecretVersion;
   public readonly masterUsername: string;
   public readonly databaseName: string;
   public readonly engineVersion: string;
@@ -231,7 +234,7 @@ export class AuroraGlobalDatabase extends Construct {
     this.drInstances = this.instances(dr, this.secondaryCluster, d, v.drInstanceCount, props);
 
     // The host is the primary cluster's writer endpoint: no cycle (password -> cluster -> secret version).
-    this.credentials.storeConnection({ engine: 'postgres', host: this.primaryCluster.endpoint, port: PORT, dbname: v.databaseName });
+    this.secretVersion = this.credentials.storeConnection({ engine: 'postgres', host: this.primaryCluster.endpoint, port: PORT, dbname: v.databaseName });
   }
 
   /** The cluster of one site. */
