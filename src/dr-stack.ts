@@ -18,7 +18,7 @@ import { AuroraGlobalDatabase } from './constructs/aurora-global-database';
 import { CrossRegionBackup } from './constructs/cross-region-backup';
 import { CrossRegionPeering } from './constructs/cross-region-peering';
 import { FailoverDns } from './constructs/failover-dns';
-import { DrObservability } from './constructs/observability';
+import { DrObservability, DrObservabilityProps } from './constructs/observability';
 import { ActiveSiteDesignation } from './constructs/active-site-designation';
 import { DrReport, assertObjectives } from './dr-objectives';
 import { applyGuardrails } from './guardrails';
@@ -174,7 +174,7 @@ export class DrStack extends TerraformStack {
         users,
         deletionWindowInDays: config.protection.kmsDeletionWindowDays,
       });
-    this.logsKey = key('logs-key', 'logs', ['logs', 'cloudwatch', 'sns']);
+    this.logsKey = key('logs-key', 'logs', ['logs', 'cloudwatch', 'events', 'sns']);
     this.databaseKey = key('database-key', 'database', ['rds', 'secretsmanager', 'dynamodb']);
     // Storage: S3 objects and AWS Backup vaults. RDS is listed because AWS Backup re-encrypts the cross-region
     // copies of Aurora snapshots with the destination vault's key through RDS.
@@ -608,7 +608,7 @@ export class DrStack extends TerraformStack {
       apiStage: this.runtime[r.ctx.role].api.stageName,
       functionNames: [this.runtime[r.ctx.role].paymentFunction.functionName, this.runtime[r.ctx.role].healthFunction.functionName],
     });
-    this.observability = new DrObservability(this, 'observability', {
+    const observabilityProps: DrObservabilityProps = {
       primary: watch(this.primary),
       dr: watch(this.dr),
       route53MetricsCtx: usEast1,
@@ -624,7 +624,23 @@ export class DrStack extends TerraformStack {
         primary: this.replicationWatch('primary'),
         dr: this.replicationWatch('dr'),
       },
-    });
+    };
+    this.observability = new DrObservability(this, 'observability', observabilityProps);
+
+    // The DR replica of the database secret must receive every rotated version (replication runs with the
+    // rotation role's permissions); Secrets Manager publishes no metric for it, only CloudTrail service events,
+    // which EventBridge receives without a trail. Rotation failures are watched the same way.
+    this.observability.notifyOnEvents(
+      primaryCtx,
+      observabilityProps,
+      'secret-replication-rotation-failed',
+      `Secrets Manager in ${primaryCtx.region}: a secret failed to replicate to ${drCtx.region}, or a rotation failed or was abandoned`,
+      {
+        source: ['aws.secretsmanager'],
+        'detail-type': ['AWS Service Event via CloudTrail'],
+        detail: { eventName: ['ReplicationFailed', 'RotationFailed', 'RotationAbandoned'] },
+      },
+    );
 
     // Outputs the DR CLI reads (`npm run dr`); names are its contract.
     const output = (name: string, value: string, description: string) => new TerraformOutput(this, name, { value, description });

@@ -10,7 +10,7 @@ import { PolicyStatement, RegionContext, RegionRole, accountRootArn, policyDocum
  * that act as themselves (CloudWatch Logs, CloudWatch alarms publishing to an encrypted topic) get a service
  * principal statement scoped to our account and region.
  */
-export type KeyUser = 'logs' | 'cloudwatch' | 'sns' | 'rds' | 'dynamodb' | 's3' | 'secretsmanager' | 'backup' | 'ssm' | 'lambda';
+export type KeyUser = 'logs' | 'cloudwatch' | 'events' | 'sns' | 'rds' | 'dynamodb' | 's3' | 'secretsmanager' | 'backup' | 'ssm' | 'lambda';
 
 const VIA_SERVICE: ReadonlySet<KeyUser> = new Set(['sns', 'rds', 'dynamodb', 's3', 'secretsmanager', 'backup', 'ssm', 'lambda']);
 
@@ -144,6 +144,21 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Condition: {
         StringEquals: { 'aws:SourceAccount': ctx.accountId },
         ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*` },
+      },
+    });
+  }
+  if (users.includes('events')) {
+    // EventBridge rules publish to KMS-encrypted SNS topics as the events service principal (SNS developer guide,
+    // sns-key-management: the key policy must allow the publishing service).
+    statements.push({
+      Sid: 'EventBridgeRules',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': ctx.accountId },
+        ArnLike: { 'aws:SourceArn': `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/*` },
       },
     });
   }

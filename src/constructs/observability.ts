@@ -3,8 +3,11 @@ import { CloudwatchMetricAlarm, CloudwatchMetricAlarmConfig } from '@cdktf/provi
 import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole, otherRole } from '../region';
+import { RegionContext, RegionRole, accountRootArn, otherRole, policyDocument } from '../region';
 import { MultiRegionKey } from './multi-region-key';
 
 /** One direction of S3 replication (the `SourceBucket`, `DestinationBucket`, `RuleId` metric dimensions). */
@@ -66,6 +69,9 @@ export class DrObservability extends Construct {
   public readonly topics: Record<string, SnsTopic> = {};
   public readonly alarms: CloudwatchMetricAlarm[] = [];
   public readonly dashboards: CloudwatchDashboard[] = [];
+  /** EventBridge rules that notify a topic (events without a CloudWatch metric). */
+  public readonly eventRules: CloudwatchEventRule[] = [];
+  private readonly topicPolicies: Record<string, SnsTopicPolicy> = {};
 
   constructor(scope: Construct, id: string, props: DrObservabilityProps) {
     super(scope, id);
@@ -272,6 +278,59 @@ export class DrObservability extends Construct {
         treatMissingData: 'notBreaching',
       });
     }
+  }
+
+  /**
+   * Notifies the topic of `ctx`'s region of every event matching `pattern` (an EventBridge rule in that region):
+   * for what publishes no CloudWatch metric, such as Secrets Manager replication and rotation failures.
+   */
+  notifyOnEvents(ctx: RegionContext, props: DrObservabilityProps, name: string, description: string, pattern: Record<string, unknown>): CloudwatchEventRule {
+    const topic = this.topicFor(ctx, props);
+    this.allowPublishers(ctx, topic);
+    const rule = new CloudwatchEventRule(this, `${ctx.role}-${ctx.region}-${name}`, {
+      provider: ctx.provider,
+      name: ctx.naming.name('generic', name, ctx.region),
+      description,
+      eventPattern: JSON.stringify(pattern),
+    });
+    new CloudwatchEventTarget(this, `${ctx.role}-${ctx.region}-${name}-target`, {
+      provider: ctx.provider,
+      rule: rule.name,
+      arn: topic.arn,
+    });
+    this.eventRules.push(rule);
+    return rule;
+  }
+
+  /**
+   * The topic's policy once something other than an alarm publishes to it: the account (what the default
+   * policy allows), CloudWatch alarms and EventBridge rules of this account and region.
+   */
+  private allowPublishers(ctx: RegionContext, topic: SnsTopic): void {
+    if (this.topicPolicies[ctx.region]) return;
+    const service = (sid: string, principal: string, sourceArn: string) => ({
+      Sid: sid,
+      Effect: 'Allow' as const,
+      Principal: { Service: principal },
+      Action: 'sns:Publish',
+      Resource: topic.arn,
+      Condition: { StringEquals: { 'aws:SourceAccount': ctx.accountId }, ArnLike: { 'aws:SourceArn': sourceArn } },
+    });
+    this.topicPolicies[ctx.region] = new SnsTopicPolicy(this, `alerts-${ctx.region}-policy`, {
+      provider: ctx.provider,
+      arn: topic.arn,
+      policy: policyDocument([
+        {
+          Sid: 'AccountOwner',
+          Effect: 'Allow',
+          Principal: { AWS: accountRootArn(ctx) },
+          Action: ['sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:Subscribe', 'sns:ListSubscriptionsByTopic', 'sns:Publish'],
+          Resource: topic.arn,
+        },
+        service('CloudWatchAlarms', 'cloudwatch.amazonaws.com', `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*`),
+        service('EventBridgeRules', 'events.amazonaws.com', `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/*`),
+      ]),
+    });
   }
 
   private topicFor(ctx: RegionContext, props: DrObservabilityProps): SnsTopic {
