@@ -57,7 +57,10 @@ export function describe(stack: Json): { regions: Record<Role, string>; boxes: R
   }
   const links = LINKS.filter((l) => resourcesIn(stack, l.type).some((r) => !l.when || l.when(r))).map((l) => ({ from: l.row, label: l.label }));
   const failover = resourcesIn(stack, 'aws_route53_record').filter((r) => r.failover_routing_policy);
-  const dns = failover.length ? `Route 53 failover: ${failover[0].name} (PRIMARY → ${regions.primary}, SECONDARY → ${regions.dr})` : 'no failover DNS';
+  // The PRIMARY record serves the active site (config activeRegion, the `active-region` output).
+  const active: Role = stack.output?.['active-region']?.value === 'dr' ? 'dr' : 'primary';
+  const passive: Role = active === 'primary' ? 'dr' : 'primary';
+  const dns = failover.length ? `Route 53 failover: ${failover[0].name} (PRIMARY → ${regions[active]}, SECONDARY → ${regions[passive]})` : 'no failover DNS';
   return { regions, boxes, links, dns };
 }
 
