@@ -31,6 +31,8 @@ export const DEPLOY_SERVICES = [
   'cloudwatch',
   'dynamodb',
   'ec2',
+  // EventBridge rules that notify the alert topics (Secrets Manager replication and rotation failures).
+  'events',
   'kms',
   'lambda',
   'logs',
@@ -53,6 +55,7 @@ export const SERVICES_BY_RESOURCE_TYPE: ReadonlyArray<readonly [RegExp, readonly
   [/^aws_backup_/, ['backup', 'backup-storage']],
   [/^aws_cloudwatch_log_/, ['logs']],
   [/^aws_cloudwatch_(metric_alarm|dashboard)$/, ['cloudwatch']],
+  [/^aws_cloudwatch_event_(rule|target)$/, ['events']],
   [/^aws_(db|rds)_/, ['rds']],
   [/^aws_dynamodb_/, ['dynamodb']],
   // Flow logs to CloudWatch Logs: ec2 creates the flow log, passing a `<prefix>-*` role.
