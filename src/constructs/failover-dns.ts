@@ -51,6 +51,15 @@ export interface FailoverDnsProps {
  * Both records are non-alias CNAMEs to the sites' API Gateway regional domain names, so their TTL is ours
  * (an alias record answers with the target's TTL). Records are keyed by failover type, not by site, so a change
  * of `active` updates the two records' values in place (never two PRIMARY records at once).
+ *
+ * Upgrading from the former alias A records: a CNAME cannot coexist with any other record at its name, and the
+ * provider turns a type change into an in-place DELETE+CREATE of one record (route53 record.go,
+ * resourceRecordUpdate), which Route 53 would refuse while the other A record exists. So the CNAMEs are new
+ * resources (`active-record`, `passive-record`; the old `primary-record`/`dr-record` are destroyed), the site
+ * checks gain a `reference_name` (ForceNew: replaced once), and both records depend on both site checks: the
+ * old A records, which depend on the old checks, are destroyed before the checks are replaced, and the CNAMEs are
+ * created after the new checks (order verified with Terraform 1.11). The name has no record for the seconds in
+ * between: deploy the upgrade in a quiet window.
  */
 export class FailoverDns extends Construct {
   /** Each site's deep `/health` check. */
@@ -105,6 +114,8 @@ export class FailoverDns extends Construct {
     const check = (target: FailoverTarget) =>
       new Route53HealthCheck(this, `${target.ctx.role}-health`, {
         ...https(target, target.healthCheckPath),
+        // Part of the caller reference (at most 16 characters); ForceNew, see the class comment.
+        referenceName: `${target.ctx.role}-health`,
         measureLatency: true,
         tags: { Name: target.ctx.naming.name('generic', 'api-health', target.ctx.region), Region: target.ctx.region },
       });
@@ -115,6 +126,7 @@ export class FailoverDns extends Construct {
         ...https(target, target.activeClaimPath),
         // Healthy while the site does not claim to be active (503, or unreachable); unhealthy once it does.
         invertHealthcheck: true,
+        referenceName: `${target.ctx.role}-claim`,
         tags: { Name: target.ctx.naming.name('generic', 'api-not-claiming', target.ctx.region), Region: target.ctx.region },
       });
     this.claimChecks = { primary: claim(props.primary), dr: claim(props.dr) };
@@ -127,6 +139,7 @@ export class FailoverDns extends Construct {
       childHealthchecks: [this.healthChecks[active].id, this.claimChecks[passive].id],
       // Both children must be healthy: an AND.
       childHealthThreshold: 2,
+      referenceName: 'active-site',
       tags: { Name: props.ctx.naming.name('generic', 'api-active-site'), ActiveSite: `${active} (${targets[active].ctx.region})` },
     });
 
@@ -136,7 +149,6 @@ export class FailoverDns extends Construct {
       setIdentifier: string,
       target: FailoverTarget,
       healthCheck: Route53HealthCheck,
-      after?: Route53Record,
     ) =>
       new Route53Record(this, id, {
         provider,
@@ -148,12 +160,11 @@ export class FailoverDns extends Construct {
         setIdentifier,
         failoverRoutingPolicy: { type },
         healthCheckId: healthCheck.id,
-        ...(after ? { dependsOn: [after] } : {}),
+        // After both site checks: orders the upgrade from alias A records (see the class comment).
+        dependsOn: [this.healthChecks.primary, this.healthChecks.dr],
       });
-    const primaryRecord = record('primary-record', 'PRIMARY', 'active-site', targets[active], this.activeCheck);
-    // Replacing the former alias A records by CNAMEs: a CNAME cannot coexist with another record type at one name,
-    // so Terraform destroys the SECONDARY before the PRIMARY and creates the PRIMARY first.
-    const secondaryRecord = record('dr-record', 'SECONDARY', 'passive-site', targets[passive], this.healthChecks[passive], primaryRecord);
+    const primaryRecord = record('active-record', 'PRIMARY', 'active-site', targets[active], this.activeCheck);
+    const secondaryRecord = record('passive-record', 'SECONDARY', 'passive-site', targets[passive], this.healthChecks[passive]);
     this.records = { primary: primaryRecord, secondary: secondaryRecord };
   }
 }
