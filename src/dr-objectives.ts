@@ -29,6 +29,8 @@ export interface DrDesign {
   readonly active?: SiteRef;
   /** The passive site. @default dr, region unknown */
   readonly passive?: SiteRef;
+  /** Replaces the DNS failover term when clients do not come through DNS failover (src/edge-objectives.ts). */
+  readonly edgeFailover?: ComponentBound;
 }
 
 /** A site of the platform and the region it is in. */
@@ -125,7 +127,7 @@ export function evaluateObjectives(objectives: DrObjectives, design: DrDesign): 
       objective: 'RTO',
       guaranteed: false,
     },
-    {
+    design.edgeFailover ?? {
       component: 'DNS failover',
       mechanism: `The ${passiveName} health check turns healthy once it is designated and writes; resolvers drop the cached answer after the ${design.dnsTtlSeconds} s TTL; detection of the healthy DR takes one interval`,
       boundSeconds: design.dnsTtlSeconds + design.healthCheckIntervalSeconds,

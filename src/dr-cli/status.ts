@@ -19,6 +19,7 @@ import { EXIT_FAILED, EXIT_OK, say, type Ctx, type ExitCode } from './context';
 import { STATUS_BUDGET_MS, withDeadline } from './deps';
 import { fenceState } from './live';
 import { dnsServingRole, otherSite, sites, writerSite, type DnsServing } from './decisions';
+import { edgeErrors, edgeRows, edgeStatus, edgeSummary, type EdgeStatus } from './edge';
 import { formatDuration, iso, renderTable } from './format';
 import type { RegionSite, Role } from './outputs';
 
@@ -68,6 +69,8 @@ export interface StatusReport {
   >;
   /** The active-site designation in each region, and whether its payment function is fenced. */
   readonly sites: Record<Role, Checked<{ readonly region: string; readonly designation: string | null; readonly fenced: boolean; readonly preFence?: number | null }>>;
+  /** Accelerator mode: the traffic dials and endpoint health of each site (src/dr-cli/edge.ts). */
+  readonly edge?: EdgeStatus;
   /** Sections that could not be read. */
   readonly errors: readonly string[];
   /** Regions (or `route53`) with at least one call that got no answer in time. */
@@ -100,6 +103,7 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
   const startedAt = Date.now();
   const first = <T,>(f: () => Promise<T>) => check(f, budget / 2);
 
+  const edgePending = edgeStatus(ctx);
   const siteState = (s: RegionSite) =>
     first(async () => {
       const [designation, fence] = await Promise.all([readDesignation(aws.inRegion(s.region).ssm, o.activeSiteParameter), fenceState(ctx, s)]);
@@ -188,7 +192,8 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
     },
     sites: { primary: sitePrimary, dr: siteDr },
   };
-  return { ...report, errors: collectErrors(report), unreachable: unreachableParts(report, o) };
+  const edge = await edgePending;
+  return { ...report, ...(edge ? { edge } : {}), errors: [...collectErrors(report), ...edgeErrors(edge)], unreachable: unreachableParts(report, o) };
 }
 
 /** Which regions (and Route 53) did not answer: each section knows the region it asked. */
@@ -334,12 +339,14 @@ export function renderStatus(r: StatusReport, o: Ctx['outputs']): string {
       rows.push(['payment fence', st.region, 'FENCED', `${o[role].paymentFunction} reserved concurrency 0 (before: ${st.preFence === undefined ? 'not recorded' : (st.preFence ?? 'unreserved')})`]);
     }
   }
+  rows.push(...edgeRows(r.edge, o));
   const writer = failed(g) ? 'unknown' : g.writer === 'unknown' ? 'unknown' : `${g.writer} (${o[g.writer].region})`;
   const serving = failed(d) || d.role === 'unknown' ? 'unknown' : `${d.role} (${o[d.role].region})`;
   const lines = [`DR status at ${r.at} (outputs: ${r.outputs})`, '', renderTable(rows).trimEnd(), '', `Writer: ${writer}. DNS serves: ${serving}.`];
   if (!failed(g) && !failed(d) && g.writer !== 'unknown' && d.role !== 'unknown' && g.writer !== d.role) {
     lines.push(`WARNING: DNS sends traffic to ${d.role} but the database writer is ${g.writer}.`);
   }
+  lines.push(...edgeSummary(r.edge, failed(g) ? 'unknown' : g.writer));
   if (!failed(g) && g.writer !== 'unknown' && g.writer !== o.activeRegion) {
     lines.push(
       `NOTE: the deployed config says "activeRegion": "${o.activeRegion}" but the writer is ${g.writer}: commit "activeRegion": "${g.writer}" ` +
