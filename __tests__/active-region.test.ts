@@ -72,7 +72,6 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
           const statements = policyOf(synth.bodyOf(fn.policy).policy).Statement;
           const reads = statements.filter((s) => [s.Action].flat().includes('ssm:GetParameter'));
           expect(reads).toEqual([
-            expect.objectContaining({ Sid: 'RuntimeConfiguration' }),
             expect.objectContaining({
               Sid: 'ActiveSiteDesignation',
               Action: ['ssm:GetParameter'],
@@ -134,10 +133,10 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
     });
 
     test('the unhealthy-site page watches the active site\'s check; the passive site\'s (unhealthy by design) is only in the any-site-healthy alarm', () => {
-      const route53 = alarms.filter((a) => a.namespace === 'AWS/Route53' || a.metric_query);
+      const route53 = alarms.filter((a) => a.namespace === 'AWS/Route53' || a.metric_query?.some((q: Json) => q.metric?.namespace === 'AWS/Route53'));
       const single = route53.filter((a) => a.dimensions?.HealthCheckId);
       expect(single.map((a) => a.dimensions.HealthCheckId)).toEqual([synth.ref(stack.dns.healthChecks[active].id)]);
-      const anySite = route53.find((a) => a.metric_query)!;
+      const anySite = route53.find((a) => a.metric_query?.some((q: Json) => q.metric?.namespace === 'AWS/Route53'))!;
       expect(anySite.metric_query.find((q: Json) => q.expression).expression).toBe('MAX([p, d])');
     });
 
@@ -149,7 +148,20 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
             .map((a) => a.alarm_name.replace(`-${regionCode(region(role))}-`, '-<region>-').replace(/-(use1|usw2)-(payment-processor|health-check)/, '-$2')),
         );
       expect([...names('dr')].sort()).toEqual([...names('primary')].sort());
-      expect(names('primary').size).toBeGreaterThanOrEqual(12);
+      expect(names('primary').size).toBeGreaterThanOrEqual(8);
+    });
+
+    test('failed backup jobs are watched where the plan runs (the active site), failed copies in both regions', () => {
+      const rules = synth.list('aws_cloudwatch_event_rule').map((r) => [r.provider, JSON.parse(r.event_pattern)] as const);
+      const backup = rules.filter(([, p]) => p.source[0] === 'aws.backup');
+      expect(backup.filter(([, p]) => p['detail-type'][0] === 'Backup Job State Change').map(([provider, p]) => [provider, p.detail.backupVaultName])).toEqual([
+        [`aws.${active}`, [stack.backup.vaultNames[active]]],
+      ]);
+      const copies = backup.filter(([, p]) => p['detail-type'][0] === 'Copy Job State Change');
+      expect(copies.map(([provider]) => provider).sort()).toEqual(['aws.dr', 'aws.primary']);
+      for (const [, p] of copies) {
+        expect(p.detail.sourceBackupVaultArn).toEqual([`arn:aws:backup:${region(active)}:123456789012:backup-vault:${stack.backup.vaultNames[active]}`]);
+      }
     });
   });
 
@@ -239,7 +251,7 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
         'detail-type': ['AWS Service Event via CloudTrail'],
         detail: { eventName: ['ReplicationFailed', 'RotationFailed', 'RotationAbandoned'] },
       });
-      const target = synth.list('aws_cloudwatch_event_target')[0];
+      const target = synth.list('aws_cloudwatch_event_target').find((t) => t.rule === synth.ref(stack.observability.eventRules.find((e) => synth.bodyOf(e.rule) === rule)!.rule.name))!;
       const topic = stack.observability.topics[region('primary')];
       expect(target.arn).toBe(synth.ref(topic.arn));
       const policy = policyOf(synth.list('aws_sns_topic_policy').find((p) => p.arn === synth.ref(topic.arn))!.policy).Statement;

@@ -31,7 +31,7 @@ export const DEPLOY_SERVICES = [
   'cloudwatch',
   'dynamodb',
   'ec2',
-  // EventBridge rules that notify the alert topics (Secrets Manager replication and rotation failures).
+  // EventBridge rules that notify the alert topics (AWS Backup job failures, Secrets Manager replication and rotation failures).
   'events',
   'kms',
   'lambda',
@@ -81,7 +81,6 @@ export function servicesFor(resourceType: string): readonly string[] | undefined
 
 /** AWS managed policies the DR stack attaches to its own roles; the deploy role may attach these and no others. */
 export const STACK_MANAGED_POLICIES = [
-  'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
   'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
   'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
 ] as const;

@@ -1,3 +1,4 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster';
 import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance';
@@ -83,6 +84,12 @@ export interface AuroraGlobalDatabaseProps {
    * either cluster. @default 'primary'
    */
   readonly activeRole?: RegionRole;
+  /**
+   * Where the exported PostgreSQL log goes: the log group RDS would otherwise create itself (unencrypted, never
+   * expiring, left behind by a destroy) is created here first, with this key and retention.
+   * @default RDS creates the log groups
+   */
+  readonly exportedLogs?: { readonly key: MultiRegionKey; readonly retentionDays: number };
 }
 
 /**
@@ -140,6 +147,8 @@ export class AuroraGlobalDatabase extends Construct {
   public readonly globalWriterEndpoint: string;
   /** The site whose cluster is the writer (and whose parameter group sets `rds.global_db_rpo`). */
   public readonly activeRole: RegionRole;
+  /** The exported PostgreSQL log group of each cluster (when `exportedLogs` is set). */
+  public readonly logGroups?: PerRegion<CloudwatchLogGroup>;
 
   constructor(scope: Construct, id: string, props: AuroraGlobalDatabaseProps) {
     super(scope, id);
@@ -178,6 +187,21 @@ export class AuroraGlobalDatabase extends Construct {
     this.securityGroups = { primary: p.securityGroup, dr: d.securityGroup };
     this.subnetGroups = { primary: p.subnetGroup, dr: d.subnetGroup };
     this.parameterGroups = { primary: p.parameterGroup, dr: d.parameterGroup };
+
+    // RDS publishes an exported log to /aws/rds/cluster/<cluster id>/<log type> and creates that group if it does not
+    // exist (Aurora User Guide, "Publishing Aurora PostgreSQL logs to Amazon CloudWatch Logs"). Created first, so
+    // ours (key, retention, destroyed with the stack) is the one RDS writes to.
+    const exportedLogGroup = (side: DatabaseRegionProps) =>
+      props.exportedLogs &&
+      new CloudwatchLogGroup(this, `${side.ctx.role}-postgresql-logs`, {
+        provider: side.ctx.provider,
+        name: `/aws/rds/cluster/${side.ctx.naming.name('rds', 'aurora', side.ctx.region)}/postgresql`,
+        kmsKeyId: props.exportedLogs.key.in(side.ctx.role).arn,
+        retentionInDays: props.exportedLogs.retentionDays,
+      });
+    const primaryLogs = exportedLogGroup(primary);
+    const drLogs = exportedLogGroup(dr);
+    if (primaryLogs && drLogs) this.logGroups = { primary: primaryLogs, dr: drLogs };
 
     const clusterSettings = (side: DatabaseRegionProps, base: RegionalBase) => {
       const ctx = side.ctx;
@@ -218,6 +242,7 @@ export class AuroraGlobalDatabase extends Construct {
       masterPassword: this.credentials.password.result,
       databaseName: v.databaseName,
       lifecycle: { preventDestroy: protection.preventDestroy, ignoreChanges: [...CREATION_CREDENTIALS, ...SWAP_REWRITTEN] },
+      dependsOn: primaryLogs ? [primaryLogs] : undefined,
     });
     this.primaryInstances = this.instances(primary, this.primaryCluster, p, v.primaryInstanceCount, props);
 
@@ -228,7 +253,7 @@ export class AuroraGlobalDatabase extends Construct {
       // cluster").
       //
       // The secondary can only join the global cluster once the primary has a writer instance.
-      dependsOn: this.primaryInstances,
+      dependsOn: [...this.primaryInstances, ...(drLogs ? [drLogs] : [])],
       lifecycle: { preventDestroy: protection.preventDestroy, ignoreChanges: [...SWAP_REWRITTEN] },
     });
     this.drInstances = this.instances(dr, this.secondaryCluster, d, v.drInstanceCount, props);

@@ -128,7 +128,9 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Sid: 'CloudWatchLogs',
       Effect: 'Allow',
       Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
-      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      // No kms:Describe* (in the Logs guide's example): DescribeKey carries no encryption context, so under this
+      // condition it could never apply (Service Authorization Reference; guardrail IAM-AUTHORIZATION-DATA).
+      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
       Resource: '*',
       Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:*` } },
     });
@@ -148,8 +150,9 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
     });
   }
   if (users.includes('events')) {
-    // EventBridge rules publish to KMS-encrypted SNS topics as the events service principal (SNS developer guide,
-    // sns-key-management: the key policy must allow the publishing service).
+    // EventBridge rules publish to KMS-encrypted SNS topics as the events service principal, which needs the key
+    // (SNS Developer Guide, sns-key-management, "Enable compatibility between event sources from AWS services and
+    // encrypted topics"); only for rules of this account and region.
     statements.push({
       Sid: 'EventBridgeRules',
       Effect: 'Allow',
