@@ -34,7 +34,7 @@ export const DEPLOY_SERVICES = [
   // The drills' experiment templates (aws_fis_experiment_template); the deploy role never starts an experiment,
   // but the prefix grant includes it: CI runs no drill, and the templates' role is passed only to FIS.
   'fis',
-  // EventBridge rules that route AWS Backup job failures to the alert topics.
+  // EventBridge rules that notify the alert topics (AWS Backup job failures, Secrets Manager replication and rotation failures).
   'events',
   'kms',
   'lambda',
