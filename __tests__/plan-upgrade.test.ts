@@ -29,6 +29,8 @@ const root = join(__dirname, '..');
 const reason = unavailableReason();
 if (reason) console.warn(`SKIPPED plan:upgrade against terraform: ${reason}`);
 const withTerraform = reason ? describe.skip : describe;
+// Terraform on a 2-core machine shared with other work: generous, so load never fails a test.
+const TERRAFORM_TIMEOUT = 180_000;
 
 /** A small stack shaped like the real one: the cluster under a `database` construct. */
 function fixture(clusterId: string, options: { moveFrom?: string } = {}): { json: Json; clusterAddress: string } {
@@ -118,7 +120,7 @@ withTerraform('plan:upgrade on a fixture stack (one simulated state, shared thro
     expect(r.out).toMatch(/No changes: the to-version plans nothing/);
     expect(r.out).toMatch(/OK: no stateful resource is replaced or destroyed/);
     expect(r.status).toBe(0);
-  });
+  }, TERRAFORM_TIMEOUT);
 
   test('renaming the construct id of the Aurora primary cluster destroys it: exit 1 naming it, and the move that keeps it', async () => {
     const r = await planUpgrade(['--from-json', from, '--to-json', write('renamed.json', renamed.json)]);
@@ -129,14 +131,14 @@ withTerraform('plan:upgrade on a fixture stack (one simulated state, shared thro
     expect(r.out).toContain(`${before.clusterAddress} → ${renamed.clusterAddress}: only the address changed`);
     expect(r.out).toContain(`moveFromId('${before.clusterAddress}')`);
     expect(r.status).toBe(1);
-  });
+  }, TERRAFORM_TIMEOUT);
 
   test('the same rename with a move declaration (moveFromId) keeps the cluster: exit 0', async () => {
     const r = await planUpgrade(['--from-json', from, '--to-json', write('moved.json', moved.json)]);
     expect(r.out).toContain(`Moved (declared, kept in place):\n  ${before.clusterAddress} → ${moved.clusterAddress}`);
     expect(r.out).not.toMatch(/Replaced|Destroyed|FAIL/);
     expect(r.status).toBe(0);
-  });
+  }, TERRAFORM_TIMEOUT);
 });
 
 function escape(s: string): string {
