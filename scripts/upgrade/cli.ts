@@ -223,7 +223,12 @@ export async function synthesizeVersions(
   const baseConfig = args.config ?? process.env.DR_CONFIG;
   const fromConfig = configFor(root, cwd, fromTree, baseConfig, args.config ? '--config' : 'DR_CONFIG');
   const toConfig = configFor(root, cwd, toTree, args.toConfig ?? baseConfig, args.toConfig ? '--to-config' : args.config ? '--config' : 'DR_CONFIG');
-  log(`synthesizing ${fromTree.label}${fromConfig ? ` with ${relative(fromTree.dir, fromConfig)}` : ''} and ${toTree.label}${toConfig ? ` with ${relative(toTree.dir, toConfig) || toConfig}` : ''}`);
+  const shown = (tree: Tree, file: string | undefined) => {
+    if (!file) return '';
+    const rel = relative(tree.dir, file);
+    return ` with ${rel.startsWith('..') || isAbsolute(rel) ? file : rel}`;
+  };
+  log(`synthesizing ${fromTree.label}${shown(fromTree, fromConfig)} and ${toTree.label}${shown(toTree, toConfig)}`);
   const [fromOut, toOut] = [join(scratch, 'out-from', 'cdktf.out'), join(scratch, 'out-to', 'cdktf.out')];
   // One tree synthesizes one config at a time (its build output in dist/ is shared); two trees in parallel.
   const sameSynth = toTree.dir === fromTree.dir && toConfig === fromConfig;

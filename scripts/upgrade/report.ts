@@ -344,13 +344,20 @@ function findingLines(f: Finding): string[] {
 export function renderText(r: UpgradeReport, h: Heading): string {
   const out: string[] = [`plan:upgrade ${r.stack}: ${h.from} → ${h.to}`, ...h.notes.map((n) => `  ${n}`), ''];
   if (r.counts.size === 0 && Object.keys(r.outputs).length === 0) {
-    out.push('No changes: the to-version plans nothing against the from-version as deployed.');
+    out.push(
+      r.declaredMoves.length === 0
+        ? 'No changes: the to-version plans nothing against the from-version as deployed.'
+        : 'No changes besides the declared moves: every resource keeps its deployed instance.',
+    );
   } else {
     out.push('Planned actions per resource type (* = stateful, see scripts/upgrade/stateful-types.ts):', renderTable(r.counts));
   }
   if (r.declaredMoves.length > 0) out.push('', 'Moved (declared, kept in place):', ...r.declaredMoves.map((m) => `  ${m.from} → ${m.to}`));
   if (r.replaced.length > 0) out.push('', 'Replaced (destroyed, then created):', ...r.replaced.flatMap(findingLines));
-  if (r.destroyed.length > 0) out.push('', 'Destroyed:', ...r.destroyed.flatMap(findingLines));
+  // Destructions share few reasons: one heading per reason, one line per resource.
+  for (const why of [...new Set(r.destroyed.map((f) => f.why))]) {
+    out.push('', `Destroyed${why ? ` (${why})` : ''}:`, ...r.destroyed.filter((f) => f.why === why).flatMap((f) => findingLines({ ...f, why: '' })));
+  }
   if (r.suggestions.length > 0) out.push('', 'Moves that would keep them (declare one per pair):', ...r.suggestions.flatMap((s) => moveLines(s, '  ')));
   if (r.updated.length > 0) {
     out.push('', 'Updated in place:');
@@ -384,7 +391,7 @@ export function renderMarkdown(r: UpgradeReport, h: Heading): string {
       : r.staleWaivers.length > 0
         ? `:x: **stale waivers**: ${r.staleWaivers.map((w) => `\`${w.address}\``).join(', ')} match nothing this change replaces or destroys`
         : r.counts.size === 0 && Object.keys(r.outputs).length === 0
-          ? ':white_check_mark: **No changes** against the from-version as deployed.'
+          ? `:white_check_mark: **No changes** against the from-version as deployed${r.declaredMoves.length ? ' (besides the declared moves)' : ''}.`
           : ':white_check_mark: no stateful resource is replaced or destroyed.';
   out.push(verdict, '');
   if (r.counts.size > 0) {
