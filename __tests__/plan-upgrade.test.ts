@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
@@ -12,7 +12,7 @@ import { Password } from '@cdktf/provider-random/lib/password';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { Fn, TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
-import { unavailableReason } from '../scripts/terraform-harness';
+import { prepareHermeticCopy, unavailableReason } from '../scripts/terraform-harness';
 import { Tree, parseArgs, removeTrees, run, synthesizeVersions } from '../scripts/upgrade/cli';
 import { analyze, displayAddress, parseWaivers } from '../scripts/upgrade/report';
 import { Json, PlanRun } from '../scripts/upgrade/simulate';
@@ -211,6 +211,17 @@ describe('stateful types and waivers', () => {
     ['aws_route53_record.r', false],
   ])('%s stateful: %s', (address, stateful) => {
     expect(isStateful(typeOf(address))).toBe(stateful);
+  });
+
+  test('a random_* stand-in carries the arguments that force a new value, so changing them replaces it offline too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'standin-'));
+    prepareHermeticCopy({ resource: { random_password: { p: { length: 40, special: false, '//': { metadata: { path: 'x/p' } } } } } }, dir);
+    const copy = JSON.parse(readFileSync(join(dir, 'main.tf.json'), 'utf8'));
+    expect(copy.resource.terraform_data.random_password_p).toEqual({
+      '//': { metadata: { path: 'x/p' } },
+      input: expect.stringMatching(/^standin-p-/),
+      triggers_replace: { length: 40, special: false },
+    });
   });
 
   test('the harness stand-ins are reported as the random_* resources they stand for', () => {

@@ -5,7 +5,8 @@
  * What the harness changes in its private copy (never in cdktf.out), and why:
  * - the S3 backend is removed: a plan without AWS credentials cannot reach the state bucket;
  * - `random_*` resources are stood in for by `terraform_data` because the hashicorp/random provider is not in
- *   the mirror; references to them are rewritten to the stand-in's `output`;
+ *   the mirror; references to them are rewritten to the stand-in's `output`; the stand-in's `triggers_replace`
+ *   holds the random resource's arguments (all of which force a new value);
  * - an override file gives the AWS providers dummy credentials and the `skip_*` flags, and clears
  *   `allowed_account_ids` (there is no account to compare against).
  */
@@ -102,8 +103,14 @@ export function prepareHermeticCopy(stack: TfJson, dir: string): string[] {
   for (const type of Object.keys(copy.resource ?? {})) {
     if (!type.startsWith('random_')) continue;
     const data = (copy.resource!.terraform_data ??= {});
-    for (const name of Object.keys(copy.resource![type])) {
-      data[`${type}_${name}`] = { input: `standin-${name}-Aa0!`.padEnd(40, 'x') };
+    for (const [name, body] of Object.entries(copy.resource![type] as Record<string, Record<string, unknown>>)) {
+      // Every argument of a random_* resource forces a new value (a new password): the stand-in is replaced when
+      // they change, so an offline plan shows it. Meta-arguments stay meta-arguments.
+      const meta: Record<string, unknown> = {};
+      const args: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(body)) (['//', 'count', 'for_each', 'depends_on', 'lifecycle', 'provider'].includes(k) ? meta : args)[k] = v;
+      delete meta.provider;
+      data[`${type}_${name}`] = { ...meta, input: `standin-${name}-Aa0!`.padEnd(40, 'x'), triggers_replace: args };
       standIns.push(`${type}.${name}`);
     }
     delete copy.resource![type];

@@ -258,8 +258,7 @@ export async function synthesizeVersions(
 
 /** Removes the worktrees `synthesizeVersions` made. */
 export function removeTrees(root: string, trees: readonly Tree[]): void {
-  for (const t of trees) if (t.worktree) git(root, ['worktree', 'remove', '--force', t.dir]);
-  if (trees.some((t) => t.worktree)) git(root, ['worktree', 'prune']);
+  for (const t of trees) if (t.worktree && existsSync(t.dir)) git(root, ['worktree', 'remove', '--force', t.dir]);
 }
 
 async function report(
@@ -304,6 +303,13 @@ export async function run(argv: readonly string[], root: string = process.cwd(),
   const log = (l: string) => console.log(`… ${l}`);
   const scratch = mkdtempSync(join(tmpdir(), 'plan-upgrade-'));
   const trees: Tree[] = [];
+  // Interrupted: the worktrees and temp dirs go too (terraform, in the same process group, stops by itself).
+  const interrupted = () => {
+    removeTrees(root, trees);
+    rmSync(scratch, { recursive: true, force: true });
+    process.exit(130);
+  };
+  if (!args.keep) process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     let waivers: Waiver[] | undefined;
     if (args.waivers) {
@@ -344,6 +350,7 @@ export async function run(argv: readonly string[], root: string = process.cwd(),
     console.error(`plan:upgrade failed: ${(e as Error).stack ?? e}`);
     return 2;
   } finally {
+    process.removeListener('SIGINT', interrupted).removeListener('SIGTERM', interrupted);
     if (args.keep) console.log(`kept: ${scratch}`);
     else {
       removeTrees(root, trees);

@@ -74,14 +74,13 @@ const REASONS: Record<string, string> = {
   replace_because_tainted: 'the resource is tainted',
   replace_by_request: 'replacement requested (-replace)',
   replace_by_triggers: 'replace_triggered_by',
-  delete_because_no_resource_config: 'no longer in the configuration (its address changed, or it was removed)',
+  delete_because_no_resource_config: 'no longer in the configuration: its address changed, or it was removed',
   delete_because_wrong_repetition: 'count/for_each changed',
   delete_because_count_index: 'its count index is gone',
   delete_because_each_key: 'its for_each key is gone',
   delete_because_no_module: 'its module is gone',
   delete_because_no_move_target: 'its moved target does not exist',
   cannot_update: 'an attribute that cannot change in place changed',
-  delete_because_no_resource_config_short: 'no longer in the configuration',
 };
 
 function reasonText(reason: string | undefined): string {
@@ -256,8 +255,8 @@ export function analyze(input: AnalyzeInput): UpgradeReport {
     if (!match) continue;
     taken.add(match.address);
     suggestions.push({
-      from: d.address,
-      to: match.address,
+      from: displayAddress(d.address),
+      to: displayAddress(match.address),
       type: d.type,
       constructPath: config.resource?.[match.type]?.[match.name]?.['//']?.metadata?.path,
     });
