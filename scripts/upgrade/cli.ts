@@ -105,6 +105,14 @@ function commitOf(root: string, ref: string, option: string): string {
   return r.out;
 }
 
+/** True when the working tree is exactly `sha`: HEAD is it, nothing modified or staged, no untracked files. */
+function workingTreeIs(root: string, sha: string): boolean {
+  const head = git(root, ['rev-parse', 'HEAD']);
+  if (!head.ok || head.out !== sha) return false;
+  const status = git(root, ['status', '--porcelain', '--untracked-files=all']);
+  return status.ok && status.out === '';
+}
+
 export interface Tree {
   readonly dir: string;
   readonly label: string;
@@ -214,7 +222,10 @@ export async function synthesizeVersions(
   const fromTree = checkout(root, fromSha, `${args.from} (${fromSha.slice(0, 7)})`, scratch, log);
   trees.push(fromTree);
   let toTree: Tree;
-  if (toSha === undefined) toTree = { dir: root, label: 'working tree', worktree: false };
+  if (toSha === undefined && workingTreeIs(root, fromSha)) {
+    // A clean working tree at the from commit (a fresh clone with --from HEAD): the same sources, synthesized once.
+    toTree = { ...fromTree, label: 'working tree (clean, = from)', worktree: false };
+  } else if (toSha === undefined) toTree = { dir: root, label: 'working tree', worktree: false };
   else if (toSha === fromSha) toTree = { ...fromTree, label: `${args.to} (${toSha.slice(0, 7)})`, worktree: false };
   else {
     toTree = checkout(root, toSha, `${args.to} (${toSha.slice(0, 7)})`, scratch, log);
