@@ -81,7 +81,7 @@ const write = (name: string, json: Json) => {
 
 /** The command, as a process (the npm entry point): its exit code and output. */
 function planUpgradeProcess(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'plan-upgrade.js'), ...args], {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'run.js'), 'scripts/plan-upgrade.ts', ...args], {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, PLAN_UPGRADE_STATE_CACHE: join(scratch, 'states'), ...env },

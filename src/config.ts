@@ -114,6 +114,8 @@ export const configSchema = z
       message: 'may contain only letters, digits, spaces and _ . : / = + - @ (AWS tag value rules)',
     }),
     regions: z.object({ primary: regionSchema, dr: regionSchema }).strict(),
+    /** Which configured site holds the Aurora writer and takes traffic (CONTRACTS.md, issue 13). */
+    activeRegion: z.enum(['primary', 'dr']).default('primary'),
     network: z
       .object({
         /** Prefix length of every subnet; each VPC holds public, private and isolated subnets in every zone. */
@@ -135,17 +137,48 @@ export const configSchema = z
           .refine((v) => v.split('.').length >= 2 && v.split('.').every((l) => DNS_LABEL.test(l)), {
             message: 'must be a lowercase DNS name like "payments.example.com"',
           }),
-        /** An existing public hosted zone id; `null` creates the zone. */
+        /**
+         * An existing public hosted zone, already delegated from the parent domain (the bootstrap's `hostedZones`
+         * creates one and prints its name servers). `null` (dev profile only) creates the zone in the stack: the
+         * first deploy is then two-phase (README, "Fresh account"), because ACM DNS validation waits for a
+         * delegation to name servers that exist only once the zone does.
+         */
         hostedZoneId: z
           .string()
           .regex(/^Z[A-Z0-9]{1,31}$/, { message: 'must be a Route 53 hosted zone id like "Z0123456789ABCDEFGHIJ"' })
           .nullable(),
-        /** Label of the failover API name inside the zone: `api` → `api.<zoneName>`. */
-        apiRecordName: z.string().regex(DNS_LABEL, { message: 'must be one lowercase DNS label like "api"' }),
+        /**
+         * Label of the failover API name inside the zone: `api` → `api.<zoneName>`. `null` derives
+         * `api-<environmentSuffix>`, so environments sharing a zone (and an account) never claim the same name.
+         */
+        apiRecordName: z.string().regex(DNS_LABEL, { message: 'must be one lowercase DNS label like "api"' }).nullable(),
         /** Route 53 health check request interval: 10 (fast) or 30 seconds; immutable once created. */
         healthCheckIntervalSeconds: numberIn([10, 30] as const, 'Route 53 health check interval'),
         /** Consecutive failed checks before a region counts as down (1-10). */
         healthCheckFailureThreshold: z.number().int().min(1).max(10),
+      })
+      .strict(),
+    edge: z
+      .object({
+        /**
+         * How clients reach the API: `dns` (Route 53 failover records in front of the regional API Gateways) or
+         * `accelerator` (Global Accelerator's static anycast IPs in front of an internal Application Load Balancer
+         * per region, traffic dials following `activeRegion`).
+         */
+        mode: oneOf(['dns', 'accelerator'] as const, 'edge mode'),
+        /** The ALB target groups' health check on the deep `/health` (accelerator mode). */
+        healthCheck: z
+          .object({
+            /** Seconds between checks (ALB: 5-300; for Lambda targets it must exceed the function timeout, 10 s for payments). */
+            intervalSeconds: z.number().int().min(5).max(300),
+            /** Seconds to wait for an answer (ALB: 2-120; must be below the interval). */
+            timeoutSeconds: z.number().int().min(2).max(120),
+            /** Consecutive passes before a target counts as healthy (ALB: 2-10). */
+            healthyThreshold: z.number().int().min(2).max(10),
+            /** Consecutive failures before a target counts as unhealthy (ALB: 2-10). */
+            unhealthyThreshold: z.number().int().min(2).max(10),
+          })
+          .strict(),
       })
       .strict(),
     api: z
@@ -239,6 +272,13 @@ export const configSchema = z
         message: `is the same as regions.primary.region; the DR region must be a different region (e.g. "${primary.region === 'us-west-2' ? 'us-east-1' : 'us-west-2'}")`,
       });
     }
+    if (c.edge.healthCheck.timeoutSeconds >= c.edge.healthCheck.intervalSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['edge', 'healthCheck', 'timeoutSeconds'],
+        message: `must be below edge.healthCheck.intervalSeconds (${c.edge.healthCheck.intervalSeconds}); Elastic Load Balancing refuses a timeout that is not shorter than the interval`,
+      });
+    }
     if (c.database.maxCapacity < c.database.minCapacity) {
       ctx.addIssue({
         code: 'custom',
@@ -251,6 +291,20 @@ export const configSchema = z
         code: 'custom',
         path: ['database', 'primaryInstances'],
         message: 'must be at least 2 in the prod profile (a writer and a reader in different zones)',
+      });
+    }
+    if (c.profile === 'prod' && c.dns.hostedZoneId === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', 'hostedZoneId'],
+        message: `creates the zone inside the stack; prod needs an existing public zone for "${c.dns.zoneName}" already delegated from its parent domain, or ACM DNS validation waits (up to 75 minutes) on a delegation nobody has made. Create it once (bootstrap "hostedZones", or by hand), add its NS records to the parent domain, and set its id here (e.g. "Z0123456789ABCDEFGHIJ")`,
+      });
+    }
+    if (c.profile !== 'prod' && c.dns.apiRecordName !== null && !c.dns.apiRecordName.includes(c.environmentSuffix)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', 'apiRecordName'],
+        message: `does not contain the environment suffix "${c.environmentSuffix}": another environment in the same zone and account could claim the same API name (an API Gateway custom domain name exists once per region and account); use null (derives "api-${c.environmentSuffix}") or a label containing "${c.environmentSuffix}"`,
       });
     }
     if (primary.region !== 'us-east-1' && dr.region !== 'us-east-1' && isAwsRegion(primary.region) && isAwsRegion(dr.region)) {
@@ -299,13 +353,23 @@ export interface Protection {
   readonly forceDestroyBuckets: boolean;
   /** KMS key deletion waiting period in days (7-30). */
   readonly kmsDeletionWindowDays: number;
+  /**
+   * Days Secrets Manager keeps a deleted secret recoverable: 0 deletes at once (ForceDeleteWithoutRecovery), so a
+   * destroyed dev environment can be created again; with 7-30 the name stays taken ("a secret with this name is
+   * already scheduled for deletion", terraform-provider-aws issue #10259).
+   */
+  readonly secretRecoveryWindowDays: number;
 }
 
 export type RegionConfig = z.output<typeof regionSchema>;
 
 /** Validated, fully resolved configuration. */
 type ParsedConfig = z.output<typeof configSchema>;
-export type PlatformConfig = Omit<ParsedConfig, 'network' | 'logRetentionDays' | 'database'> & {
+export type PlatformConfig = Omit<ParsedConfig, 'network' | 'logRetentionDays' | 'database' | 'dns'> & {
+  readonly dns: Omit<ParsedConfig['dns'], 'apiRecordName'> & {
+    /** The label of the API name in the zone (resolved: `api-<environmentSuffix>` when the file says null). */
+    readonly apiRecordName: string;
+  };
   readonly network: Omit<ParsedConfig['network'], 'natGateways'> & {
     readonly natGateways: 'single' | 'one-per-az';
   };
@@ -329,10 +393,12 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
   dns: {
     zoneName: 'payments.example.com',
     hostedZoneId: null,
-    apiRecordName: 'api',
+    apiRecordName: null,
     healthCheckIntervalSeconds: 10,
     healthCheckFailureThreshold: 3,
   },
+  activeRegion: 'primary',
+  edge: { mode: 'dns', healthCheck: { intervalSeconds: 15, timeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 2 } },
   api: { paymentConcurrency: 50, healthConcurrency: 5, throttleRateLimit: 100, throttleBurstLimit: 200, wafRateLimit: 2000 },
   database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500, rotationDays: 30 },
   backup: { schedule: 'cron(0 5 * * ? *)', retentionDays: 35, copyRetentionDays: 35 },
@@ -380,6 +446,7 @@ export function resolveConfig(input: unknown, source = 'config'): PlatformConfig
   return {
     ...c,
     network: { ...c.network, natGateways: c.network.natGateways ?? (prod ? 'one-per-az' : 'single') },
+    dns: { ...c.dns, apiRecordName: c.dns.apiRecordName ?? `api-${c.environmentSuffix}` },
     logRetentionDays: c.logRetentionDays ?? (prod ? 365 : 30),
     database: { ...c.database, primaryInstances: c.database.primaryInstances ?? (prod ? 2 : 1) },
     protection: {
@@ -388,6 +455,7 @@ export function resolveConfig(input: unknown, source = 'config'): PlatformConfig
       finalSnapshot: prod,
       forceDestroyBuckets: !prod,
       kmsDeletionWindowDays: prod ? 30 : 7,
+      secretRecoveryWindowDays: prod ? 30 : 0,
     },
   };
 }

@@ -16,13 +16,16 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { AuroraGlobalDatabase } from './constructs/aurora-global-database';
 import { CrossRegionBackup } from './constructs/cross-region-backup';
 import { CrossRegionPeering } from './constructs/cross-region-peering';
+import { AcceleratorEdge } from './constructs/accelerator-edge';
 import { FailoverDns } from './constructs/failover-dns';
 import { DrObservability } from './constructs/observability';
 import { REPLICATION_RULE_ID } from './constructs/replicated-bucket';
 import { DrReport, assertObjectives } from './dr-objectives';
+import { acceleratorFailoverBound } from './edge-objectives';
 import { applyGuardrails } from './guardrails';
 import { RegionalApi } from './constructs/regional-api';
 import { RegionalFunction } from './constructs/regional-function';
+import { RegionalLoadBalancer } from './constructs/regional-load-balancer';
 import { bundleLambda } from './lambda-bundle';
 import { MultiRegionKey } from './constructs/multi-region-key';
 import { RegionalNetwork } from './constructs/regional-network';
@@ -49,6 +52,8 @@ export function drReportFor(config: PlatformConfig): DrReport {
     healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
     dnsTtlSeconds: ALIAS_TTL_SECONDS,
     auroraGlobalDbRpoSeconds: config.objectives.rpoSeconds,
+    // Accelerator mode: the edge term from Global Accelerator's behaviour instead of the DNS one.
+    ...(config.edge.mode === 'accelerator' ? { edgeFailover: acceleratorFailoverBound(config.edge.healthCheck) } : {}),
   });
 }
 
@@ -68,6 +73,12 @@ export interface RegionStack {
   readonly network: RegionalNetwork;
   /** The application tier (the Lambdas): the only client the database admits. */
   readonly appSecurityGroup: SecurityGroup;
+}
+
+/** The static-IP edge (config `edge.mode: "accelerator"`). */
+export interface AcceleratorEdgeStack {
+  readonly loadBalancers: Record<RegionRole, RegionalLoadBalancer>;
+  readonly accelerator: AcceleratorEdge;
 }
 
 /** Per-region runtime configuration, set once the data tier exists. */
@@ -96,9 +107,13 @@ export class DrStack extends TerraformStack {
   public readonly backup: CrossRegionBackup;
   public readonly runtime: { readonly primary: RegionRuntime; readonly dr: RegionRuntime };
   public readonly hostedZoneId: string;
+  /** The zone this stack created (dev without `dns.hostedZoneId`); undefined when the zone exists already. */
+  public readonly createdZone?: Route53Zone;
   public readonly apiDomainName: string;
   public readonly apiClientSecret: SecretsmanagerSecret;
   public readonly dns: FailoverDns;
+  /** Accelerator mode only: Global Accelerator in front of an internal ALB per region. */
+  public readonly edge?: AcceleratorEdgeStack;
   /** Rotates the database master password (primary region; the DR replica follows). */
   public readonly rotationFunction: RegionalFunction;
   public readonly observability: DrObservability;
@@ -167,7 +182,8 @@ export class DrStack extends TerraformStack {
         users,
         deletionWindowInDays: config.protection.kmsDeletionWindowDays,
       });
-    this.logsKey = key('logs-key', 'logs', ['logs', 'cloudwatch', 'sns']);
+    // events: EventBridge rules publish AWS Backup job failures to the alert topics, which this key encrypts.
+    this.logsKey = key('logs-key', 'logs', ['logs', 'cloudwatch', 'sns', 'events']);
     this.databaseKey = key('database-key', 'database', ['rds', 'secretsmanager', 'dynamodb']);
     // Storage: S3 objects and AWS Backup vaults. RDS is listed because AWS Backup re-encrypts the cross-region
     // copies of Aurora snapshots with the destination vault's key through RDS.
@@ -232,7 +248,8 @@ export class DrStack extends TerraformStack {
       backupRetentionDays: config.database.backupRetentionDays,
       slowQueryMs: config.database.slowQueryMs,
       globalDbRpoSeconds: config.objectives.rpoSeconds,
-      recoveryWindowInDays: config.profile === 'prod' ? 30 : 7,
+      recoveryWindowInDays: protection.secretRecoveryWindowDays,
+      exportedLogs: { key: this.logsKey, retentionDays: config.logRetentionDays },
     });
     for (const r of [this.primary, this.dr]) {
       new VpcSecurityGroupEgressRule(this, `app-sg-${r.ctx.role}-postgres`, {
@@ -284,7 +301,7 @@ export class DrStack extends TerraformStack {
       name: naming.name('generic', 'api-client-key'),
       description: 'Payments API client key (x-api-key), the same in both regions',
       kmsKeyId: this.databaseKey.in('primary').arn,
-      recoveryWindowInDays: config.profile === 'prod' ? 30 : 7,
+      recoveryWindowInDays: protection.secretRecoveryWindowDays,
       replica: [{ region: drCtx.region, kmsKeyId: this.databaseKey.in('dr').arn }],
     });
     new SecretsmanagerSecretVersion(this, 'api-client-secret-value', {
@@ -293,9 +310,13 @@ export class DrStack extends TerraformStack {
       secretString: apiKeyValue.result,
     });
 
-    this.hostedZoneId =
-      config.dns.hostedZoneId ??
-      new Route53Zone(this, 'zone', { provider: primaryCtx.provider, name: config.dns.zoneName, comment: 'Payments DR platform' }).zoneId;
+    // prod must name an existing, delegated zone (config validation). A dev stack without one creates it: the first
+    // deploy is then two-phase (README, "Fresh account"), because ACM validates through public DNS and waits for the
+    // parent domain to delegate to name servers that only exist once the zone does.
+    this.createdZone = config.dns.hostedZoneId
+      ? undefined
+      : new Route53Zone(this, 'zone', { provider: primaryCtx.provider, name: config.dns.zoneName, comment: 'Payments DR platform' });
+    this.hostedZoneId = config.dns.hostedZoneId ?? this.createdZone!.zoneId;
     this.apiDomainName = `${config.dns.apiRecordName}.${config.dns.zoneName}`;
 
     // One regional certificate per region (a regional custom domain needs one in its own region). Both ask for
@@ -324,6 +345,7 @@ export class DrStack extends TerraformStack {
       new TerraformAsset(this, `bundle-${name}`, { path: bundleLambda(name).zipPath, type: AssetType.FILE });
     const paymentCode = asset('payment-processor');
     const healthCode = asset('health-check');
+    const accelerator = config.edge.mode === 'accelerator';
 
     const runtime = (r: RegionStack): RegionRuntime => {
       const { ctx } = r;
@@ -339,6 +361,8 @@ export class DrStack extends TerraformStack {
           'global-cluster-id': this.database.globalClusterIdentifier,
           'sessions-table': this.sessions.tableName,
           'artifacts-bucket': this.artifacts.bucketIn(ctx.role).bucket,
+          // Behind the ALB the payment handler verifies x-api-key itself, against this region's replica.
+          ...(accelerator ? { 'api-key-secret-name': this.apiClientSecret.name } : {}),
         },
       });
       // Everything below is this region's: the secret replica, the key replica, the table replica, the bucket.
@@ -347,7 +371,8 @@ export class DrStack extends TerraformStack {
         {
           Sid: 'RuntimeConfiguration',
           Effect: 'Allow' as const,
-          Action: ['ssm:GetParametersByPath', 'ssm:GetParameters', 'ssm:GetParameter'],
+          // lambdas/shared/config.ts reads the whole path with GetParametersByPath and nothing else.
+          Action: ['ssm:GetParametersByPath'],
           Resource: [parameters.arnPattern, parameters.arnPattern.replace(/\/\*$/, '')],
         },
         { Sid: 'DatabaseCredentials', Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: [secretArn] },
@@ -379,9 +404,21 @@ export class DrStack extends TerraformStack {
         environment: environment('payment-processor'),
         statements: [
           ...readConfig,
-          { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'], Resource: [tableArn] },
+          // The handler only ever updates a session item (UpdateItem with ADD): no PutItem, no GetItem.
+          { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: [tableArn] },
           { Sid: 'AuditObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucket.arn}/audit/*`] },
           { Sid: 'EncryptAuditObjects', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [this.storageKey.in(ctx.role).arn] },
+          // The client key, read from this region's replica (encrypted with the database key, already decryptable).
+          ...(accelerator
+            ? [
+                {
+                  Sid: 'ApiClientKey',
+                  Effect: 'Allow' as const,
+                  Action: ['secretsmanager:GetSecretValue'],
+                  Resource: [`arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${this.apiClientSecret.name}-??????`],
+                },
+              ]
+            : []),
         ],
       });
       const healthFunction = new RegionalFunction(this, `health-fn-${ctx.role}`, {
@@ -395,7 +432,8 @@ export class DrStack extends TerraformStack {
         environment: environment('health-check'),
         statements: [
           ...readConfig,
-          { Sid: 'SessionsReachable', Effect: 'Allow', Action: ['dynamodb:DescribeTable', 'dynamodb:GetItem'], Resource: [tableArn] },
+          // The probe is one GetItem (lambdas/health-check); no DescribeTable.
+          { Sid: 'SessionsReachable', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: [tableArn] },
         ],
       });
       const api = new RegionalApi(this, `api-${ctx.role}`, {
@@ -462,15 +500,47 @@ export class DrStack extends TerraformStack {
       const api = this.runtime[r.ctx.role].api;
       return { ctx: r.ctx, domain: api.domain, healthCheckHost: api.executeApiHost, healthCheckPath: `/${api.stageName}/health` };
     };
+    // In accelerator mode the API name belongs to the accelerator; the failover records (and their health checks,
+    // which the alarms, `npm run dr -- status` and drills read) stay under a name of their own.
+    const failoverRecordName = accelerator ? `${config.dns.apiRecordName}-failover.${config.dns.zoneName}` : this.apiDomainName;
     this.dns = new FailoverDns(this, 'dns', {
       ctx: primaryCtx,
       hostedZoneId: this.hostedZoneId,
-      recordName: this.apiDomainName,
+      recordName: failoverRecordName,
       primary: target(this.primary),
       dr: target(this.dr),
       healthCheckInterval: config.dns.healthCheckIntervalSeconds,
       failureThreshold: config.dns.healthCheckFailureThreshold,
     });
+
+    if (accelerator) {
+      const loadBalancer = (r: RegionStack) =>
+        new RegionalLoadBalancer(this, `alb-${r.ctx.role}`, {
+          ctx: r.ctx,
+          vpc: r.network.vpc,
+          subnets: r.network.privateSubnets,
+          paymentFunction: this.runtime[r.ctx.role].paymentFunction.function,
+          healthFunction: this.runtime[r.ctx.role].healthFunction.function,
+          certificate: this.runtime[r.ctx.role].api.certificateValidation,
+          healthCheck: config.edge.healthCheck,
+          wafRateLimit: config.api.wafRateLimit,
+          logRetentionDays: config.logRetentionDays,
+          deletionProtection: protection.deletionProtection,
+          forceDestroyLogs: protection.forceDestroyBuckets,
+        });
+      const loadBalancers = { primary: loadBalancer(this.primary), dr: loadBalancer(this.dr) };
+      this.edge = {
+        loadBalancers,
+        accelerator: new AcceleratorEdge(this, 'accelerator', {
+          ctx: primaryCtx,
+          primary: { ctx: primaryCtx, loadBalancer: loadBalancers.primary },
+          dr: { ctx: drCtx, loadBalancer: loadBalancers.dr },
+          activeRegion: config.activeRegion,
+          hostedZoneId: this.hostedZoneId,
+          recordName: this.apiDomainName,
+        }),
+      };
+    }
 
     const usEast1 = [primaryCtx, drCtx].find((c) => c.region === 'us-east-1');
     if (!usEast1) {
@@ -483,6 +553,7 @@ export class DrStack extends TerraformStack {
       apiName: this.runtime[r.ctx.role].api.api.name,
       apiStage: this.runtime[r.ctx.role].api.stageName,
       functionNames: [this.runtime[r.ctx.role].paymentFunction.functionName, this.runtime[r.ctx.role].healthFunction.functionName],
+      paymentRoutes: this.runtime[r.ctx.role].api.paymentRoutes,
     });
     this.observability = new DrObservability(this, 'observability', {
       primary: watch(this.primary),
@@ -500,6 +571,7 @@ export class DrStack extends TerraformStack {
         destinationBucket: this.artifacts.bucketIn('dr').bucket,
         ruleId: REPLICATION_RULE_ID,
       },
+      backupVaultName: this.backup.vaultNames.primary,
     });
 
     // Outputs the DR CLI reads (`npm run dr`); names are its contract.
@@ -515,6 +587,12 @@ export class DrStack extends TerraformStack {
     output('dr-health-check-id', this.dns.healthChecks.dr.id, 'Route 53 health check of the DR region');
     output('api-domain-name', this.apiDomainName, 'Failover DNS name of the payments API');
     output('hosted-zone-id', this.hostedZoneId, 'Route 53 hosted zone of the API name');
+    if (this.createdZone) {
+      new TerraformOutput(this, 'hosted-zone-name-servers', {
+        value: this.createdZone.nameServers,
+        description: `Name servers of the zone this stack created: add them as NS records for ${config.dns.zoneName} in the parent domain (phase 1 of the first deploy)`,
+      });
+    }
     output('sessions-table-name', this.sessions.tableName, 'DynamoDB global table of sessions');
     output('artifacts-bucket-primary', this.artifacts.bucketIn('primary').bucket, 'Payment artefacts bucket (primary)');
     output('artifacts-bucket-dr', this.artifacts.bucketIn('dr').bucket, 'Payment artefacts bucket (DR replica)');
@@ -524,8 +602,26 @@ export class DrStack extends TerraformStack {
       output(`api-endpoint-${r.ctx.role}`, `https://${rt.api.executeApiHost}/${rt.api.stageName}`, `Regional API endpoint (${r.ctx.region})`);
       output(`${r.ctx.role}-vpc-id`, r.network.vpc.id, `VPC in ${r.ctx.region}`);
     }
+    // Reserved concurrency per region, for the fresh-account quota check (README): Lambda keeps 100 of the account's
+    // concurrency unreserved, so the regional quota must be at least this total + 100.
+    const reserved = (fns: readonly RegionalFunction[]) => fns.reduce((n, f) => n + f.reservedConcurrency, 0);
+    const rt = this.runtime;
+    output('lambda-reserved-concurrency-primary', String(reserved([rt.primary.paymentFunction, rt.primary.healthFunction, this.rotationFunction])), 'Reserved concurrency of the functions in the primary region');
+    output('lambda-reserved-concurrency-dr', String(reserved([rt.dr.paymentFunction, rt.dr.healthFunction])), 'Reserved concurrency of the functions in the DR region');
     output('peering-connection-id', this.peering.connection.id, 'Cross-region VPC peering connection');
     output('api-client-secret-name', this.apiClientSecret.name, 'Secret holding the API client key (both regions)');
+    if (this.edge) {
+      // The DR CLI reads these (src/dr-cli/edge.ts): dials and endpoint health.
+      const ga = this.edge.accelerator;
+      output('edge-mode', 'accelerator', 'How clients reach the API: Global Accelerator in front of an ALB per region');
+      output('accelerator-arn', ga.accelerator.arn, 'Global Accelerator of the payments API');
+      output('accelerator-dns-name', ga.accelerator.dnsName, 'DNS name of the accelerator (the API name is its alias)');
+      output('failover-record-name', failoverRecordName, 'Route 53 failover name kept for probes and drills');
+      for (const r of [this.primary, this.dr]) {
+        output(`endpoint-group-arn-${r.ctx.role}`, ga.endpointGroups[r.ctx.role].arn, `Accelerator endpoint group of ${r.ctx.region}`);
+        output(`load-balancer-arn-${r.ctx.role}`, this.edge.loadBalancers[r.ctx.role].loadBalancer.arn, `Internal payments ALB in ${r.ctx.region}`);
+      }
+    }
 
     // Last, so it sees every resource: synth fails on any violation of the security baseline (docs/security.md).
     applyGuardrails(this, { profile: config.profile });

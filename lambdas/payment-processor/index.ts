@@ -268,8 +268,9 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
         Key: key,
         Body: JSON.stringify(record),
         ContentType: 'application/json',
-        // The bucket's default KMS key applies; no key id here.
-        ServerSideEncryption: 'aws:kms',
+        // No encryption headers: the bucket default (SSE-KMS with our storage key, bucket key on) applies. Sending
+        // `ServerSideEncryption: 'aws:kms'` without a key id would select the AWS managed key aws/s3 instead
+        // (PutObject API reference, x-amz-server-side-encryption-aws-kms-key-id).
       }),
       { abortSignal: AbortSignal.timeout(sideEffectTimeoutMs) },
     );
@@ -322,14 +323,20 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
     { resource: '/payments/{id}', methods: { GET: getPayment } },
   ];
 
-  return instrument(runtime, async (event) => {
-    try {
-      return await dispatch(event, routes);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'VALIDATION_FAILED') metrics.addMetric('ValidationFailed', MetricUnit.Count, 1);
-      throw err;
-    }
-  });
+  return instrument(
+    runtime,
+    async (event) => {
+      try {
+        return await dispatch(event, routes);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'VALIDATION_FAILED') metrics.addMetric('ValidationFailed', MetricUnit.Count, 1);
+        throw err;
+      }
+    },
+    // Behind the ALB (edge.mode "accelerator") nothing checked the client key: verify it here; the payment
+    // target group's health check gets a liveness answer (the deep check is the health function's).
+    { requireApiKey: true, livenessPath: '/health' },
+  );
 }
 
 /** Header and body validation; every problem is reported at once. */

@@ -5,7 +5,8 @@
  *
  * 1. Each version is synthesized with its own config: a ref in a `git worktree` of it (with the current
  *    node_modules when its package-lock.json is identical, else `npm ci` into the worktree), the working tree in
- *    place; `node scripts/app.js` (the version's cdktf.json "app") with `CDKTF_OUTDIR` in a temp dir and `DR_CONFIG`.
+ *    place; the version's cdktf.json "app" (`node scripts/run.js main.ts`) with `CDKTF_OUTDIR` in a temp dir and
+ *    `DR_CONFIG`.
  * 2. The from-version's deployed state is simulated (simulate.ts) and verified: planned against its
  *    own state it must plan no changes.
  * 3. The to-version is planned against it (`terraform plan -refresh=false`, the offline harness) and reported
@@ -164,9 +165,9 @@ interface SynthResult {
   readonly seconds: number;
 }
 
-/** Runs the version's synth (its cdktf.json "app", `node scripts/app.js` here) into `outdir`. */
+/** Runs the version's synth (its cdktf.json "app": `node scripts/run.js main.ts` now, `node scripts/app.js` before) into `outdir`. */
 function synth(tree: Tree, config: string | undefined, outdir: string): Promise<SynthResult> {
-  let app = 'node scripts/app.js';
+  let app = 'node scripts/run.js main.ts';
   try {
     app = JSON.parse(readFileSync(join(tree.dir, 'cdktf.json'), 'utf8')).app ?? app;
   } catch {
