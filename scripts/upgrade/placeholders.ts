@@ -254,6 +254,10 @@ const COMPUTED: Record<string, Record<string, (ctx: PlaceholderContext) => unkno
   aws_kms_replica_key: {
     key_id: (ctx) => keyId(ctx),
   },
+  aws_route53_zone: {
+    // A public zone's four delegation name servers (outputs hand them to the parent zone's owner).
+    name_servers: (ctx) => [0, 1, 2, 3].map((i) => `ns-${parseInt(hash(ctx.address, String(i)).slice(0, 3), 16)}.awsdns-${i}${i}.sim.`),
+  },
   aws_route53_record: {
     // The record's name as stored: the provider lowercases it and drops the trailing dot (ACM's names have one).
     fqdn: (ctx) => normalizeRecordName(String(ctx.known.name ?? '')),

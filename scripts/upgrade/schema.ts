@@ -104,6 +104,22 @@ export function childType(t: ValueType | undefined, step: string | number): Valu
   }
 }
 
+/** A value type as terraform prints a cty type in JSON (state outputs carry it). */
+export function toCtyJson(t: ValueType): unknown {
+  switch (t.kind) {
+    case 'list':
+    case 'set':
+    case 'map':
+      return [t.kind, toCtyJson(t.elem)];
+    case 'object':
+      return ['object', Object.fromEntries(Object.entries(t.attrs).map(([k, v]) => [k, toCtyJson(v)]))];
+    case 'tuple':
+      return ['tuple', t.elems.map(toCtyJson)];
+    default:
+      return t.kind;
+  }
+}
+
 /** The cty type of a JSON value as terraform infers it (objects and tuples), for dynamic attributes and outputs. */
 export function impliedCtyType(v: unknown): unknown {
   if (v === null || v === undefined) return 'dynamic';

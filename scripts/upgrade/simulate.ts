@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { Diagnostic, TfJson, Workdir, diagnosticsOf, jsonMessages, prepareWorkdir, providerSchemas, terraformAsync } from '../terraform-harness';
 import { Unsupported, evaluateConfigValue, hasInterpolation, index } from './expressions';
 import { PlaceholderContext, computedRule, hash, normalizeConfigured, placeholderFor } from './placeholders';
-import { Schemas, ValueType, childType, convert, impliedCtyType } from './schema';
+import { Schemas, ValueType, childType, convert, impliedCtyType, toCtyJson } from './schema';
 
 export type Json = Record<string, any>;
 type Step = string | number;
@@ -418,9 +418,20 @@ export class SimulatedState {
         this.stats.placeholders++;
         value = `sim-${hash('output', name).slice(0, 16)}`;
       }
-      next[name] = { value, type: this.outputs[name]?.type ?? impliedCtyType(value), sensitive };
+      next[name] = { value, type: this.outputs[name]?.type ?? this.referenceType(configured[name]?.value) ?? impliedCtyType(value), sensitive };
     }
     this.outputs = next;
+  }
+
+  /**
+   * The type of an output that is one whole attribute (`"${aws_route53_zone.z.name_servers}"`): the attribute's
+   * schema type (a list stays a list; inferred from the value it would be a tuple, and terraform plans an update).
+   */
+  private referenceType(raw: unknown): unknown {
+    const m = typeof raw === 'string' ? /^\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}$/.exec(raw) : null;
+    const inst = m ? this.byResource.get(`${m[1]}.${m[2]}`)?.[0] : undefined;
+    const t = inst?.schema.type.attrs[m![3]];
+    return t ? toCtyJson(t) : undefined;
   }
 
   /**
