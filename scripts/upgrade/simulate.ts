@@ -90,6 +90,12 @@ export async function planRun(dir: string, planFile: string): Promise<PlanRun> {
   };
 }
 
+/** One diagnostic, with the resource it is about (terraform's snippet context, e.g. `resource "aws_x" "y"`). */
+export function describeDiagnostic(d: Diagnostic & { snippet?: { context?: string } }): string {
+  const where = d.snippet?.context ? ` [${d.snippet.context.replace(/^resource "([^"]+)" "([^"]+)"$/, '$1.$2')}]` : '';
+  return `  ${d.severity}${where}: ${d.summary}${d.detail ? ` — ${d.detail}` : ''}`;
+}
+
 /** `terraform show -json <planFile>`. */
 export async function showPlan(dir: string, planFile: string): Promise<Json> {
   const r = await terraformAsync(dir, ['show', '-json', planFile]);
@@ -666,7 +672,7 @@ export async function simulate(stack: TfJson, options: SimulateOptions = {}): Pr
   ]);
   if (createRun && !createRun.ok) {
     throw new SimulationError(
-      `terraform plan of the stack failed:\n${createRun.diagnostics.map((d) => `  ${d.severity}: ${d.summary}${d.detail ? ` — ${d.detail}` : ''}`).join('\n') || createRun.stderr}`,
+      `terraform plan of the stack failed:\n${createRun.diagnostics.map(describeDiagnostic).join('\n') || createRun.stderr}`,
     );
   }
   if (createRun) log(`plan from no state: ${createRun.summary.add} to create (${createRun.seconds.toFixed(1)} s)`);
@@ -683,7 +689,9 @@ export async function simulate(stack: TfJson, options: SimulateOptions = {}): Pr
     const run = await planRun(workdir.dir, `pass-${pass}.tfplan`);
     if (!run.ok) {
       throw new SimulationError(
-        `terraform plan against the simulated state failed (pass ${pass}):\n${run.diagnostics.map((d) => `  ${d.severity}: ${d.summary}${d.detail ? ` — ${d.detail}` : ''}`).join('\n') || run.stderr}`,
+        `terraform plan against the simulated state failed (pass ${pass}):\n${run.diagnostics.map(describeDiagnostic).join('\n') || run.stderr}\n` +
+          'With every value known (as deployed), the configuration no longer validates: a plan from no state cannot see this ' +
+          '(the values are unknown there), but the apply that creates the referenced resources, and every plan after it, would fail the same way.',
       );
     }
     const report: PassReport = { pass, changed: run.changes.filter((c) => c.action !== 'noop' && c.action !== 'read').length, actions: actionCounts(run), seconds: run.seconds };

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TfJson, Workdir, harnessCacheDir, harnessFingerprint, prepareHermeticCopy, prepareWorkdir } from '../terraform-harness';
 import { Heading, UpgradeReport, Waiver, analyze, renderMarkdown, renderText } from './report';
-import { Json, PlanRun, SimulationError, planRun, showPlan, simulate } from './simulate';
+import { Json, PlanRun, SimulationError, describeDiagnostic, planRun, showPlan, simulate } from './simulate';
 
 export interface Version {
   /** The synthesized `cdk.tf.json`. */
@@ -70,7 +70,7 @@ function writeCached(file: string, state: Json): void {
 }
 
 function diagnosticsText(run: PlanRun): string {
-  return run.diagnostics.map((d) => `  ${d.severity}: ${d.summary}${d.detail ? ` — ${d.detail}` : ''}`).join('\n') || run.stderr;
+  return run.diagnostics.map(describeDiagnostic).join('\n') || run.stderr;
 }
 
 async function planAgainst(wd: Workdir, state: Json, planFile: string): Promise<PlanRun> {
