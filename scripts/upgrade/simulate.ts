@@ -92,7 +92,7 @@ export async function planRun(dir: string, planFile: string): Promise<PlanRun> {
 
 /** One diagnostic, with the resource it is about (terraform's snippet context, e.g. `resource "aws_x" "y"`). */
 export function describeDiagnostic(d: Diagnostic & { snippet?: { context?: string } }): string {
-  const where = d.snippet?.context ? ` [${d.snippet.context.replace(/^resource "([^"]+)" "([^"]+)"$/, '$1.$2')}]` : '';
+  const where = d.snippet?.context ? ` [${d.snippet.context.replace(/^resource "([^"]+)" "([^"]+)"$/, '$1.$2').replace(/^resource\./, '')}]` : '';
   return `  ${d.severity}${where}: ${d.summary}${d.detail ? ` — ${d.detail}` : ''}`;
 }
 
