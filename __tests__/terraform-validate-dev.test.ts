@@ -1,3 +1,3 @@
 import { terraformSuite } from './support/terraform-suite';
 
-terraformSuite('dev', {}, { plan: true });
+terraformSuite('dev', {}, { plan: true, simulate: true });
