@@ -1,4 +1,4 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, type EventBridgeClientConfig } from '@aws-sdk/client-eventbridge';
 // The pure-JavaScript SigV4a signer. It is BUNDLED (src/lambda-bundle.ts aliases it past the `@aws-sdk/*`
 // externals): the Lambda runtime's SDK does not promise to ship it, and the native CRT signer cannot be used.
 import { SignatureV4a } from '@aws-sdk/signature-v4a';
@@ -13,8 +13,8 @@ import { SignatureV4a } from '@aws-sdk/signature-v4a';
  * fails with "Neither CRT nor JS SigV4a implementation is available". Passing the signer as the client's
  * `signerConstructor` does not depend on that registry: it works the same bundled or not.
  */
-export function globalEndpointClient(region: string, options: { readonly maxAttempts?: number } = {}): EventBridgeClient {
-  return new EventBridgeClient({ region, signerConstructor: GlobalEndpointSigner, maxAttempts: options.maxAttempts ?? 2 });
+export function globalEndpointClient(region: string, options: Omit<EventBridgeClientConfig, 'region' | 'signerConstructor'> = {}): EventBridgeClient {
+  return new EventBridgeClient({ maxAttempts: 2, ...options, region, signerConstructor: GlobalEndpointSigner });
 }
 
 type SignerInit = ConstructorParameters<typeof SignatureV4a>[0];

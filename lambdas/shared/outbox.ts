@@ -137,50 +137,63 @@ export class OutboxPublisher {
    */
   async publishBatch(db: Database, paymentId?: string): Promise<PublishResult> {
     return db.transaction(async (client) => {
-      const filter = paymentId ? 'AND payment_id = $2' : '';
-      const { rows } = await client.query<OutboxRow>(
-        `SELECT event_id, payment_id, event_type, detail, occurred_at, attempts
-           FROM payment_outbox
-          WHERE sent_at IS NULL AND next_attempt_at <= now() ${filter}
-          ORDER BY next_attempt_at, created_at
-          LIMIT $1
-          FOR UPDATE SKIP LOCKED`,
-        paymentId ? [this.batchSize, paymentId] : [this.batchSize],
-      );
-      if (rows.length === 0) return { claimed: 0, sent: 0, failed: 0 };
-
-      const outcomes = await this.send(rows);
-      let sent = 0;
-      for (const [i, row] of rows.entries()) {
-        const o = outcomes[i];
-        if (o.busEventId) {
-          sent++;
-          await client.query(
-            `UPDATE payment_outbox SET sent_at = now(), bus_event_id = $2, attempts = attempts + 1, last_error = NULL WHERE event_id = $1`,
-            [row.event_id, o.busEventId],
-          );
-        } else {
-          const delay = this.retryDelaySeconds(row.attempts + 1);
-          await client.query(
-            `UPDATE payment_outbox
-                SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + make_interval(secs => $3)
-              WHERE event_id = $1`,
-            [row.event_id, (o.error ?? 'unknown').slice(0, 1000), delay],
-          );
-        }
+      // The transaction stays open across the PutEvents call. A connection that dies meanwhile emits 'error' on a
+      // checked-out client, which pg-pool does not listen to (it would crash the process): swallow it here; the
+      // next query fails with "not queryable", the transaction rolls back and the rows stay unsent.
+      const ignore = () => undefined;
+      client.on('error', ignore);
+      try {
+        return await this.claimAndSend(client, paymentId);
+      } finally {
+        client.removeListener('error', ignore);
       }
-      const failed = rows.length - sent;
-      const { metrics, logger } = this.props;
-      if (sent > 0) metrics.addMetric('PaymentEventsPublished', MetricUnit.Count, sent);
-      if (failed > 0) {
-        metrics.addMetric('PaymentEventPublishFailed', MetricUnit.Count, failed);
-        logger.warn('payment events not published; they stay in the outbox for the sweep', {
-          failed,
-          errors: [...new Set(outcomes.map((o) => o.error).filter(Boolean))].slice(0, 3),
-        });
-      }
-      return { claimed: rows.length, sent, failed };
     });
+  }
+
+  private async claimAndSend(client: ClientBase, paymentId: string | undefined): Promise<PublishResult> {
+    const filter = paymentId ? 'AND payment_id = $2' : '';
+    const { rows } = await client.query<OutboxRow>(
+      `SELECT event_id, payment_id, event_type, detail, occurred_at, attempts
+         FROM payment_outbox
+        WHERE sent_at IS NULL AND next_attempt_at <= now() ${filter}
+        ORDER BY next_attempt_at, created_at
+        LIMIT $1
+        FOR UPDATE SKIP LOCKED`,
+      paymentId ? [this.batchSize, paymentId] : [this.batchSize],
+    );
+    if (rows.length === 0) return { claimed: 0, sent: 0, failed: 0 };
+
+    const outcomes = await this.send(rows);
+    let sent = 0;
+    for (const [i, row] of rows.entries()) {
+      const o = outcomes[i];
+      if (o.busEventId) {
+        sent++;
+        await client.query(
+          `UPDATE payment_outbox SET sent_at = now(), bus_event_id = $2, attempts = attempts + 1, last_error = NULL WHERE event_id = $1`,
+          [row.event_id, o.busEventId],
+        );
+      } else {
+        const delay = this.retryDelaySeconds(row.attempts + 1);
+        await client.query(
+          `UPDATE payment_outbox
+              SET attempts = attempts + 1, last_error = $2, next_attempt_at = now() + make_interval(secs => $3)
+            WHERE event_id = $1`,
+          [row.event_id, (o.error ?? 'unknown').slice(0, 1000), delay],
+        );
+      }
+    }
+    const failed = rows.length - sent;
+    const { metrics, logger } = this.props;
+    if (sent > 0) metrics.addMetric('PaymentEventsPublished', MetricUnit.Count, sent);
+    if (failed > 0) {
+      metrics.addMetric('PaymentEventPublishFailed', MetricUnit.Count, failed);
+      logger.warn('payment events not published; they stay in the outbox for the sweep', {
+        failed,
+        errors: [...new Set(outcomes.map((o) => o.error).filter(Boolean))].slice(0, 3),
+      });
+    }
+    return { claimed: rows.length, sent, failed };
   }
 
   /** Publishes batches until nothing is due or `deadline` (epoch ms) passes. */
