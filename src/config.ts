@@ -114,6 +114,8 @@ export const configSchema = z
       message: 'may contain only letters, digits, spaces and _ . : / = + - @ (AWS tag value rules)',
     }),
     regions: z.object({ primary: regionSchema, dr: regionSchema }).strict(),
+    /** Which configured site holds the Aurora writer and takes traffic (CONTRACTS.md). @default 'primary' */
+    activeRegion: z.enum(['primary', 'dr']).default('primary'),
     network: z
       .object({
         /** Prefix length of every subnet; each VPC holds public, private and isolated subnets in every zone. */
@@ -202,6 +204,19 @@ export const configSchema = z
         objectStorageRpoSeconds: z.number().int().positive(),
         /** Time the on-call needs from the alarm to running the failover. */
         failoverDecisionSeconds: z.number().int().min(0),
+      })
+      .strict(),
+    /** Payment events: EventBridge buses, global endpoint, consumer queues, archives, outbox sweep. */
+    events: z
+      .object({
+        /** Days each bus's archive keeps every payment event for replay (EventBridge archive retention). */
+        archiveRetentionDays: z.number().int().min(1).max(3650),
+        /** How long an undelivered message stays in each consumer queue (SQS: 60 s to 14 days). */
+        queueRetentionSeconds: z.number().int().min(60).max(1_209_600),
+        /** Receives before a message moves to the consumer queue's dead-letter queue (SQS redrive). */
+        maxReceiveCount: z.number().int().min(1).max(1000),
+        /** Minutes between outbox sweeps (events not sent right after their payment's commit). */
+        sweepIntervalMinutes: z.number().int().min(1).max(60),
       })
       .strict(),
     alerts: z
@@ -325,6 +340,7 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
     primary: { region: 'us-east-1', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], vpcCidr: '10.0.0.0/16' },
     dr: { region: 'us-west-2', availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'], vpcCidr: '10.1.0.0/16' },
   },
+  activeRegion: 'primary',
   network: { subnetPrefixLength: 20, interfaceEndpoints: ['secretsmanager', 'ssm', 'kms'] },
   dns: {
     zoneName: 'payments.example.com',
@@ -337,6 +353,7 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
   database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500, rotationDays: 30 },
   backup: { schedule: 'cron(0 5 * * ? *)', retentionDays: 35, copyRetentionDays: 35 },
   objectives: { rtoSeconds: 900, rpoSeconds: 60, objectStorageRpoSeconds: 900, failoverDecisionSeconds: 300 },
+  events: { archiveRetentionDays: 30, queueRetentionSeconds: 1_209_600, maxReceiveCount: 5, sweepIntervalMinutes: 1 },
   alerts: { emails: ['payments-oncall@example.com'] },
   stateBackend: { bucket: 'pay-terraform-state-123456789012', region: 'us-east-1', keyPrefix: 'payments-dr', kmsKeyArn: null },
 };

@@ -1,6 +1,7 @@
 // The transactional outbox of payment events against a real PostgreSQL: atomic with the payment, publishing
 // failures invisible to the client, the sweep sending leftovers exactly once, no duplicate under concurrency or
 // restarts. EventBridge is mocked per client instance (aws-sdk-client-mock).
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { createHandler } from '../../lambdas/payment-processor';
@@ -174,6 +175,26 @@ describe('payment and event commit together', () => {
     expect(await count(db, 'SELECT count(*)::int AS n FROM payment_outbox WHERE payment_id = $1', [retry.json.id])).toBe(1);
     // Every payment has its event row, and no event row lacks its payment.
     expect(await count(db, 'SELECT count(*)::int AS n FROM payments p LEFT JOIN payment_outbox o ON o.payment_id = p.id WHERE o.event_id IS NULL')).toBe(0);
+  });
+  test('the payment function reads the endpoint URL from Parameter Store (no Terraform cycle), cached for a minute', async () => {
+    const db = await migratedDatabase('outbox_param');
+    const eb = eventBridge();
+    const aws = awsMocks(secretString(pg, db));
+    aws.mocks.ssm.on(GetParameterCommand, { Name: '/pay/dev/payment-events-endpoint-url' }).resolves({ Parameter: { Value: EVENTS_ENV.PAYMENT_EVENTS_ENDPOINT_URL } });
+    const env: Record<string, string> = { ...EVENTS_ENV };
+    delete env.PAYMENT_EVENTS_ENDPOINT_URL;
+    const handler = createHandler({
+      ...aws.clients,
+      ...silentObservability(),
+      eventbridge: eb.client,
+      config: testConfig(db),
+      env: { ...env, PAYMENT_EVENTS_ENDPOINT_PARAMETER: '/pay/dev/payment-events-endpoint-url' },
+      db: { ssl: false },
+    });
+    closers.push(handler);
+    for (let i = 0; i < 3; i++) expect((await invoker(handler)(postPayment({ ...VALID_PAYMENT, reference: `INV-${i}` }, uniqueKey()))).statusCode).toBe(201);
+    expect(eb.sent.map((s) => s.EndpointId)).toEqual([ENDPOINT_ID, ENDPOINT_ID, ENDPOINT_ID]);
+    expect(aws.mocks.ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
   });
 });
 

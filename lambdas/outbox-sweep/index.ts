@@ -13,7 +13,8 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context } from 'aws-lambda';
 import { classifyDbError, describeError, errorCode } from '../shared/errors';
 import { globalEndpointClient } from '../shared/global-endpoint';
-import { type Backlog, eventTargetFromEnv, OutboxPublisher, type PublishResult, readBacklog } from '../shared/outbox';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { type Backlog, EventTargetResolver, OutboxPublisher, type PublishResult, readBacklog } from '../shared/outbox';
 import { inHandlerSubsegment } from '../shared/observability';
 import { Runtime, type RuntimeDeps } from '../shared/runtime';
 
@@ -50,12 +51,14 @@ export function createHandler(deps: OutboxSweepDeps = {}): SweepHandler {
   const budgetMs = deps.budgetMs ?? 40_000;
   let publisher: OutboxPublisher | undefined;
 
+  let ssm = deps.ssm;
+  const target = new EventTargetResolver(runtime.env, () => (ssm ??= runtime.traced(new SSMClient({ region: runtime.region }))));
+
   function publisherFor(): OutboxPublisher {
-    const target = eventTargetFromEnv(runtime.env);
-    if (!target) throw new Error('PAYMENT_EVENTS_BUS_NAME, PAYMENT_EVENTS_ENDPOINT_URL and PAYMENT_EVENTS_SOURCE must be set');
+    if (!target.configured) throw new Error('PAYMENT_EVENTS_BUS_NAME, PAYMENT_EVENTS_SOURCE and PAYMENT_EVENTS_ENDPOINT_URL or PAYMENT_EVENTS_ENDPOINT_PARAMETER must be set');
     publisher ??= new OutboxPublisher({
       eventbridge: deps.eventbridge ?? runtime.traced(globalEndpointClient(runtime.region)),
-      target,
+      target: () => target.get(),
       logger,
       metrics,
       sendTimeoutMs: 5000,

@@ -151,7 +151,7 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
   const sideEffectTimeoutMs = deps.sideEffectTimeoutMs ?? 3000;
   let dynamodb = deps.dynamodb;
   let s3 = deps.s3;
-  const outbox = new PaymentOutbox(runtime, deps.eventbridge);
+  const outbox = new PaymentOutbox(runtime, deps.eventbridge, deps.ssm);
 
   const schema = memoizeSuccess(async () => {
     const db = await runtime.database();

@@ -13,7 +13,8 @@ import type { ClientBase } from 'pg';
 import type { Database } from '../shared/db';
 import { describeError } from '../shared/errors';
 import { globalEndpointClient } from '../shared/global-endpoint';
-import { enqueue, type EventTarget, eventIdFor, eventTargetFromEnv, type OutboxEvent, OutboxPublisher } from '../shared/outbox';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { enqueue, eventIdFor, EventTargetResolver, type OutboxEvent, OutboxPublisher } from '../shared/outbox';
 import type { Runtime } from '../shared/runtime';
 import type { PaymentView } from './index';
 
@@ -41,21 +42,18 @@ export function paymentAcceptedEvent(payment: PaymentView): OutboxEvent {
 }
 
 export class PaymentOutbox {
-  private readonly target: EventTarget | undefined;
+  private readonly target: EventTargetResolver;
   private publisher?: OutboxPublisher;
 
   constructor(
     private readonly runtime: Runtime,
     private readonly eventbridge?: EventBridgeClient,
+    ssm?: SSMClient,
     /** Timeout of the after-commit PutEvents. @default 1500 ms */
     private readonly sendTimeoutMs = 1500,
   ) {
-    try {
-      this.target = eventTargetFromEnv(runtime.env);
-    } catch (err) {
-      // A malformed endpoint URL must not break payments: rows wait for a sweep configured correctly.
-      runtime.logger.error('payment events endpoint misconfigured; events wait in the outbox', { error: describeError(err) });
-    }
+    let client = ssm;
+    this.target = new EventTargetResolver(runtime.env, () => (client ??= runtime.traced(new SSMClient({ region: runtime.region }))));
   }
 
   /** Inside the payment's transaction: the event commits with the payment or not at all. */
@@ -65,11 +63,11 @@ export class PaymentOutbox {
 
   /** After the commit: one attempt for this payment's unsent event. Never rejects; the sweep retries. */
   async publishAfterCommit(db: Database, paymentId: string): Promise<void> {
-    if (!this.target) return;
+    if (!this.target.configured) return;
     try {
       this.publisher ??= new OutboxPublisher({
         eventbridge: this.eventbridge ?? this.runtime.traced(globalEndpointClient(this.runtime.region, { maxAttempts: 1 })),
-        target: this.target,
+        target: () => this.target.get(),
         logger: this.runtime.logger,
         metrics: this.runtime.metrics,
         batchSize: 1,

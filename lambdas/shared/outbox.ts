@@ -18,6 +18,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { createHash } from 'node:crypto';
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import type { ClientBase } from 'pg';
 import { withTimeout } from './async';
 import type { Database } from './db';
@@ -85,7 +86,8 @@ export interface Backlog {
 
 export interface OutboxPublisherProps {
   readonly eventbridge: EventBridgeClient;
-  readonly target: EventTarget;
+  /** Resolved before every batch (the endpoint URL may live in Parameter Store). */
+  readonly target: () => Promise<EventTarget>;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Rows per PutEvents call (1-10). @default 10 */
@@ -136,6 +138,7 @@ export class OutboxPublisher {
    * the rows stay unsent with their next attempt time; database errors propagate.
    */
   async publishBatch(db: Database, paymentId?: string): Promise<PublishResult> {
+    const target = await this.props.target(); // before any row is locked
     return db.transaction(async (client) => {
       // The transaction stays open across the PutEvents call. A connection that dies meanwhile emits 'error' on a
       // checked-out client, which pg-pool does not listen to (it would crash the process): swallow it here; the
@@ -143,14 +146,14 @@ export class OutboxPublisher {
       const ignore = () => undefined;
       client.on('error', ignore);
       try {
-        return await this.claimAndSend(client, paymentId);
+        return await this.claimAndSend(client, target, paymentId);
       } finally {
         client.removeListener('error', ignore);
       }
     });
   }
 
-  private async claimAndSend(client: ClientBase, paymentId: string | undefined): Promise<PublishResult> {
+  private async claimAndSend(client: ClientBase, target: EventTarget, paymentId: string | undefined): Promise<PublishResult> {
     const filter = paymentId ? 'AND payment_id = $2' : '';
     const { rows } = await client.query<OutboxRow>(
       `SELECT event_id, payment_id, event_type, detail, occurred_at, attempts
@@ -163,7 +166,7 @@ export class OutboxPublisher {
     );
     if (rows.length === 0) return { claimed: 0, sent: 0, failed: 0 };
 
-    const outcomes = await this.send(rows);
+    const outcomes = await this.send(rows, target);
     let sent = 0;
     for (const [i, row] of rows.entries()) {
       const o = outcomes[i];
@@ -212,8 +215,8 @@ export class OutboxPublisher {
     return { claimed, sent, failed };
   }
 
-  private async send(rows: readonly OutboxRow[]): Promise<Array<{ busEventId?: string; error?: string }>> {
-    const { target, eventbridge } = this.props;
+  private async send(rows: readonly OutboxRow[], target: EventTarget): Promise<Array<{ busEventId?: string; error?: string }>> {
+    const { eventbridge } = this.props;
     const entries: PutEventsRequestEntry[] = rows.map((r) => ({
       EventBusName: target.eventBusName,
       Source: target.source,
@@ -254,11 +257,41 @@ export async function readBacklog(db: Database): Promise<Backlog> {
   return { unsent: r.unsent, oldestAgeSeconds: Math.max(0, Math.round(r.oldest_age ?? 0)), maxAttempts: r.max_attempts ?? 0 };
 }
 
-/** The publish target from the function's environment; undefined when the function has none configured. */
-export function eventTargetFromEnv(env: Readonly<Record<string, string | undefined>>): EventTarget | undefined {
-  const bus = env.PAYMENT_EVENTS_BUS_NAME;
-  const url = env.PAYMENT_EVENTS_ENDPOINT_URL;
-  const source = env.PAYMENT_EVENTS_SOURCE;
-  if (!bus || !url || !source) return undefined;
-  return { eventBusName: bus, endpointId: endpointIdFromUrl(url), source };
+/**
+ * Where events go, from the function's environment: `PAYMENT_EVENTS_BUS_NAME`, `PAYMENT_EVENTS_SOURCE`, and the
+ * global endpoint URL either directly (`PAYMENT_EVENTS_ENDPOINT_URL`) or in a Parameter Store parameter
+ * (`PAYMENT_EVENTS_ENDPOINT_PARAMETER`), re-read every `ttlMs`. The payment function takes the parameter: the
+ * endpoint's health check watches that function's own API, so a Terraform reference from the function to the
+ * endpoint would be a dependency cycle; and a re-created endpoint (new `activeRegion`) gets a new URL that running
+ * containers pick up within the TTL.
+ */
+export class EventTargetResolver {
+  private cached?: { target: EventTarget; at: number };
+
+  constructor(
+    private readonly env: Readonly<Record<string, string | undefined>>,
+    private readonly ssm: () => SSMClient,
+    private readonly ttlMs = 60_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** False when the function has no events configuration (rows then wait for a configured sweep). */
+  get configured(): boolean {
+    const e = this.env;
+    return Boolean(e.PAYMENT_EVENTS_BUS_NAME && e.PAYMENT_EVENTS_SOURCE && (e.PAYMENT_EVENTS_ENDPOINT_URL || e.PAYMENT_EVENTS_ENDPOINT_PARAMETER));
+  }
+
+  async get(): Promise<EventTarget> {
+    const e = this.env;
+    if (!this.configured) {
+      throw new Error('PAYMENT_EVENTS_BUS_NAME, PAYMENT_EVENTS_SOURCE and PAYMENT_EVENTS_ENDPOINT_URL or PAYMENT_EVENTS_ENDPOINT_PARAMETER must be set');
+    }
+    const base = { eventBusName: e.PAYMENT_EVENTS_BUS_NAME as string, source: e.PAYMENT_EVENTS_SOURCE as string };
+    if (e.PAYMENT_EVENTS_ENDPOINT_URL) return { ...base, endpointId: endpointIdFromUrl(e.PAYMENT_EVENTS_ENDPOINT_URL) };
+    if (this.cached && this.now() - this.cached.at < this.ttlMs) return this.cached.target;
+    const out = await this.ssm().send(new GetParameterCommand({ Name: e.PAYMENT_EVENTS_ENDPOINT_PARAMETER }), { abortSignal: AbortSignal.timeout(2000) });
+    const target = { ...base, endpointId: endpointIdFromUrl(out.Parameter?.Value ?? '') };
+    this.cached = { target, at: this.now() };
+    return target;
+  }
 }

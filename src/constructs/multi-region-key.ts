@@ -10,9 +10,9 @@ import { PolicyStatement, RegionContext, RegionRole, accountRootArn, policyDocum
  * that act as themselves (CloudWatch Logs, CloudWatch alarms publishing to an encrypted topic) get a service
  * principal statement scoped to our account and region.
  */
-export type KeyUser = 'logs' | 'cloudwatch' | 'sns' | 'rds' | 'dynamodb' | 's3' | 'secretsmanager' | 'backup' | 'ssm' | 'lambda';
+export type KeyUser = 'logs' | 'cloudwatch' | 'sns' | 'rds' | 'dynamodb' | 's3' | 'secretsmanager' | 'backup' | 'ssm' | 'lambda' | 'sqs' | 'events';
 
-const VIA_SERVICE: ReadonlySet<KeyUser> = new Set(['sns', 'rds', 'dynamodb', 's3', 'secretsmanager', 'backup', 'ssm', 'lambda']);
+const VIA_SERVICE: ReadonlySet<KeyUser> = new Set(['sns', 'rds', 'dynamodb', 's3', 'secretsmanager', 'backup', 'ssm', 'lambda', 'sqs']);
 
 /** Administrative actions for the account root; cryptographic use is granted only per service below. */
 const ADMIN_ACTIONS = [
@@ -144,6 +144,21 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Condition: {
         StringEquals: { 'aws:SourceAccount': ctx.accountId },
         ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*` },
+      },
+    });
+  }
+  if (users.includes('events')) {
+    // EventBridge delivers to KMS-encrypted SQS queues as itself, only from rules of our account in this region
+    // (EventBridge user guide, eb-use-resource-based "Amazon SQS permissions": encrypted queues).
+    statements.push({
+      Sid: 'EventBridgeRuleTargets',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': ctx.accountId },
+        ArnLike: { 'aws:SourceArn': `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/*` },
       },
     });
   }
