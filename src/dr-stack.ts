@@ -25,6 +25,10 @@ import { RegionalApi } from './constructs/regional-api';
 import { RegionalFunction } from './constructs/regional-function';
 import { bundleLambda } from './lambda-bundle';
 import { MultiRegionKey } from './constructs/multi-region-key';
+import { PaymentEvents, paymentEventNames } from './constructs/payment-events';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { RegionalNetwork } from './constructs/regional-network';
 import { ReplicatedBucket } from './constructs/replicated-bucket';
 import { RuntimeParameters } from './constructs/runtime-parameters';
@@ -89,6 +93,12 @@ export class DrStack extends TerraformStack {
   public readonly logsKey: MultiRegionKey;
   public readonly databaseKey: MultiRegionKey;
   public readonly storageKey: MultiRegionKey;
+  /** Payment event queues (SQS, read by downstream systems; EventBridge delivers as itself). */
+  public readonly eventsKey: MultiRegionKey;
+  /** Buses, global endpoint, queues and archives of payment events (issue #19). */
+  public readonly paymentEvents: PaymentEvents;
+  /** The scheduled outbox sweep in each region (sends events not sent right after their commit). */
+  public readonly outboxSweep: Record<RegionRole, RegionalFunction>;
   public readonly peering: CrossRegionPeering;
   public readonly database: AuroraGlobalDatabase;
   public readonly sessions: SessionTable;
@@ -172,6 +182,7 @@ export class DrStack extends TerraformStack {
     // Storage: S3 objects and AWS Backup vaults. RDS is listed because AWS Backup re-encrypts the cross-region
     // copies of Aurora snapshots with the destination vault's key through RDS.
     this.storageKey = key('storage-key', 'storage', ['s3', 'backup', 'rds']);
+    this.eventsKey = key('events-key', 'events', ['sqs', 'events']);
 
     const network = (ctx: RegionContext) =>
       new RegionalNetwork(this, `network-${ctx.role}`, {
@@ -206,6 +217,11 @@ export class DrStack extends TerraformStack {
       egress('https-s3', 'HTTPS to S3 through the gateway endpoint', { prefixListId: net.gatewayEndpoints.s3.prefixListId });
       egress('https-dynamodb', 'HTTPS to DynamoDB through the gateway endpoint', {
         prefixListId: net.gatewayEndpoints.dynamodb.prefixListId,
+      });
+      // The global endpoint resolves to the events API of whichever region it routes to (the other one after a
+      // failover), out of reach of a VPC endpoint of this region; EventBridge publishes no prefix list.
+      egress('https-eventbridge', 'HTTPS through NAT to the EventBridge global endpoint (payment events, either region)', {
+        cidrIpv4: '0.0.0.0/0',
       });
       return { ctx, network: net, appSecurityGroup };
     };
@@ -325,6 +341,22 @@ export class DrStack extends TerraformStack {
     const paymentCode = asset('payment-processor');
     const healthCode = asset('health-check');
 
+    // Payment events: the publishers get names and ARNs as strings; the endpoint is created once the health check
+    // it follows exists (that check watches the payment function's own API).
+    const eventNames = paymentEventNames(naming);
+    const publishEvents = {
+      Sid: 'PublishPaymentEvents',
+      Effect: 'Allow' as const,
+      Action: 'events:PutEvents',
+      Resource: [primaryCtx, drCtx].map((c) => `arn:aws:events:${c.region}:${config.accountId}:event-bus/${eventNames.busName}`),
+    };
+    const endpointUrlParameter = 'payment-events-endpoint-url';
+    const eventsEnvironment = (configPath: string, endpointUrl?: string) => ({
+      PAYMENT_EVENTS_BUS_NAME: eventNames.busName,
+      PAYMENT_EVENTS_SOURCE: eventNames.source,
+      ...(endpointUrl ? { PAYMENT_EVENTS_ENDPOINT_URL: endpointUrl } : { PAYMENT_EVENTS_ENDPOINT_PARAMETER: `${configPath}${endpointUrlParameter}` }),
+    });
+
     const runtime = (r: RegionStack): RegionRuntime => {
       const { ctx } = r;
       const cluster = ctx.role === 'primary' ? this.database.primaryCluster : this.database.secondaryCluster;
@@ -376,9 +408,10 @@ export class DrStack extends TerraformStack {
         code: paymentCode,
         reservedConcurrency: config.api.paymentConcurrency,
         timeout: 10,
-        environment: environment('payment-processor'),
+        environment: { ...environment('payment-processor'), ...eventsEnvironment(parameters.path) },
         statements: [
           ...readConfig,
+          publishEvents,
           { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'], Resource: [tableArn] },
           { Sid: 'AuditObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucket.arn}/audit/*`] },
           { Sid: 'EncryptAuditObjects', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [this.storageKey.in(ctx.role).arn] },
@@ -502,6 +535,88 @@ export class DrStack extends TerraformStack {
       },
     });
 
+    // --- Payment events (issue #19) -----------------------------------------------------------------------
+    // The endpoint follows the active site's deep health check: the publisher's region, no subscriber metrics.
+    this.paymentEvents = new PaymentEvents(this, 'payment-events', {
+      primary: primaryCtx,
+      dr: drCtx,
+      activeRole: config.activeRegion,
+      activeHealthCheck: this.dns.healthChecks[config.activeRegion],
+      key: this.eventsKey,
+      archiveRetentionDays: config.events.archiveRetentionDays,
+      queueRetentionSeconds: config.events.queueRetentionSeconds,
+      maxReceiveCount: config.events.maxReceiveCount,
+    });
+    const sweepCode = asset('outbox-sweep');
+    const sweep = (r: RegionStack): RegionalFunction => {
+      const { ctx } = r;
+      const parameters = this.runtime[ctx.role].parameters;
+      new SsmParameter(this, `payment-events-endpoint-url-${ctx.role}`, {
+        provider: ctx.provider,
+        name: `${parameters.path}${endpointUrlParameter}`,
+        type: 'String',
+        value: this.paymentEvents.endpoint.endpointUrl,
+        description: 'URL of the payment events global endpoint (the payment Lambda derives the EndpointId); managed by cdktf',
+      });
+      const fn = new RegionalFunction(this, `outbox-sweep-fn-${ctx.role}`, {
+        ctx,
+        purpose: 'outbox-sweep',
+        code: sweepCode,
+        // Any number of sweeps is safe (row locks); one at a time is enough.
+        reservedConcurrency: 1,
+        timeout: 60,
+        memorySize: 256,
+        subnets: r.network.privateSubnets,
+        securityGroup: r.appSecurityGroup,
+        logKey: this.logsKey.in(ctx.role),
+        logRetentionDays: config.logRetentionDays,
+        environment: {
+          CONFIG_PATH: parameters.path,
+          POWERTOOLS_SERVICE_NAME: 'outbox-sweep',
+          POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
+          NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+          ...eventsEnvironment(parameters.path, this.paymentEvents.endpoint.endpointUrl),
+        },
+        statements: [
+          {
+            Sid: 'RuntimeConfiguration',
+            Effect: 'Allow',
+            Action: ['ssm:GetParametersByPath', 'ssm:GetParameters', 'ssm:GetParameter'],
+            Resource: [parameters.arnPattern, parameters.arnPattern.replace(/\/\*$/, '')],
+          },
+          {
+            Sid: 'DatabaseCredentials',
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue'],
+            Resource: [`arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${this.database.credentials.secretName}-??????`],
+          },
+          { Sid: 'DecryptCredentials', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [this.databaseKey.in(ctx.role).arn] },
+          publishEvents,
+        ],
+      });
+      const schedule = new CloudwatchEventRule(this, `outbox-sweep-schedule-${ctx.role}`, {
+        provider: ctx.provider,
+        name: ctx.naming.name('generic', 'outbox-sweep', ctx.region),
+        description: 'Sends payment events left in the outbox (lambdas/outbox-sweep)',
+        scheduleExpression: `rate(${config.events.sweepIntervalMinutes} minute${config.events.sweepIntervalMinutes === 1 ? '' : 's'})`,
+      });
+      new CloudwatchEventTarget(this, `outbox-sweep-target-${ctx.role}`, {
+        provider: ctx.provider,
+        rule: schedule.name,
+        targetId: 'outbox-sweep',
+        arn: fn.function.arn,
+      });
+      new LambdaPermission(this, `outbox-sweep-permission-${ctx.role}`, {
+        provider: ctx.provider,
+        functionName: fn.function.functionName,
+        action: 'lambda:InvokeFunction',
+        principal: 'events.amazonaws.com',
+        sourceArn: schedule.arn,
+      });
+      return fn;
+    };
+    this.outboxSweep = { primary: sweep(this.primary), dr: sweep(this.dr) };
+
     // Outputs the DR CLI reads (`npm run dr`); names are its contract.
     const output = (name: string, value: string, description: string) => new TerraformOutput(this, name, { value, description });
     output('primary-region', primaryCtx.region, 'Primary region');
@@ -526,6 +641,17 @@ export class DrStack extends TerraformStack {
     }
     output('peering-connection-id', this.peering.connection.id, 'Cross-region VPC peering connection');
     output('api-client-secret-name', this.apiClientSecret.name, 'Secret holding the API client key (both regions)');
+    // Payment events (read by src/dr-cli/events.ts; optional there, so older outputs files still work).
+    output('payment-events-bus-name', this.paymentEvents.busName, 'Payment events bus (same name in both regions)');
+    output('payment-events-endpoint-name', this.paymentEvents.endpoint.name, 'EventBridge global endpoint of payment events');
+    output('payment-events-endpoint-region', this.paymentEvents.endpointRegion, 'Region the global endpoint lives in (the active site)');
+    output('payment-events-endpoint-url', this.paymentEvents.endpoint.endpointUrl, 'URL of the global endpoint');
+    for (const r of [this.primary, this.dr]) {
+      const ev = this.paymentEvents.regions[r.ctx.role];
+      output(`payment-events-queue-url-${r.ctx.role}`, ev.queue.url, `Payment events queue for downstream systems (${r.ctx.region})`);
+      output(`payment-events-archive-${r.ctx.role}`, ev.archive.name, `Payment events archive (${r.ctx.region})`);
+      output(`outbox-sweep-function-${r.ctx.role}`, this.outboxSweep[r.ctx.role].functionName, `Outbox sweep Lambda (${r.ctx.region})`);
+    }
 
     // Last, so it sees every resource: synth fails on any violation of the security baseline (docs/security.md).
     applyGuardrails(this, { profile: config.profile });
