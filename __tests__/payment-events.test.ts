@@ -1,4 +1,5 @@
 // Payment events in the synthesized stack: buses, global endpoint, replication role, queues, archives, sweep.
+import { renderMarkdown } from '../src/dr-objectives';
 import { Json, policyOf, synthDrStack } from './support/synth';
 
 const { stack, synth } = synthDrStack();
@@ -173,5 +174,20 @@ describe('payment events', () => {
     [{ activeRegion: 'west' }, /activeRegion/],
   ])('bad config %j fails with the field named', (overrides, message) => {
     expect(() => synthDrStack(overrides)).toThrow(message);
+  });
+});
+
+describe('DR report: the event path', () => {
+  test('quotes the global endpoint RTO/RPO from the EventBridge guide and states the outbox effect and replay', () => {
+    const { eventPath } = stack.drReport;
+    expect(eventPath).toBeDefined();
+    const md = renderMarkdown(stack.drReport, 'payments-dr-dev');
+    expect(md).toMatch(/## Payment events/);
+    expect(md).toMatch(/"If you use global endpoints, you can expect RTO and RPO to be 360 seconds with a maximum of 420 seconds if you follow our prescriptive guidance for alarm configuration"/);
+    expect(eventPath?.bounds.find((b) => b.component.startsWith('Global endpoint'))).toMatchObject({ boundSeconds: 420, guaranteed: false });
+    expect(eventPath?.bounds.find((b) => b.component === 'Transactional outbox')).toMatchObject({ boundSeconds: 60, kind: 'event RPO' });
+    expect(md).toMatch(/delayed, never lost/);
+    expect(md).toMatch(/StartReplay/);
+    expect(md).toMatch(/detail\.eventId/);
   });
 });

@@ -20,6 +20,7 @@ import { FailoverDns } from './constructs/failover-dns';
 import { DrObservability } from './constructs/observability';
 import { REPLICATION_RULE_ID } from './constructs/replicated-bucket';
 import { DrReport, assertObjectives } from './dr-objectives';
+import { eventPathSection } from './event-path-report';
 import { applyGuardrails } from './guardrails';
 import { RegionalApi } from './constructs/regional-api';
 import { RegionalFunction } from './constructs/regional-function';
@@ -48,12 +49,23 @@ const ALIAS_TTL_SECONDS = 60;
 
 /** The DR objectives of `config` checked against the design it configures; throws a DrObjectiveError. */
 export function drReportFor(config: PlatformConfig): DrReport {
-  return assertObjectives(config.objectives, {
+  const report = assertObjectives(config.objectives, {
     healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
     healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
     dnsTtlSeconds: ALIAS_TTL_SECONDS,
     auroraGlobalDbRpoSeconds: config.objectives.rpoSeconds,
   });
+  return {
+    ...report,
+    eventPath: eventPathSection({
+      healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
+      healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
+      auroraGlobalDbRpoSeconds: config.objectives.rpoSeconds,
+      sweepIntervalMinutes: config.events.sweepIntervalMinutes,
+      archiveRetentionDays: config.events.archiveRetentionDays,
+      queueRetentionSeconds: config.events.queueRetentionSeconds,
+    }),
+  };
 }
 
 /** The S3 backend key of an environment's state. */
