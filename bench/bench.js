@@ -81,7 +81,7 @@ const results = {
 };
 
 const bundles = {};
-for (const name of ['payment-processor', 'health-check', 'secret-rotation']) {
+for (const name of ['payment-processor', 'health-check', 'secret-rotation', 'outbox-sweep']) {
   const file = join(root, 'dist', 'lambda-bundles', name, 'index.js');
   bundles[name] = existsSync(file) ? statSync(file).size : null;
 }

@@ -4,6 +4,9 @@
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { EventBridgeClient, PutEventsCommand, type PutEventsCommandInput, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bundleLambda } from '../../src/lambda-bundle';
 import { createHandler } from '../../lambdas/payment-processor';
 import { runMigrations } from '../../lambdas/payment-processor/migrations';
 import { PAYMENT_ACCEPTED, paymentAcceptedEvent } from '../../lambdas/payment-processor/outbox';
@@ -368,5 +371,55 @@ describe('sweep', () => {
 
     const sweep = sweepContainer(db, eb.client, { env: { PAYMENT_EVENTS_ENDPOINT_URL: '' } });
     await expect(sweep({}, lambdaContext('outbox-sweep'))).rejects.toThrow(/PAYMENT_EVENTS_ENDPOINT_URL/);
+  });
+});
+
+describe('the deployed bundle', () => {
+  test('the bundled sweep signs PutEvents with its bundled SigV4a signer through the SDK client the runtime provides', async () => {
+    const db = await migratedDatabase('outbox_bundle');
+    const down = eventBridge(() => Promise.reject(new Error('down')));
+    const res = await paymentContainer(db, down.client)(postPayment(VALID_PAYMENT, uniqueKey()));
+    await makeDue(db);
+
+    const requests: Array<{ host?: string; headers: Record<string, unknown>; body: string }> = [];
+    const server = createServer((req, out) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        requests.push({ host: req.headers.host, headers: req.headers, body });
+        out.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        out.end(JSON.stringify({ FailedEntryCount: 0, Entries: [{ EventId: 'eb-bundle' }] }));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const saved = { ...process.env };
+    // The SDK's own configuration: a custom endpoint (with EndpointId the rules still demand SigV4a) and credentials.
+    process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const bundle = require(bundleLambda('outbox-sweep').jsPath) as { createHandler: typeof createSweep };
+      const aws = awsMocks(secretString(pg, db));
+      const sweep = bundle.createHandler({
+        secretsManager: aws.clients.secretsManager,
+        ...silentObservability(),
+        config: testConfig(db),
+        env: EVENTS_ENV,
+        db: { ssl: false },
+      });
+      closers.push(sweep);
+      expect(await sweep({}, lambdaContext('outbox-sweep'))).toMatchObject({ mode: 'active', published: { sent: 1 } });
+    } finally {
+      process.env = saved;
+      await new Promise((r) => server.close(r));
+    }
+    expect(requests).toHaveLength(1);
+    const [r] = requests;
+    expect(r.headers['x-amz-region-set']).toBe('*');
+    expect(String(r.headers.authorization)).toMatch(/^AWS4-ECDSA-P256-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/events\/aws4_request, /);
+    expect(JSON.parse(r.body)).toMatchObject({ EndpointId: ENDPOINT_ID, Entries: [{ EventBusName: 'pay-dev-payments', DetailType: 'payment.accepted' }] });
+    expect(JSON.parse(JSON.parse(r.body).Entries[0].Detail).eventId).toBe(eventIdFor(PAYMENT_ACCEPTED, res.json.id));
+    expect((await outbox(db))[0]).toMatchObject({ bus_event_id: 'eb-bundle' });
   });
 });
