@@ -14,6 +14,7 @@ import {
   type ReplicationRuleView,
 } from './aws';
 import { EXIT_FAILED, EXIT_OK, say, type Ctx, type ExitCode } from './context';
+import { eventsErrors, eventsRows, gatherEvents, type EventsStatus } from './events';
 import { dnsServingRole, otherSite, sites, writerSite, type DnsServing } from './decisions';
 import { formatDuration, iso, renderTable } from './format';
 import type { RegionSite, Role } from './outputs';
@@ -58,6 +59,8 @@ export interface StatusReport {
       })[];
     }>
   >;
+  /** Payment events: global endpoint and outbox backlog (src/dr-cli/events.ts); absent for stacks without them. */
+  readonly events?: EventsStatus;
   /** Sections that could not be read. */
   readonly errors: readonly string[];
 }
@@ -142,6 +145,7 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
         }),
       };
 
+  const events = await gatherEvents(ctx, health);
   const lag = metric(secondary.role, 'rpolag');
   const report: Omit<StatusReport, 'errors'> = {
     at: iso(now),
@@ -163,7 +167,7 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
       dr: withS3Metrics(s3Dr, 'dr', metric),
     },
   };
-  return { ...report, errors: collectErrors(report) };
+  return { ...report, ...(events ? { events } : {}), errors: [...collectErrors(report), ...eventsErrors(events)] };
 }
 
 function withS3Metrics(
@@ -272,6 +276,7 @@ export function renderStatus(r: StatusReport, o: Ctx['outputs']): string {
       rows.push(['s3 replication', s.region, rule.status, `${s.bucket} → ${rule.destinationBucket} (rule ${rule.id}; ${extra.join(', ')})`]);
     }
   }
+  if (r.events) rows.push(...eventsRows(r.events));
   const writer = failed(g) ? 'unknown' : g.writer === 'unknown' ? 'unknown' : `${g.writer} (${o[g.writer].region})`;
   const serving = failed(d) || d.role === 'unknown' ? 'unknown' : `${d.role} (${o[d.role].region})`;
   const lines = [`DR status at ${r.at} (outputs: ${r.outputs})`, '', renderTable(rows).trimEnd(), '', `Writer: ${writer}. DNS serves: ${serving}.`];
