@@ -160,6 +160,22 @@ describe('payment events', () => {
     }
   });
 
+  test.each(['primary', 'dr'] as const)('%s: alarms on an old outbox backlog (or a silent sweep) and on dead letters, to the region\'s alert topic', (role) => {
+    const alarms = synth.inRegion('aws_cloudwatch_metric_alarm', role);
+    const topic = synth.ref(stack.observability.topics[role === 'primary' ? 'us-east-1' : 'us-west-2'].arn);
+    const age = alarms.find((a) => a.metric_name === 'OutboxOldestUnsentAgeSeconds') as Json;
+    expect(age).toMatchObject({
+      namespace: 'PaymentsDR',
+      dimensions: { service: 'outbox-sweep' },
+      threshold: 300,
+      evaluation_periods: 5,
+      treat_missing_data: 'breaching',
+      alarm_actions: [topic],
+    });
+    const dlq = alarms.find((a) => a.metric_name === 'ApproximateNumberOfMessagesVisible') as Json;
+    expect(dlq).toMatchObject({ dimensions: { QueueName: synth.ref(ev.regions[role].deadLetterQueue.name) }, threshold: 0, alarm_actions: [topic] });
+  });
+
   test('outputs the DR CLI reads', () => {
     const outputs = synth.json.output as Json;
     for (const name of ['payment-events-bus-name', 'payment-events-endpoint-name', 'payment-events-endpoint-region', 'outbox-sweep-function-primary', 'payment-events-archive-dr']) {

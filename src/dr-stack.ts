@@ -30,6 +30,7 @@ import { PaymentEvents, paymentEventNames } from './constructs/payment-events';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { RegionalNetwork } from './constructs/regional-network';
 import { ReplicatedBucket } from './constructs/replicated-bucket';
 import { RuntimeParameters } from './constructs/runtime-parameters';
@@ -628,6 +629,43 @@ export class DrStack extends TerraformStack {
       return fn;
     };
     this.outboxSweep = { primary: sweep(this.primary), dr: sweep(this.dr) };
+    for (const r of [this.primary, this.dr]) {
+      const { ctx } = r;
+      const topic = this.observability.topics[ctx.region];
+      const alarm = (name: string, description: string, config: Omit<ConstructorParameters<typeof CloudwatchMetricAlarm>[2], 'alarmName' | 'alarmDescription'>) =>
+        new CloudwatchMetricAlarm(this, `payment-events-${name}-${ctx.role}`, {
+          provider: ctx.provider,
+          alarmName: ctx.naming.name('generic', name, ctx.region),
+          alarmDescription: description,
+          alarmActions: [topic.arn],
+          okActions: [topic.arn],
+          ...config,
+        });
+      // Events normally leave within milliseconds of their commit; five minutes of an old unsent row means the
+      // endpoint or the sweep is failing. No data: the sweep is not running, which is as bad.
+      alarm('outbox-backlog-age', 'Payment events waiting in the outbox for over 5 minutes, or the outbox sweep not reporting (RUNBOOK section 8)', {
+        namespace: 'PaymentsDR',
+        metricName: 'OutboxOldestUnsentAgeSeconds',
+        dimensions: { service: 'outbox-sweep' },
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: 5,
+        threshold: 300,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'breaching',
+      });
+      alarm('payment-events-dlq', 'Payment events in the dead-letter queue: a consumer failed or EventBridge could not deliver (RUNBOOK section 8)', {
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: this.paymentEvents.regions[ctx.role].deadLetterQueue.name },
+        statistic: 'Maximum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+      });
+    }
 
     // Outputs the DR CLI reads (`npm run dr`); names are its contract.
     const output = (name: string, value: string, description: string) => new TerraformOutput(this, name, { value, description });

@@ -73,8 +73,11 @@ export function createHandler(deps: OutboxSweepDeps = {}): SweepHandler {
     try {
       backlog = await readBacklog(db);
     } catch (err) {
-      if (errorCode(err) === '42P01') return { mode: 'no-outbox' }; // the payment processor migrates on first use
-      throw err;
+      if (errorCode(err) !== '42P01') throw err;
+      // Not migrated yet (the payment processor migrates on first use): nothing waits; report it so.
+      metrics.addMetric('OutboxUnsent', MetricUnit.Count, 0);
+      metrics.addMetric('OutboxOldestUnsentAgeSeconds', MetricUnit.Seconds, 0);
+      return { mode: 'no-outbox' };
     }
     metrics.addMetric('OutboxUnsent', MetricUnit.Count, backlog.unsent);
     metrics.addMetric('OutboxOldestUnsentAgeSeconds', MetricUnit.Seconds, backlog.oldestAgeSeconds);
