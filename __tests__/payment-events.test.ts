@@ -38,6 +38,9 @@ describe('payment events', () => {
       secondary: { route: 'us-east-1' },
     });
     expect(endpoint.event_bus[0]).toEqual({ event_bus_arn: dr.ref(s.paymentEvents.regions.dr.bus.arn) });
+    // A different resource address: Terraform destroys the old region's endpoint instead of orphaning it.
+    expect(dr.address(s.paymentEvents.endpoint)).not.toBe(synth.address(ev.endpoint));
+    expect(s.paymentEvents.endpoint.node.id).toBe('endpoint-in-dr');
   });
 
   test('the replication role may manage only the managed replication rules, put events on the two buses and pass itself to EventBridge', () => {

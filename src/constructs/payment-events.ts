@@ -199,7 +199,10 @@ export class PaymentEvents extends Construct {
     const active = ctxs[activeRole];
     const passive = ctxs[passiveRole];
     this.endpointRegion = active.region;
-    this.endpoint = new CloudwatchEventEndpoint(this, 'endpoint', {
+    // The id names the region: a new activeRegion then destroys the endpoint in the old region (with the provider
+    // Terraform recorded) and creates it in the new one. Under one id, only the provider would change, and Terraform
+    // would look for the endpoint in the new region, not find it, and leave the old one behind.
+    this.endpoint = new CloudwatchEventEndpoint(this, `endpoint-in-${activeRole}`, {
       provider: active.provider,
       name: this.busName,
       description: `Payment events: ${active.region} (active site) while its health check passes, else ${passive.region}`,
