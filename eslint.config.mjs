@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdktf.out/', 'dist/', '.gen/', 'coverage/', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules/', 'cdktf.out/', 'dist/', '.cache/', '.gen/', 'coverage/', '**/*.js', '**/*.mjs'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -20,6 +20,44 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  // Layering walls (issue 17): each block repeats the deep-import bans because a later `no-restricted-imports`
+  // replaces an earlier one for the files it matches.
+  ...[
+    {
+      files: ['lambdas/**/*.ts'],
+      group: ['**/src/**', '**/scripts/**', '**/bootstrap/**', 'cdktf', 'constructs', '@cdktf/*'],
+      message: 'lambdas/ is bundled alone: it never imports the stack, scripts or cdktf (share a contract through lambdas/shared/).',
+    },
+    {
+      files: ['src/constructs/**/*.ts'],
+      group: ['**/dr-stack', '**/dr-cli/**', '**/scripts/**', '**/lambdas/**'],
+      message: 'A construct receives what it needs through its props: it never imports the stack, the DR CLI, scripts or Lambda code.',
+    },
+    {
+      files: ['src/config.ts'],
+      group: ['./constructs/**', './dr-stack', './dr-cli/**', 'cdktf', 'constructs', '@cdktf/*'],
+      message: 'Configuration imports no construct and no cdktf: it is loaded by scripts and the DR CLI too.',
+    },
+    {
+      files: ['src/dr-cli/**/*.ts'],
+      group: ['**/constructs/**', '**/dr-stack', '**/guardrails/**', 'cdktf', 'constructs', '@cdktf/*', '**/lambdas/**'],
+      message: 'The DR CLI works from the stack outputs (and config), never from the construct tree.',
+    },
+  ].map(({ files, group, message }) => ({
+    files,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@cdktf/provider-aws', message: "Import from '@cdktf/provider-aws/lib/<resource>' instead." },
+            { name: '@cdktf/provider-random', message: "Import from '@cdktf/provider-random/lib/<resource>' instead." },
+          ],
+          patterns: [{ group, message }],
+        },
+      ],
+    },
+  })),
   {
     // Lambda code is type-checked in the root pass, where jest's globals exist: they must not leak into handlers.
     files: ['lambdas/**/*.ts'],
