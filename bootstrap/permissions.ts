@@ -31,6 +31,8 @@ export const DEPLOY_SERVICES = [
   'cloudwatch',
   'dynamodb',
   'ec2',
+  // Payment events: buses, global endpoint, rules, archives (EventBridge) and the consumer queues (SQS).
+  'events',
   'kms',
   'lambda',
   'logs',
@@ -38,6 +40,7 @@ export const DEPLOY_SERVICES = [
   'route53',
   'secretsmanager',
   'sns',
+  'sqs',
   'ssm',
   'wafv2',
 ] as const;
@@ -53,6 +56,8 @@ export const SERVICES_BY_RESOURCE_TYPE: ReadonlyArray<readonly [RegExp, readonly
   [/^aws_backup_/, ['backup', 'backup-storage']],
   [/^aws_cloudwatch_log_/, ['logs']],
   [/^aws_cloudwatch_(metric_alarm|dashboard)$/, ['cloudwatch']],
+  // EventBridge: the global endpoint reads the Route 53 health check it follows (route53 is granted anyway).
+  [/^aws_cloudwatch_event_/, ['events']],
   [/^aws_(db|rds)_/, ['rds']],
   [/^aws_dynamodb_/, ['dynamodb']],
   // Flow logs to CloudWatch Logs: ec2 creates the flow log, passing a `<prefix>-*` role.
@@ -65,6 +70,7 @@ export const SERVICES_BY_RESOURCE_TYPE: ReadonlyArray<readonly [RegExp, readonly
   [/^aws_s3_/, ['s3']],
   [/^aws_secretsmanager_/, ['secretsmanager']],
   [/^aws_sns_/, ['sns']],
+  [/^aws_sqs_/, ['sqs']],
   [/^aws_ssm_/, ['ssm']],
   [/^aws_wafv2_/, ['wafv2']],
   // hashicorp/random runs locally: no AWS call.

@@ -62,7 +62,7 @@ function eventBridge(impl?: (input: PutEventsCommandInput) => Promise<PutEventsC
   return { client, mock, sent, entries, eventIds: () => entries().map((e) => JSON.parse(e.Detail ?? '{}').eventId as string) };
 }
 
-function paymentContainer(db: string, eventbridge: EventBridgeClient) {
+function paymentContainer(db: string, eventbridge: EventBridgeClient, connectionTimeoutMillis = 1000) {
   const aws = awsMocks(secretString(pg, db));
   const handler: ApiHandler = createHandler({
     ...aws.clients,
@@ -70,7 +70,7 @@ function paymentContainer(db: string, eventbridge: EventBridgeClient) {
     eventbridge,
     config: testConfig(db),
     env: EVENTS_ENV,
-    db: { ssl: false, connectionTimeoutMillis: 1000 },
+    db: { ssl: false, connectionTimeoutMillis },
   });
   closers.push(handler);
   return invoker(handler);
@@ -267,8 +267,9 @@ describe('exactly one event', () => {
     eb.sent.length = 0;
 
     const key = uniqueKey('dup');
-    // Several containers, as Lambda would run them: each has its own pool and publisher.
-    const containers = Array.from({ length: 5 }, () => paymentContainer(db, eb.client));
+    // Several containers, as Lambda would run them: each has its own pool and publisher. Ten requests share a pool
+    // of three: a generous wait for a connection, so a loaded test machine does not turn them into 503s.
+    const containers = Array.from({ length: 5 }, () => paymentContainer(db, eb.client, 15_000));
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => containers[i % 5](postPayment(VALID_PAYMENT, key))));
     expect(results.map((r) => r.statusCode).sort((a, b) => a - b)).toEqual([...Array(49).fill(200), 201]);
     const id = results[0].json.id;
