@@ -202,7 +202,7 @@ describe('DR report: the event path', () => {
     expect(eventPath).toBeDefined();
     const md = renderMarkdown(stack.drReport, 'payments-dr-dev');
     expect(md).toMatch(/## Payment events/);
-    expect(md).toMatch(/"If you use global endpoints, you can expect RTO and RPO to be 360 seconds with a maximum of 420 seconds if you follow our prescriptive guidance for alarm configuration"/);
+    expect(md).toContain('"With global endpoints, if you follow our prescriptive guidance for alarm configuration, you can expect the RTO and RPO to be 360 seconds with a maximum of 420 seconds."');
     expect(eventPath?.bounds.find((b) => b.component.startsWith('Global endpoint'))).toMatchObject({ boundSeconds: 420, guaranteed: false });
     expect(eventPath?.bounds.find((b) => b.component === 'Transactional outbox')).toMatchObject({ boundSeconds: 60, kind: 'event RPO' });
     expect(md).toMatch(/delayed, never lost/);

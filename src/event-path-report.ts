@@ -9,7 +9,7 @@
 export const EVENTBRIDGE_GLOBAL_ENDPOINT_TYPICAL_SECONDS = 360;
 export const EVENTBRIDGE_GLOBAL_ENDPOINT_MAX_SECONDS = 420;
 export const EVENTBRIDGE_RTO_RPO_QUOTE =
-  'If you use global endpoints, you can expect RTO and RPO to be 360 seconds with a maximum of 420 seconds if you follow our prescriptive guidance for alarm configuration';
+  'With global endpoints, if you follow our prescriptive guidance for alarm configuration, you can expect the RTO and RPO to be 360 seconds with a maximum of 420 seconds.';
 
 export interface EventPathDesign {
   readonly healthCheckIntervalSeconds: number;
