@@ -114,7 +114,7 @@ export const configSchema = z
       message: 'may contain only letters, digits, spaces and _ . : / = + - @ (AWS tag value rules)',
     }),
     regions: z.object({ primary: regionSchema, dr: regionSchema }).strict(),
-    /** Which configured site holds the Aurora writer and takes traffic (CONTRACTS.md). @default 'primary' */
+    /** Which configured site holds the Aurora writer and takes traffic (CONTRACTS.md, issue 13). */
     activeRegion: z.enum(['primary', 'dr']).default('primary'),
     network: z
       .object({

@@ -1,6 +1,7 @@
 import { DescribeEndpointCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { errorText, latestMetrics, type HealthCheckView, type MetricQuery, type MetricSample } from './aws';
 import type { Ctx } from './context';
+import { DEFAULT_CALL_LIMITS, withDeadline } from './deps';
 import { formatDuration } from './format';
 import type { Role } from './outputs';
 
@@ -63,11 +64,16 @@ export function readEventsOutputs(json: unknown): EventsOutputs | undefined {
 }
 
 const clients = new Map<string, EventBridgeClient>();
-/** A client per region with the short timeouts of the other DR CLI clients (a failed region must fail fast). */
+/** A client per region with the limits of the other DR CLI clients (deps.ts AwsCallLimits): a failed region fails fast. */
 function eventBridgeIn(region: string): EventBridgeClient {
   let c = clients.get(region);
   if (!c) {
-    c = new EventBridgeClient({ region, maxAttempts: 3, requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 } });
+    const l = DEFAULT_CALL_LIMITS;
+    c = new EventBridgeClient({
+      region,
+      maxAttempts: l.maxAttempts,
+      requestHandler: { connectionTimeout: l.connectionTimeoutMs, requestTimeout: l.requestTimeoutMs, throwOnRequestTimeout: true },
+    });
     clients.set(region, c);
   }
   return c;
@@ -97,6 +103,8 @@ const backlogQueries: MetricQuery[] = [
 export async function gatherEvents(
   ctx: Ctx,
   healthChecks: Record<Role, Checked<HealthCheckView>>,
+  /** Each call answers within this, or its section says so (the status budget). */
+  deadlineMs: number = DEFAULT_CALL_LIMITS.callDeadlineMs,
   eventbridge: (region: string) => EventBridgeClient = eventBridgeIn,
 ): Promise<EventsStatus | undefined> {
   let ev: EventsOutputs | undefined;
@@ -111,7 +119,7 @@ export async function gatherEvents(
   const now = ctx.deps.now();
   const check = async <T>(f: () => Promise<T>): Promise<Checked<T>> => {
     try {
-      return await f();
+      return await withDeadline(f(), Math.min(deadlineMs, DEFAULT_CALL_LIMITS.callDeadlineMs), 'no answer');
     } catch (e) {
       return { error: errorText(e) };
     }

@@ -35,6 +35,11 @@ export const OUTPUT_SCHEMA = z.object({
   'payment-function-dr': nonEmpty,
   'api-endpoint-primary': httpsUrl,
   'api-endpoint-dr': httpsUrl,
+  // issue 13: the role the deployed config gave each site, and what the CLI sets live during an operation.
+  'active-region': z.enum(['primary', 'dr'], { message: 'must be "primary" or "dr"' }),
+  'active-site-parameter-name': z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, { message: 'is not an SSM parameter name like "/pay/dev-control/active-site"' }),
+  'primary-cluster-parameter-group': nonEmpty,
+  'dr-cluster-parameter-group': nonEmpty,
 });
 
 export const OUTPUT_NAMES = Object.keys(OUTPUT_SCHEMA.shape) as (keyof z.infer<typeof OUTPUT_SCHEMA>)[];
@@ -51,6 +56,10 @@ export interface RegionSite {
   readonly bucket: string;
   readonly paymentFunction: string;
   readonly apiEndpoint: string;
+  /** The cluster's own DB cluster parameter group (`rds.global_db_rpo` is set on the active site's only). */
+  readonly clusterParameterGroup: string;
+  /** Account of the stack (from the cluster ARN): builds Lambda function ARNs for tagging. */
+  readonly accountId: string;
 }
 
 export interface StackOutputs {
@@ -58,6 +67,10 @@ export interface StackOutputs {
   readonly apiDomainName: string;
   readonly hostedZoneId: string;
   readonly sessionsTable: string;
+  /** `activeRegion` of the config the stack was last deployed with. */
+  readonly activeRegion: Role;
+  /** The active-site designation: an SSM String parameter of this name in each region, "primary" or "dr". */
+  readonly activeSiteParameter: string;
   readonly primary: RegionSite;
   readonly dr: RegionSite;
   /** Where the outputs came from (for messages). */
@@ -169,12 +182,16 @@ export function parseOutputs(json: unknown, source: string, stack?: string): Sta
     bucket: o[`artifacts-bucket-${role}`],
     paymentFunction: o[`payment-function-${role}`],
     apiEndpoint: o[`api-endpoint-${role}`].replace(/\/+$/, ''),
+    clusterParameterGroup: o[`${role}-cluster-parameter-group`],
+    accountId: o[`${role}-cluster-arn`].split(':')[4],
   });
   return {
     globalClusterId: o['global-cluster-id'],
     apiDomainName: o['api-domain-name'].replace(/\.$/, ''),
     hostedZoneId: o['hosted-zone-id'].replace(/^\/?hostedzone\//, ''),
     sessionsTable: o['sessions-table-name'],
+    activeRegion: o['active-region'],
+    activeSiteParameter: o['active-site-parameter-name'],
     primary: site('primary'),
     dr: site('dr'),
     source,
