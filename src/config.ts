@@ -150,6 +150,29 @@ export const configSchema = z
         healthCheckFailureThreshold: z.number().int().min(1).max(10),
       })
       .strict(),
+    edge: z
+      .object({
+        /**
+         * How clients reach the API: `dns` (Route 53 failover records in front of the regional API Gateways) or
+         * `accelerator` (Global Accelerator's static anycast IPs in front of an internal Application Load Balancer
+         * per region, traffic dials following `activeRegion`).
+         */
+        mode: oneOf(['dns', 'accelerator'] as const, 'edge mode'),
+        /** The ALB target groups' health check on the deep `/health` (accelerator mode). */
+        healthCheck: z
+          .object({
+            /** Seconds between checks (ALB: 5-300; for Lambda targets it must exceed the function timeout, 10 s for payments). */
+            intervalSeconds: z.number().int().min(5).max(300),
+            /** Seconds to wait for an answer (ALB: 2-120; must be below the interval). */
+            timeoutSeconds: z.number().int().min(2).max(120),
+            /** Consecutive passes before a target counts as healthy (ALB: 2-10). */
+            healthyThreshold: z.number().int().min(2).max(10),
+            /** Consecutive failures before a target counts as unhealthy (ALB: 2-10). */
+            unhealthyThreshold: z.number().int().min(2).max(10),
+          })
+          .strict(),
+      })
+      .strict(),
     api: z
       .object({
         /** Reserved concurrency of the payment function per region: bounds database connections. */
@@ -254,6 +277,13 @@ export const configSchema = z
         message: `is the same as regions.primary.region; the DR region must be a different region (e.g. "${primary.region === 'us-west-2' ? 'us-east-1' : 'us-west-2'}")`,
       });
     }
+    if (c.edge.healthCheck.timeoutSeconds >= c.edge.healthCheck.intervalSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['edge', 'healthCheck', 'timeoutSeconds'],
+        message: `must be below edge.healthCheck.intervalSeconds (${c.edge.healthCheck.intervalSeconds}); Elastic Load Balancing refuses a timeout that is not shorter than the interval`,
+      });
+    }
     if (c.database.maxCapacity < c.database.minCapacity) {
       ctx.addIssue({
         code: 'custom',
@@ -340,7 +370,6 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
     primary: { region: 'us-east-1', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], vpcCidr: '10.0.0.0/16' },
     dr: { region: 'us-west-2', availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'], vpcCidr: '10.1.0.0/16' },
   },
-  activeRegion: 'primary',
   network: { subnetPrefixLength: 20, interfaceEndpoints: ['secretsmanager', 'ssm', 'kms'] },
   dns: {
     zoneName: 'payments.example.com',
@@ -349,6 +378,8 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
     healthCheckIntervalSeconds: 10,
     healthCheckFailureThreshold: 3,
   },
+  activeRegion: 'primary',
+  edge: { mode: 'dns', healthCheck: { intervalSeconds: 15, timeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 2 } },
   api: { paymentConcurrency: 50, healthConcurrency: 5, throttleRateLimit: 100, throttleBurstLimit: 200, wafRateLimit: 2000 },
   database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500, rotationDays: 30 },
   backup: { schedule: 'cron(0 5 * * ? *)', retentionDays: 35, copyRetentionDays: 35 },

@@ -26,6 +26,8 @@ export interface DrDesign {
   readonly dnsTtlSeconds: number;
   /** `rds.global_db_rpo` set on the primary cluster: commits block when no secondary is within this lag. */
   readonly auroraGlobalDbRpoSeconds: number;
+  /** Replaces the DNS failover term when clients do not come through DNS failover (src/edge-objectives.ts). */
+  readonly edgeFailover?: ComponentBound;
 }
 
 export type Objective = 'RTO' | 'RPO' | 'object-storage RPO' | 'sessions (best effort)';
@@ -102,7 +104,7 @@ export function evaluateObjectives(objectives: DrObjectives, design: DrDesign): 
       objective: 'RTO',
       guaranteed: false,
     },
-    {
+    design.edgeFailover ?? {
       component: 'DNS failover',
       mechanism: `The DR health check turns healthy once DR writes; resolvers drop the cached answer after the ${design.dnsTtlSeconds} s TTL; detection of the healthy DR takes one interval`,
       boundSeconds: design.dnsTtlSeconds + design.healthCheckIntervalSeconds,

@@ -4,6 +4,7 @@ import { Resolver } from 'node:dns/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GlobalAcceleratorClient } from '@aws-sdk/client-global-accelerator';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
@@ -36,6 +37,8 @@ export interface AwsClients {
   inRegion(region: string): RegionClients;
   /** Route 53 is a global API served from us-east-1. */
   readonly route53: Route53Client;
+  /** Global Accelerator is a global API served from us-west-2 only (src/dr-cli/edge.ts). */
+  readonly globalAccelerator?: GlobalAcceleratorClient;
   /** Closes every connection (pending calls fail at once), so the process can exit when a command is done. */
   destroy?(): void;
 }
@@ -188,6 +191,7 @@ export function createAwsClients(options: AwsClientOptions = {}): RealAwsClients
   };
   let route53: Route53Client | undefined;
   const backup = new Map<string, BackupClient>();
+  let globalAccelerator: GlobalAcceleratorClient | undefined;
   return {
     async backupRegionSettings(region: string): Promise<Record<string, boolean>> {
       let client = backup.get(region);
@@ -213,6 +217,10 @@ export function createAwsClients(options: AwsClientOptions = {}): RealAwsClients
     get route53(): Route53Client {
       route53 ??= bounded(new Route53Client(config('us-east-1')));
       return route53;
+    },
+    get globalAccelerator(): GlobalAcceleratorClient {
+      globalAccelerator ??= bounded(new GlobalAcceleratorClient(config('us-west-2')));
+      return globalAccelerator;
     },
     destroy(): void {
       for (const c of all) c.destroy();

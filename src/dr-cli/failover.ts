@@ -10,6 +10,7 @@ import {
 } from './aws';
 import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, STATUS_HINT, tell, type Ctx, type ExitCode, type PromotionOutcome } from './context';
 import { checkFailover, checkFailoverFlags, describeWriter, lossWindow, operatingRegion, otherSite, switchComplete, writerSite, type LossWindow } from './decisions';
+import { setTrafficDials, type EdgeDialResult } from './edge';
 import { formatDuration, iso } from './format';
 import { configChange, fenceSite, moveGlobalDbRpo, renderSteps, setDesignation, unfenceCommand, type LiveStep } from './live';
 import type { RegionSite, Role, StackOutputs } from './outputs';
@@ -62,6 +63,8 @@ export interface FailoverResult {
   readonly failback?: readonly string[];
   readonly warnings: readonly string[];
   readonly message: string;
+  /** Accelerator mode: the traffic dials moved to the promoted site (not essential: see src/dr-cli/edge.ts). */
+  readonly edge?: EdgeDialResult;
 }
 
 interface FailedRegionWork {
@@ -303,8 +306,12 @@ async function finish(ctx: Ctx, opts: FailoverOptions, partial: Omit<FailoverRes
     };
   }
   const pending = live.filter((s) => !s.ok).length;
+  // Accelerator mode: the dials follow the writer (not essential: health-based failover moves traffic without them).
+  const edge = await setTrafficDials(ctx, target.role);
+  if (edge) tell(ctx, edge.message);
   return {
     ...common,
+    ...(edge ? { edge } : {}),
     code: EXIT_OK,
     outcome: 'completed',
     message:

@@ -16,7 +16,7 @@ import { failbackCommand, switchoverCommand } from './switchover';
 export const USAGE = `Usage: npm run dr -- <command> [flags]
 
 Commands:
-  status       Writer region, RPO lag, health checks, DNS, DynamoDB and S3 replication (read-only)
+  status       Writer region, RPO lag, health checks, DNS (or the accelerator's dials), DynamoDB and S3 replication (read-only)
   switchover   Planned move of the writer, no data loss (SwitchoverGlobalCluster), waits and verifies
   failover     The writer's region is down: promote the other (FailoverGlobalCluster, data loss allowed), fencing
                the failed region in parallel (best effort), designation set, config change printed
@@ -39,6 +39,8 @@ failover:    --confirm-data-loss (required)  --to primary|dr (default dr)  --tim
 failback:    --to primary|dr (default: the site that is not the writer)  and the switchover flags
 preflight:   --synth-dir <dir> (default cdktf.out/stacks/<stack>); the config is DR_CONFIG (default: the dev defaults)
 Re-running switchover, failover or failback after an interruption resumes it; it never starts a second operation.
+switchover, failover and failback end by setting the accelerator's traffic dials (edge.mode "accelerator"); when the
+Global Accelerator API (us-west-2 only) does not answer they still complete and print the commands to set them later.
 drill:       --report <file> (default dr-drill-<timestamp>.json)  --timeout 15m  --rto-timeout 10m  --poll-interval 10s  --max-lag 60s
              needs DR_DRILL_TOKEN (sent as Authorization: Bearer <token>)
 

@@ -20,6 +20,7 @@ import { STATUS_BUDGET_MS, withDeadline } from './deps';
 import { fenceState } from './live';
 import { eventsErrors, eventsRows, gatherEvents, type EventsStatus } from './events';
 import { dnsServingRole, otherSite, sites, writerSite, type DnsServing } from './decisions';
+import { edgeErrors, edgeRows, edgeStatus, edgeSummary, type EdgeStatus } from './edge';
 import { formatDuration, iso, renderTable } from './format';
 import type { RegionSite, Role } from './outputs';
 
@@ -71,6 +72,8 @@ export interface StatusReport {
   readonly sites: Record<Role, Checked<{ readonly region: string; readonly designation: string | null; readonly fenced: boolean; readonly preFence?: number | null }>>;
   /** Payment events: global endpoint and outbox backlog (src/dr-cli/events.ts); absent for stacks without them. */
   readonly events?: EventsStatus;
+  /** Accelerator mode: the traffic dials and endpoint health of each site (src/dr-cli/edge.ts). */
+  readonly edge?: EdgeStatus;
   /** Sections that could not be read. */
   readonly errors: readonly string[];
   /** Regions (or `route53`) with at least one call that got no answer in time. */
@@ -103,6 +106,7 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
   const startedAt = Date.now();
   const first = <T,>(f: () => Promise<T>) => check(f, budget / 2);
 
+  const edgePending = edgeStatus(ctx);
   const siteState = (s: RegionSite) =>
     first(async () => {
       const [designation, fence] = await Promise.all([readDesignation(aws.inRegion(s.region).ssm, o.activeSiteParameter), fenceState(ctx, s)]);
@@ -194,10 +198,12 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
     },
     sites: { primary: sitePrimary, dr: siteDr },
   };
+  const edge = await edgePending;
   return {
     ...report,
     ...(events ? { events } : {}),
-    errors: [...collectErrors(report), ...eventsErrors(events)],
+    ...(edge ? { edge } : {}),
+    errors: [...collectErrors(report), ...eventsErrors(events), ...edgeErrors(edge)],
     unreachable: unreachableParts(report, o),
   };
 }
@@ -346,12 +352,14 @@ export function renderStatus(r: StatusReport, o: Ctx['outputs']): string {
     }
   }
   if (r.events) rows.push(...eventsRows(r.events));
+  rows.push(...edgeRows(r.edge, o));
   const writer = failed(g) ? 'unknown' : g.writer === 'unknown' ? 'unknown' : `${g.writer} (${o[g.writer].region})`;
   const serving = failed(d) || d.role === 'unknown' ? 'unknown' : `${d.role} (${o[d.role].region})`;
   const lines = [`DR status at ${r.at} (outputs: ${r.outputs})`, '', renderTable(rows).trimEnd(), '', `Writer: ${writer}. DNS serves: ${serving}.`];
   if (!failed(g) && !failed(d) && g.writer !== 'unknown' && d.role !== 'unknown' && g.writer !== d.role) {
     lines.push(`WARNING: DNS sends traffic to ${d.role} but the database writer is ${g.writer}.`);
   }
+  lines.push(...edgeSummary(r.edge, failed(g) ? 'unknown' : g.writer));
   if (!failed(g) && g.writer !== 'unknown' && g.writer !== o.activeRegion) {
     lines.push(
       `NOTE: the deployed config says "activeRegion": "${o.activeRegion}" but the writer is ${g.writer}: commit "activeRegion": "${g.writer}" ` +

@@ -10,6 +10,7 @@ import {
 } from './aws';
 import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, STATUS_HINT, tell, type Ctx, type ExitCode, type PromotionOutcome } from './context';
 import { checkSwitchover, describeWriter, otherSite, switchComplete, writerSite } from './decisions';
+import { setTrafficDials, type EdgeDialResult } from './edge';
 import { formatDuration, iso } from './format';
 import { configChange, moveGlobalDbRpo, renderSteps, setDesignation, unfenceSite, type LiveStep } from './live';
 import type { RegionSite, Role } from './outputs';
@@ -51,6 +52,8 @@ export interface SwitchoverResult {
   readonly configChange?: string;
   readonly warnings: readonly string[];
   readonly message: string;
+  /** Accelerator mode: the traffic dials moved to the new writer (not essential: see src/dr-cli/edge.ts). */
+  readonly edge?: EdgeDialResult;
 }
 
 const rerun = (opts: SwitchoverOptions) => `npm run dr -- ${opts.command ?? 'switchover'} --to ${opts.to}`;
@@ -196,11 +199,22 @@ async function finish(
   completedAt: number,
 ): Promise<SwitchoverResult> {
   const live = await settleSwitchover(ctx, target, opts);
+  // Accelerator mode: the dials follow the writer (not essential: health-based failover moves traffic without them).
+  const edge = await setTrafficDials(ctx, target.role);
+  if (edge) tell(ctx, edge.message);
   const change = configChange(ctx.outputs, target.role, ctx.deps.env.DR_CONFIG);
   const durationMs = completedAt - requestedAt;
   const failedSteps = live.filter((s) => !s.ok);
   const what = `the writer is now ${target.role} (${target.region}, ${target.clusterId})`;
-  const common = { ...partial, requestedAt: iso(requestedAt), completedAt: iso(completedAt), durationMs, live, configChange: change.text };
+  const common = {
+    ...partial,
+    ...(edge ? { edge } : {}),
+    requestedAt: iso(requestedAt),
+    completedAt: iso(completedAt),
+    durationMs,
+    live,
+    configChange: change.text,
+  };
   if (failedSteps.length > 0) {
     return {
       ...common,
