@@ -31,7 +31,8 @@ export const DEPLOY_SERVICES = [
   'cloudwatch',
   'dynamodb',
   'ec2',
-  // Payment events: buses, global endpoint, rules, archives (EventBridge) and the consumer queues (SQS).
+  // EventBridge: payment events (buses, global endpoint, rules, archives) and the rules that route AWS Backup job
+  // failures to the alert topics. SQS: the payment event queues.
   'events',
   'kms',
   'lambda',
@@ -84,7 +85,6 @@ export function servicesFor(resourceType: string): readonly string[] | undefined
 
 /** AWS managed policies the DR stack attaches to its own roles; the deploy role may attach these and no others. */
 export const STACK_MANAGED_POLICIES = [
-  'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
   'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
   'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
 ] as const;

@@ -48,8 +48,12 @@ const SECRET_LOOKING = /(password|secret|token|private.?key|api.?key)/i;
 export class RegionalFunction extends Construct {
   public readonly function: LambdaFunction;
   public readonly role: IamRole;
+  /** The role's inline policy; the function waits for it (see `dependsOn` below). */
+  public readonly policy: IamRolePolicy;
   public readonly logGroup: CloudwatchLogGroup;
   public readonly functionName: string;
+  /** The reserved concurrency (the function's share of the account's regional concurrency quota). */
+  public readonly reservedConcurrency: number;
 
   constructor(scope: Construct, id: string, props: RegionalFunctionProps) {
     super(scope, id);
@@ -66,6 +70,7 @@ export class RegionalFunction extends Construct {
       }
     }
     this.functionName = ctx.naming.name('lambda', props.purpose, ctx.region);
+    this.reservedConcurrency = props.reservedConcurrency;
 
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
       provider,
@@ -80,7 +85,7 @@ export class RegionalFunction extends Construct {
       description: `${props.purpose} Lambda in ${ctx.region}`,
       assumeRolePolicy: serviceTrustPolicy('lambda.amazonaws.com', ctx.accountId),
     });
-    new IamRolePolicy(this, 'policy', {
+    this.policy = new IamRolePolicy(this, 'policy', {
       provider,
       role: this.role.id,
       name: 'least-privilege',
@@ -135,7 +140,10 @@ export class RegionalFunction extends Construct {
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
       vpcConfig: { subnetIds: props.subnets.map((s) => s.id), securityGroupIds: [props.securityGroup.id] },
       environment: props.environment ? { variables: { ...props.environment } } : undefined,
-      dependsOn: [this.logGroup],
+      // The log group first (Lambda would create an unencrypted one), and the role's policy: without it Lambda
+      // rejects a VPC function ("The provided execution role does not have permissions to call
+      // CreateNetworkInterface on EC2"), and IAM is eventually consistent; the provider's retry is not a plan.
+      dependsOn: [this.logGroup, this.policy],
     });
   }
 }
