@@ -85,10 +85,9 @@ describe('dev stack foundation', () => {
       'aws_cloudwatch_dashboard -> aws_route53_health_check',
       'aws_cloudwatch_dashboard -> aws_s3_bucket',
       'aws_cloudwatch_metric_alarm -> aws_s3_bucket',
-      // Payment events: the global endpoint names the bus of both regions; the other region's sweep and its copy of
-      // the endpoint URL parameter point at the one endpoint (it lives in the active site's region).
+      // Payment events: the global endpoint names the bus of both regions; the other region's copy of the endpoint
+      // URL parameter points at the one endpoint (it lives in the active site's region).
       'aws_cloudwatch_event_endpoint -> aws_cloudwatch_event_bus',
-      'aws_lambda_function -> aws_cloudwatch_event_endpoint',
       'aws_ssm_parameter -> aws_cloudwatch_event_endpoint',
     ]);
 

@@ -126,7 +126,7 @@ describe('payment events', () => {
     expect(other.synth.list('aws_cloudwatch_event_archive').map((a) => a.retention_days)).toEqual([365, 365]);
   });
 
-  test('publishers: the payment function reads the endpoint URL from its parameter, the sweep gets it directly; both may PutEvents on the buses only', () => {
+  test('publishers: the payment function and the sweep read the endpoint URL from their region\'s parameter; both may PutEvents on the buses and read that one parameter', () => {
     for (const role of ['primary', 'dr'] as const) {
       const payment = synth.bodyOf(stack.runtime[role].paymentFunction.function);
       expect(payment.environment.variables).toMatchObject({
@@ -139,7 +139,8 @@ describe('payment events', () => {
       expect(parameter.value).toBe(synth.ref(ev.endpoint.endpointUrl));
 
       const sweep = synth.bodyOf(stack.outboxSweep[role].function);
-      expect(sweep.environment.variables.PAYMENT_EVENTS_ENDPOINT_URL).toBe(synth.ref(ev.endpoint.endpointUrl));
+      expect(sweep.environment.variables).toMatchObject({ PAYMENT_EVENTS_ENDPOINT_PARAMETER: '/pay/dev/payment-events-endpoint-url' });
+      expect(sweep.environment.variables.PAYMENT_EVENTS_ENDPOINT_URL).toBeUndefined();
       expect(sweep.reserved_concurrent_executions).toBe(1);
       for (const fn of [stack.runtime[role].paymentFunction, stack.outboxSweep[role]]) {
         const policy = synth.list('aws_iam_role_policy').find((p) => p.role === synth.ref(fn.role.id)) as Json;
@@ -148,6 +149,13 @@ describe('payment events', () => {
           Effect: 'Allow',
           Action: 'events:PutEvents',
           Resource: ['arn:aws:events:us-east-1:123456789012:event-bus/pay-dev-payments', 'arn:aws:events:us-west-2:123456789012:event-bus/pay-dev-payments'],
+        });
+        const region = role === 'primary' ? 'us-east-1' : 'us-west-2';
+        expect(policyOf(policy.policy).Statement).toContainEqual({
+          Sid: 'PaymentEventsEndpointUrl',
+          Effect: 'Allow',
+          Action: ['ssm:GetParameter'],
+          Resource: [`arn:aws:ssm:${region}:123456789012:parameter/pay/dev/payment-events-endpoint-url`],
         });
       }
     }

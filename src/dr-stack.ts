@@ -386,10 +386,17 @@ export class DrStack extends TerraformStack {
       Resource: [primaryCtx, drCtx].map((c) => `arn:aws:events:${c.region}:${config.accountId}:event-bus/${eventNames.busName}`),
     };
     const endpointUrlParameter = 'payment-events-endpoint-url';
-    const eventsEnvironment = (configPath: string, endpointUrl?: string) => ({
+    // lambdas/shared/outbox.ts (EventTargetResolver) reads the endpoint URL with GetParameter, every minute at most.
+    const readEndpointUrl = (ctx: RegionContext, configPath: string) => ({
+      Sid: 'PaymentEventsEndpointUrl',
+      Effect: 'Allow' as const,
+      Action: ['ssm:GetParameter'],
+      Resource: [`arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${configPath}${endpointUrlParameter}`],
+    });
+    const eventsEnvironment = (configPath: string) => ({
       PAYMENT_EVENTS_BUS_NAME: eventNames.busName,
       PAYMENT_EVENTS_SOURCE: eventNames.source,
-      ...(endpointUrl ? { PAYMENT_EVENTS_ENDPOINT_URL: endpointUrl } : { PAYMENT_EVENTS_ENDPOINT_PARAMETER: `${configPath}${endpointUrlParameter}` }),
+      PAYMENT_EVENTS_ENDPOINT_PARAMETER: `${configPath}${endpointUrlParameter}`,
     });
 
     const runtime = (r: RegionStack): RegionRuntime => {
@@ -450,6 +457,7 @@ export class DrStack extends TerraformStack {
         statements: [
           ...readConfig,
           publishEvents,
+          readEndpointUrl(ctx, parameters.path),
           // The handler only ever updates a session item (UpdateItem with ADD): no PutItem, no GetItem.
           { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: [tableArn] },
           { Sid: 'AuditObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucket.arn}/audit/*`] },
@@ -660,15 +668,19 @@ export class DrStack extends TerraformStack {
           POWERTOOLS_SERVICE_NAME: 'outbox-sweep',
           POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
           NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
-          ...eventsEnvironment(parameters.path, this.paymentEvents.endpoint.endpointUrl),
+          // The URL from this region's parameter like the payment function: a re-created endpoint (new activeRegion)
+          // is picked up without redeploying the sweep, and the function does not reference the other region.
+          ...eventsEnvironment(parameters.path),
         },
         statements: [
           {
             Sid: 'RuntimeConfiguration',
             Effect: 'Allow',
-            Action: ['ssm:GetParametersByPath', 'ssm:GetParameters', 'ssm:GetParameter'],
+            // lambdas/shared/config.ts reads the whole path with GetParametersByPath and nothing else.
+            Action: ['ssm:GetParametersByPath'],
             Resource: [parameters.arnPattern, parameters.arnPattern.replace(/\/\*$/, '')],
           },
+          readEndpointUrl(ctx, parameters.path),
           {
             Sid: 'DatabaseCredentials',
             Effect: 'Allow',
