@@ -89,6 +89,8 @@ describe('least privilege, measured against the Lambda code', () => {
     expect([...callsOf(join(LAMBDAS, 'health-check', 'index.ts'))].sort()).toEqual([
       'dynamodb:GetItem',
       'secretsmanager:GetSecretValue',
+      // The active-site designation (issue 13), read by the shared runtime.
+      'ssm:GetParameter',
       'ssm:GetParametersByPath',
     ]);
   });

@@ -14,7 +14,7 @@ describe('payment events', () => {
     ]);
   });
 
-  test('the global endpoint: replication enabled with its role, failover on the active site health check to the passive region', () => {
+  test('the global endpoint: replication enabled with its role, failover on the PRIMARY DNS record\'s check (the active site) to the passive region', () => {
     expect(synth.count('aws_cloudwatch_event_endpoint')).toBe(1);
     const endpoint = synth.bodyOf(ev.endpoint);
     expect(endpoint.provider).toBe('aws.primary');
@@ -25,7 +25,7 @@ describe('payment events', () => {
       { event_bus_arn: synth.ref(ev.regions.dr.bus.arn) },
     ]);
     expect(endpoint.routing_config).toEqual({
-      failover_config: { primary: { health_check: synth.ref(stack.dns.healthChecks.primary.arn) }, secondary: { route: 'us-west-2' } },
+      failover_config: { primary: { health_check: synth.ref(stack.dns.activeCheck.arn) }, secondary: { route: 'us-west-2' } },
     });
   });
 
@@ -34,7 +34,7 @@ describe('payment events', () => {
     const endpoint = dr.bodyOf(s.paymentEvents.endpoint);
     expect(endpoint.provider).toBe('aws.dr');
     expect(endpoint.routing_config.failover_config).toEqual({
-      primary: { health_check: dr.ref(s.dns.healthChecks.dr.arn) },
+      primary: { health_check: dr.ref(s.dns.activeCheck.arn) },
       secondary: { route: 'us-east-1' },
     });
     expect(endpoint.event_bus[0]).toEqual({ event_bus_arn: dr.ref(s.paymentEvents.regions.dr.bus.arn) });
@@ -151,12 +151,13 @@ describe('payment events', () => {
           Resource: ['arn:aws:events:us-east-1:123456789012:event-bus/pay-dev-payments', 'arn:aws:events:us-west-2:123456789012:event-bus/pay-dev-payments'],
         });
         const region = role === 'primary' ? 'us-east-1' : 'us-west-2';
-        expect(policyOf(policy.policy).Statement).toContainEqual({
-          Sid: 'PaymentEventsEndpointUrl',
-          Effect: 'Allow',
-          Action: ['ssm:GetParameter'],
-          Resource: [`arn:aws:ssm:${region}:123456789012:parameter/pay/dev/payment-events-endpoint-url`],
-        });
+        // GetParameter once, on this region's designation and endpoint URL parameters only.
+        const getParameter = policyOf(policy.policy).Statement.filter((st: Json) => JSON.stringify(st.Action).includes('ssm:GetParameter"'));
+        expect(getParameter).toHaveLength(1);
+        expect(getParameter[0].Resource).toEqual([
+          expect.stringMatching(new RegExp(`^arn:aws:ssm:${region}:123456789012:parameter/pay/dev-control/active-site$`)),
+          `arn:aws:ssm:${region}:123456789012:parameter/pay/dev/payment-events-endpoint-url`,
+        ]);
       }
     }
   });

@@ -31,8 +31,9 @@ export const DEPLOY_SERVICES = [
   'cloudwatch',
   'dynamodb',
   'ec2',
-  // EventBridge: payment events (buses, global endpoint, rules, archives) and the rules that route AWS Backup job
-  // failures to the alert topics. SQS: the payment event queues.
+  // EventBridge: payment events (buses, global endpoint, rules, archives, outbox sweep schedule) and the rules that
+  // notify the alert topics (AWS Backup job failures, Secrets Manager replication and rotation failures). SQS: the
+  // payment event queues.
   'events',
   'kms',
   'lambda',

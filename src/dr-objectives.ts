@@ -24,10 +24,28 @@ export interface DrDesign {
   readonly healthCheckFailureThreshold: number;
   /** TTL resolvers may cache the failover answer for (alias records to API Gateway answer with 60 s). */
   readonly dnsTtlSeconds: number;
-  /** `rds.global_db_rpo` set on the primary cluster: commits block when no secondary is within this lag. */
+  /** `rds.global_db_rpo` set on the active cluster: commits block when no secondary is within this lag. */
   readonly auroraGlobalDbRpoSeconds: number;
+  /** The active site (config `activeRegion`) and its region. @default primary, region unknown */
+  readonly active?: SiteRef;
+  /** The passive site. @default dr, region unknown */
+  readonly passive?: SiteRef;
   /** Replaces the DNS failover term when clients do not come through DNS failover (src/edge-objectives.ts). */
   readonly edgeFailover?: ComponentBound;
+}
+
+/** A site of the platform and the region it is in. */
+export interface SiteRef {
+  readonly site: 'primary' | 'dr';
+  readonly region: string;
+}
+
+/** Where a failover goes from the current configuration, and where failback returns. */
+export interface Directions {
+  /** From the active site to the passive one (what the RTO and RPO above are for). */
+  readonly failover: string;
+  /** Back to the site that is active now, once it is rebuilt as secondary (`npm run dr -- failback`). */
+  readonly failback: string;
 }
 
 export type Objective = 'RTO' | 'RPO' | 'object-storage RPO' | 'sessions (best effort)';
@@ -57,6 +75,7 @@ export interface DrReport {
   readonly verdicts: readonly ObjectiveVerdict[];
   /** Empty when every objective is met. */
   readonly problems: readonly string[];
+  readonly directions: Directions;
   /** The payment-event path (src/event-path-report.ts). */
   readonly eventPath?: EventPathSection;
 }
@@ -78,11 +97,18 @@ export class DrObjectiveError extends Error {
 }
 
 export function evaluateObjectives(objectives: DrObjectives, design: DrDesign): DrReport {
+  const name = (s: SiteRef | undefined, fallback: 'primary' | 'dr') => (s ? `${s.site} (${s.region})` : fallback);
+  const activeName = name(design.active, 'primary');
+  const passiveName = name(design.passive, 'dr');
+  const directions: Directions = {
+    failover: `${activeName} -> ${passiveName}`,
+    failback: `${passiveName} -> ${activeName}`,
+  };
   const detection = design.healthCheckIntervalSeconds * (design.healthCheckFailureThreshold + 1);
   const components: ComponentBound[] = [
     {
       component: 'Failure detection',
-      mechanism: `Route 53 HTTPS health check on the primary's deep /health: ${design.healthCheckIntervalSeconds} s × ${design.healthCheckFailureThreshold} failures, plus one interval for checker aggregation`,
+      mechanism: `Route 53 HTTPS health check on the active site's (${activeName}) deep /health: ${design.healthCheckIntervalSeconds} s × ${design.healthCheckFailureThreshold} failures, plus one interval for checker aggregation`,
       boundSeconds: detection,
       source: ROUTE53_SOURCE,
       objective: 'RTO',
@@ -98,7 +124,7 @@ export function evaluateObjectives(objectives: DrObjectives, design: DrDesign): 
     },
     {
       component: 'Aurora promotion',
-      mechanism: 'FailoverGlobalCluster (AllowDataLoss) promotes the DR cluster to writer',
+      mechanism: `FailoverGlobalCluster (AllowDataLoss) promotes the ${passiveName} cluster to writer`,
       boundSeconds: AURORA_FAILOVER_SECONDS,
       source: 'Aurora User Guide, aurora-global-database-disaster-recovery: recovery typically within a minute (budgeted ×2)',
       objective: 'RTO',
@@ -106,15 +132,15 @@ export function evaluateObjectives(objectives: DrObjectives, design: DrDesign): 
     },
     design.edgeFailover ?? {
       component: 'DNS failover',
-      mechanism: `The DR health check turns healthy once DR writes; resolvers drop the cached answer after the ${design.dnsTtlSeconds} s TTL; detection of the healthy DR takes one interval`,
+      mechanism: `The ${passiveName} health check turns healthy once it is designated and writes; resolvers drop the cached answer after the ${design.dnsTtlSeconds} s TTL; detection of the healthy DR takes one interval`,
       boundSeconds: design.dnsTtlSeconds + design.healthCheckIntervalSeconds,
-      source: 'Route 53 developer guide, resource-record-sets-choosing-alias-non-alias (alias TTL of the target)',
+      source: 'Route 53 developer guide, routing-policy-failover (non-alias CNAME records with our TTL, dns.recordTtlSeconds)',
       objective: 'RTO',
       guaranteed: true,
     },
     {
       component: 'Aurora global database',
-      mechanism: `Storage-level replication; rds.global_db_rpo = ${design.auroraGlobalDbRpoSeconds} s on the primary blocks commits when the DR cluster lags more (so a DR-region problem pauses payment writes: availability traded for bounded loss)`,
+      mechanism: `Storage-level replication; rds.global_db_rpo = ${design.auroraGlobalDbRpoSeconds} s on the active cluster (${activeName}) blocks commits when the ${passiveName} cluster lags more (so a problem in the passive region pauses payment writes: availability traded for bounded loss)`,
       boundSeconds: design.auroraGlobalDbRpoSeconds,
       source: 'Aurora User Guide, aurora-global-database-disaster-recovery (Managing RPOs for Aurora PostgreSQL)',
       objective: 'RPO',
@@ -122,7 +148,7 @@ export function evaluateObjectives(objectives: DrObjectives, design: DrDesign): 
     },
     {
       component: 'S3 payment artefacts',
-      mechanism: 'Cross-region replication with Replication Time Control and replication metrics',
+      mechanism: 'Two-way cross-region replication with Replication Time Control, replication metrics and replica modification sync',
       boundSeconds: S3_RTC_SECONDS,
       source: 'S3 User Guide, replication-time-control (99.99% of objects within 15 minutes)',
       objective: 'object-storage RPO',
@@ -171,7 +197,7 @@ export function evaluateObjectives(objectives: DrObjectives, design: DrDesign): 
       `objectives.objectStorageRpoSeconds: ${objectives.objectStorageRpoSeconds} s cannot be met; S3 Replication Time Control guarantees ${S3_RTC_SECONDS} s (15 minutes). Use objectStorageRpoSeconds >= ${S3_RTC_SECONDS}.`,
     );
   }
-  return { objectives, design, components, verdicts, problems };
+  return { objectives, design, components, verdicts, problems, directions };
 }
 
 /** Evaluates and throws a DrObjectiveError listing every objective the design cannot meet. */
@@ -192,6 +218,8 @@ export function renderMarkdown(report: DrReport, stackName: string): string {
     `# DR report: ${stackName}`,
     '',
     'Generated at synth from the stack\'s own settings. Worst case per objective: RTO adds its steps; RPO is the largest bound of the stores that serve it.',
+    '',
+    `Failover: ${report.directions.failover}. Failback: ${report.directions.failback}.`,
     '',
     '| objective | target | worst case | verdict |',
     '|---|---|---|---|',

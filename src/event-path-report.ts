@@ -46,7 +46,7 @@ export function eventPathSection(design: EventPathDesign): EventPathSection {
     bounds: [
       {
         component: 'Global endpoint failover (routing)',
-        mechanism: `EventBridge global endpoint: routes PutEvents to the passive region once the active site's Route 53 health check (deep /health, ${design.healthCheckIntervalSeconds} s × ${design.healthCheckFailureThreshold}, detection ≈ ${detection} s) is unhealthy`,
+        mechanism: `EventBridge global endpoint: routes PutEvents to the passive region once the active site's Route 53 check (the PRIMARY DNS record's calculated check on the deep /health, ${design.healthCheckIntervalSeconds} s × ${design.healthCheckFailureThreshold}, detection ≈ ${detection} s) is unhealthy`,
         boundSeconds: EVENTBRIDGE_GLOBAL_ENDPOINT_MAX_SECONDS,
         kind: 'event delivery RTO',
         guaranteed: false,

@@ -13,12 +13,14 @@ import { PAYMENT_ACCEPTED, paymentAcceptedEvent } from '../../lambdas/payment-pr
 import { createHandler as createSweep, type SweepHandler } from '../../lambdas/outbox-sweep';
 import { eventIdFor } from '../../lambdas/shared/outbox';
 import type { ApiHandler } from '../../lambdas/shared/runtime';
-import { awsMocks, invoker, lambdaContext, postPayment, secretString, silentObservability, TEST_REGION, testConfig, uniqueKey, VALID_PAYMENT } from '../support/lambda';
+import { awsMocks, invoker, lambdaContext, postPayment, secretString, silentObservability, TEST_DESIGNATION_PARAMETER, TEST_REGION, testConfig, uniqueKey, VALID_PAYMENT } from '../support/lambda';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
 const ENDPOINT_ID = 'abcde.xyz';
 const EVENTS_ENV = {
   AWS_REGION: TEST_REGION,
+  // The payment handler writes only where its site is designated active (awsMocks answers 'primary').
+  ACTIVE_SITE_PARAMETER: TEST_DESIGNATION_PARAMETER,
   PAYMENT_EVENTS_BUS_NAME: 'pay-dev-payments',
   PAYMENT_EVENTS_ENDPOINT_URL: `https://${ENDPOINT_ID}.endpoint.events.amazonaws.com`,
   PAYMENT_EVENTS_SOURCE: 'pay-dev.payments',
@@ -76,8 +78,11 @@ function paymentContainer(db: string, eventbridge: EventBridgeClient, connection
   return invoker(handler);
 }
 
-function sweepContainer(db: string, eventbridge: EventBridgeClient, extra: { env?: Record<string, string> } = {}): SweepHandler {
+function sweepContainer(db: string, eventbridge: EventBridgeClient, extra: { env?: Record<string, string>; activeSite?: 'primary' | 'dr' } = {}): SweepHandler {
   const aws = awsMocks(secretString(pg, db));
+  if (extra.activeSite) {
+    aws.mocks.ssm.on(GetParameterCommand, { Name: TEST_DESIGNATION_PARAMETER }).resolves({ Parameter: { Name: TEST_DESIGNATION_PARAMETER, Value: extra.activeSite } });
+  }
   const sweep = createSweep({
     ssm: aws.clients.ssm,
     secretsManager: aws.clients.secretsManager,
@@ -197,7 +202,8 @@ describe('payment and event commit together', () => {
     closers.push(handler);
     for (let i = 0; i < 3; i++) expect((await invoker(handler)(postPayment({ ...VALID_PAYMENT, reference: `INV-${i}` }, uniqueKey()))).statusCode).toBe(201);
     expect(eb.sent.map((s) => s.EndpointId)).toEqual([ENDPOINT_ID, ENDPOINT_ID, ENDPOINT_ID]);
-    expect(aws.mocks.ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+    const endpointReads = aws.mocks.ssm.commandCalls(GetParameterCommand).filter((c) => c.args[0].input.Name === '/pay/dev/payment-events-endpoint-url');
+    expect(endpointReads).toHaveLength(1);
   });
 });
 
@@ -354,6 +360,18 @@ describe('sweep', () => {
     expect(eb.sent).toHaveLength(0);
   });
 
+  test('in a site not designated active (an old writer not fenced yet) it reports the backlog and sends nothing', async () => {
+    const db = await migratedDatabase('outbox_notactive');
+    const down = eventBridge(() => Promise.reject(new Error('down')));
+    await paymentContainer(db, down.client)(postPayment(VALID_PAYMENT, uniqueKey()));
+    await makeDue(db);
+    const eb = eventBridge();
+    // This function's site is primary (testConfig); the designation names dr.
+    expect(await sweepContainer(db, eb.client, { activeSite: 'dr' })({}, lambdaContext('outbox-sweep'))).toMatchObject({ mode: 'standby', backlog: { unsent: 1 } });
+    expect(eb.sent).toHaveLength(0);
+    expect((await outbox(db))[0]).toMatchObject({ sent_at: null, attempts: 1 });
+  });
+
   test('before the payment processor migrated, there is nothing to do', async () => {
     const db = await pg.createDatabase('outbox_none');
     const eb = eventBridge();
@@ -364,7 +382,7 @@ describe('sweep', () => {
     const db = await migratedDatabase('outbox_noenv');
     const eb = eventBridge();
     const aws = awsMocks(secretString(pg, db));
-    const handler = createHandler({ ...aws.clients, ...silentObservability(), eventbridge: eb.client, config: testConfig(db), env: { AWS_REGION: TEST_REGION }, db: { ssl: false } });
+    const handler = createHandler({ ...aws.clients, ...silentObservability(), eventbridge: eb.client, config: testConfig(db), env: { AWS_REGION: TEST_REGION, ACTIVE_SITE_PARAMETER: TEST_DESIGNATION_PARAMETER }, db: { ssl: false } });
     closers.push(handler);
     expect((await invoker(handler)(postPayment(VALID_PAYMENT, uniqueKey()))).statusCode).toBe(201);
     expect(await outbox(db)).toHaveLength(1);

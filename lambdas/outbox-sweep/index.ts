@@ -4,8 +4,10 @@
  *
  * - Reads the backlog first and publishes it as metrics (`OutboxUnsent`, `OutboxOldestUnsentAgeSeconds`), in
  *   either region: a read works on the read-only secondary too, so the DR CLI sees the backlog from both sides.
- * - Sends only where the database takes writes: on the secondary the claim fails with "read-only transaction"
- *   and the sweep reports `standby`. After a failover the promoted region's sweep takes over by itself.
+ * - Sends only from the active site: where this region's designation (ACTIVE_SITE_PARAMETER, CONTRACTS.md) names
+ *   another site, or the database is read-only (the claim fails with "read-only transaction"), it reports
+ *   `standby`. The designation is the same second fence the payment function has: an old writer that Aurora has
+ *   not fenced yet does not publish its rows. After a failover the new active site's sweep takes over by itself.
  * - Runs any number of times at once without sending a row twice (FOR UPDATE SKIP LOCKED).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -82,6 +84,11 @@ export function createHandler(deps: OutboxSweepDeps = {}): SweepHandler {
     metrics.addMetric('OutboxUnsent', MetricUnit.Count, backlog.unsent);
     metrics.addMetric('OutboxOldestUnsentAgeSeconds', MetricUnit.Seconds, backlog.oldestAgeSeconds);
     if (backlog.unsent === 0) return { mode: 'active', backlog, published: { claimed: 0, sent: 0, failed: 0 } };
+
+    // Fails closed: an unreadable designation fails the run (OutboxSweepFailed, error log); the backlog metrics
+    // above are still published.
+    const designation = await runtime.designation(AbortSignal.timeout(2000));
+    if (!designation.designated) return { mode: 'standby', backlog };
 
     const remaining = context.getRemainingTimeInMillis?.() ?? budgetMs + MARGIN_MS;
     const deadline = Date.now() + Math.max(0, Math.min(budgetMs, remaining - MARGIN_MS));

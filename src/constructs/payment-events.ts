@@ -25,8 +25,9 @@ export interface PaymentEventsProps {
    */
   readonly activeRole?: RegionRole;
   /**
-   * Route 53 health check of the active site, the **publisher's** region (the deep `/health` of its API: database
-   * writer, designation). It must not include subscriber metrics (EventBridge user guide, eb-global-endpoints).
+   * Route 53 health check of the active site, the **publisher's** region (in the stack: the CALCULATED check of the
+   * PRIMARY DNS record, built on the site's deep `/health`: database writer, designation). It must not include
+   * subscriber metrics (EventBridge user guide, eb-global-endpoints).
    */
   readonly activeHealthCheck: Route53HealthCheck;
   /** Encrypts the consumer queues and their dead-letter queues (needs the `sqs` and `events` key users). */

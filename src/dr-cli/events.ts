@@ -143,6 +143,9 @@ export async function gatherEvents(
       : hc.healthy
         ? { region: active.region, basis: `${active.role} health check healthy` }
         : { region: passive.region, basis: `${active.role} health check unhealthy: failed over` };
+  // Inferred from the active site's own /health check; the endpoint follows the PRIMARY record's calculated check,
+  // which also turns unhealthy when the passive site claims active (a failover): then this says "healthy" only if
+  // the old site's check passes again, and the designation rows of `status` show the claim.
   return { endpoint, routesTo, backlog: { primary: backlogs[0], dr: backlogs[1] } };
 }
 
