@@ -422,6 +422,7 @@ describe('the deployed bundle', () => {
       const aws = awsMocks(secretString(pg, db));
       const sweep = bundle.createHandler({
         secretsManager: aws.clients.secretsManager,
+        ssm: aws.clients.ssm, // the designation ('primary', as this site)
         ...silentObservability(),
         config: testConfig(db),
         env: EVENTS_ENV,
