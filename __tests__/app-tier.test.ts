@@ -99,7 +99,8 @@ describe('application tier and failover DNS', () => {
     });
 
     test('no IAM statement anywhere allows every action; "*" resources only for APIs without resource-level permissions', () => {
-      const wildcardOk = new Set(['VpcNetworkInterfaces', 'XRayTraces', 'GeneratePassword']);
+      // Describe and ExperimentLogDelivery: the FIS experiment role (src/constructs/fault-injection.ts).
+      const wildcardOk = new Set(['VpcNetworkInterfaces', 'XRayTraces', 'GeneratePassword', 'Describe', 'ExperimentLogDelivery']);
       for (const p of synth.list('aws_iam_role_policy')) {
         for (const s of policyOf(p.policy).Statement) {
           const actions = [s.Action].flat();
