@@ -36,7 +36,6 @@ import { PaymentEvents, paymentEventNames } from './constructs/payment-events';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { RegionalNetwork } from './constructs/regional-network';
 import { ReplicatedBucket } from './constructs/replicated-bucket';
 import { RuntimeParameters } from './constructs/runtime-parameters';
