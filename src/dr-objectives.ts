@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type EventPathSection, renderEventPathMarkdown } from './event-path-report';
 
 /**
  * DR objectives as code: from the stack's own settings, the worst-case recovery time and data loss the design
@@ -75,6 +76,8 @@ export interface DrReport {
   /** Empty when every objective is met. */
   readonly problems: readonly string[];
   readonly directions: Directions;
+  /** The payment-event path (src/event-path-report.ts). */
+  readonly eventPath?: EventPathSection;
 }
 
 /** Route 53 aggregates the results of its health checkers; we allow one more interval for that. */
@@ -226,6 +229,7 @@ export function renderMarkdown(report: DrReport, stackName: string): string {
     '|---|---|---|---|---|',
     ...rows,
     '',
+    ...(report.eventPath ? renderEventPathMarkdown(report.eventPath) : []),
   ].join('\n');
 }
 
