@@ -1,3 +1,3 @@
 import { terraformSuite } from './support/terraform-suite';
 
-terraformSuite('dev', {}, { plan: true, simulate: true });
+terraformSuite('dev', {}, { plan: true, simulate: true, swap: { activeRegion: 'dr' } });

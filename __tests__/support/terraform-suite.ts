@@ -1,15 +1,29 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatDiagnostics, unavailableReason, validateAndPlan } from '../../scripts/terraform-harness';
-import { simulate } from '../../scripts/upgrade/simulate';
+import { planRun, showPlan, simulate } from '../../scripts/upgrade/simulate';
+import { isStateful } from '../../scripts/upgrade/stateful-types';
+import { prepareWorkdir } from '../../scripts/terraform-harness';
 import { synthDrStack } from './synth';
+
+/** What a role swap must never touch on an Aurora cluster (issue 13): a change of either promotes or detaches it. */
+const SWAP_ATTRIBUTES = ['replication_source_identifier', 'global_cluster_identifier'] as const;
 
 /**
  * Validates the synthesized JSON of one profile against the real hashicorp/aws 5.100.0 provider (offline
  * mirror) and, with `plan`, plans it without credentials. Warnings fail too: they are deprecations that break
  * on provider 6. One profile per test file, so jest can run them on separate workers.
  */
-export function terraformSuite(profile: string, overrides: Record<string, unknown>, options: { plan: boolean; simulate?: boolean }): void {
+export function terraformSuite(
+  profile: string,
+  overrides: Record<string, unknown>,
+  options: {
+    plan: boolean;
+    simulate?: boolean;
+    /** With `simulate`: config changes (e.g. `{ activeRegion: 'dr' }`) planned against the simulated deployed state. */
+    swap?: Record<string, unknown>;
+  },
+): void {
   const reason = unavailableReason();
   if (reason) {
     // Visible in the test output; the suite is skipped, not failed, where terraform or the mirror is missing.
@@ -18,6 +32,7 @@ export function terraformSuite(profile: string, overrides: Record<string, unknow
   (reason ? describe.skip : describe)(`terraform validate${options.plan ? ' + plan' : ''} (${profile} profile)`, () => {
     const { synth } = synthDrStack(overrides);
     const report = validateAndPlan(synth.json, { plan: options.plan });
+    let simulated: unknown;
 
     test('the harness says what it stood in for', () => {
       console.info(`[${profile}] terraform harness notes:\n  - ${report.notes.join('\n  - ')}`);
@@ -54,6 +69,32 @@ export function terraformSuite(profile: string, overrides: Record<string, unknow
         );
         expect(sim.finalRun.noChanges).toBe(true);
         expect(sim.state.addresses()).toHaveLength(synth.all().length);
+        simulated = sim.state.toJSON();
+      }, 180_000);
+    }
+    if (options.plan && options.simulate && options.swap) {
+      // Issue 13: the config change a switchover or failover asks for, planned against the platform as deployed
+      // before it (npm run plan:upgrade -- --to-config …): nothing stateful is replaced or destroyed, and no Aurora
+      // cluster sees a change of what the swap itself rewrote (the provider would promote or detach it).
+      test(`${JSON.stringify(options.swap)} planned against the simulated deployed state: nothing stateful replaced, no cluster promoted`, async () => {
+        expect(simulated).toBeDefined();
+        const swapped = synthDrStack({ ...overrides, ...options.swap }).synth;
+        const wd = prepareWorkdir(swapped.json);
+        writeFileSync(join(wd.dir, 'terraform.tfstate'), JSON.stringify(simulated));
+        const run = await planRun(wd.dir, 'swap.tfplan');
+        expect(formatDiagnostics(run.diagnostics)).toBe('');
+        expect(run.ok).toBe(true);
+        const destructive = run.changes.filter((c) => isStateful(c.type) && !['noop', 'read', 'update', 'create'].includes(c.action));
+        expect(destructive.map((c) => `${c.action} ${c.address}`)).toEqual([]);
+        const plan = await showPlan(wd.dir, 'swap.tfplan');
+        const clusters = (plan.resource_changes as Array<Record<string, any>>).filter((c) => c.type === 'aws_rds_cluster');
+        expect(clusters).toHaveLength(2);
+        for (const c of clusters) {
+          for (const attr of SWAP_ATTRIBUTES) expect([c.address, attr, c.change.after?.[attr]]).toEqual([c.address, attr, c.change.before?.[attr]]);
+        }
+        // The swap is not a no-op: the role-dependent resources move (the designation, rds.global_db_rpo, DNS).
+        expect(run.changes.some((c) => c.type === 'aws_ssm_parameter' && c.action === 'update')).toBe(true);
+        console.info(`[${profile}] swap ${JSON.stringify(options.swap)}: ${run.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action} ${c.address}`).join(', ')}`);
       }, 180_000);
     }
     if (!options.plan) {
