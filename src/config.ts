@@ -261,6 +261,10 @@ export const configSchema = z
          * guaranteed figure; past it the controller pages "promotion overdue" and keeps waiting.
          */
         promotionBudgetSeconds: z.number().int().min(30).max(1800).default(60),
+        /** Manual mode: the on-call policy's page acknowledgement time (counted in the DR report). */
+        manualAcknowledgeSeconds: z.number().int().min(0).max(86400).default(900),
+        /** Manual mode: time for the second person the runbook requires to confirm a failover. */
+        manualSecondPersonSeconds: z.number().int().min(0).max(86400).default(600),
       })
       .strict()
       .default({}),
@@ -405,9 +409,9 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
   api: { paymentConcurrency: 50, healthConcurrency: 5, throttleRateLimit: 100, throttleBurstLimit: 200, wafRateLimit: 2000, paymentProvisionedConcurrency: 0 },
   database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500, rotationDays: 30 },
   backup: { schedule: 'cron(0 5 * * ? *)', retentionDays: 35, copyRetentionDays: 35 },
-  objectives: { rtoSeconds: 900, rpoSeconds: 60, objectStorageRpoSeconds: 900, failoverDecisionSeconds: 300 },
+  objectives: { rtoSeconds: 1800, rpoSeconds: 60, objectStorageRpoSeconds: 900, failoverDecisionSeconds: 300 },
   alerts: { emails: ['payments-oncall@example.com'], subscriptions: [] },
-  failover: { mode: 'manual', probeIntervalSeconds: 10, probeTimeoutSeconds: 3, probeFailureThreshold: 3, cooldownSeconds: 3600, promotionBudgetSeconds: 60 },
+  failover: { mode: 'manual', probeIntervalSeconds: 10, probeTimeoutSeconds: 3, probeFailureThreshold: 3, cooldownSeconds: 3600, promotionBudgetSeconds: 60, manualAcknowledgeSeconds: 900, manualSecondPersonSeconds: 600 },
   stateBackend: { bucket: 'pay-terraform-state-123456789012', region: 'us-east-1', keyPrefix: 'payments-dr', kmsKeyArn: null },
 };
 

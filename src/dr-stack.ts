@@ -36,19 +36,27 @@ export interface DrStackProps {
   readonly config: PlatformConfig;
 }
 
-/**
- * Route 53 answers alias records with the target's TTL; for API Gateway regional domains that is observed to be
- * 60 seconds (AWS does not document the figure).
- */
-const ALIAS_TTL_SECONDS = 60;
+/** The payment function's database connection timeout (lambdas/payment-processor: connectionTimeoutMillis). */
+export const PAYMENT_DB_CONNECT_TIMEOUT_MS = 2000;
 
 /** The DR objectives of `config` checked against the design it configures; throws a DrObjectiveError. */
 export function drReportFor(config: PlatformConfig): DrReport {
   return assertObjectives(config.objectives, {
+    mode: config.failover.mode,
+    regions: { primary: config.regions.primary.region, dr: config.regions.dr.region },
     healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
     healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
-    dnsTtlSeconds: ALIAS_TTL_SECONDS,
+    // The failover records are non-alias CNAMEs with this TTL (CONTRACTS.md, issue 13's FailoverDns).
+    dnsTtlSeconds: config.dns.recordTtlSeconds,
     auroraGlobalDbRpoSeconds: config.objectives.rpoSeconds,
+    probeIntervalSeconds: config.failover.probeIntervalSeconds,
+    probeTimeoutSeconds: config.failover.probeTimeoutSeconds,
+    probeFailureThreshold: config.failover.probeFailureThreshold,
+    promotionBudgetSeconds: config.failover.promotionBudgetSeconds,
+    paymentProvisionedConcurrency: config.api.paymentProvisionedConcurrency,
+    paymentDbConnectTimeoutMs: PAYMENT_DB_CONNECT_TIMEOUT_MS,
+    manualAcknowledgeSeconds: config.failover.manualAcknowledgeSeconds,
+    manualSecondPersonSeconds: config.failover.manualSecondPersonSeconds,
   });
 }
 
