@@ -17,6 +17,8 @@ import { AuroraGlobalDatabase } from './constructs/aurora-global-database';
 import { CrossRegionBackup } from './constructs/cross-region-backup';
 import { CrossRegionPeering } from './constructs/cross-region-peering';
 import { FailoverDns } from './constructs/failover-dns';
+import { FailoverController } from './constructs/failover-controller';
+import { HealthStatusRecords, RegionalPager, controlPath } from './constructs/regional-pager';
 import { DrObservability } from './constructs/observability';
 import { REPLICATION_RULE_ID } from './constructs/replicated-bucket';
 import { DrReport, assertObjectives } from './dr-objectives';
@@ -110,6 +112,12 @@ export class DrStack extends TerraformStack {
   /** Rotates the database master password (primary region; the DR replica follows). */
   public readonly rotationFunction: RegionalFunction;
   public readonly observability: DrObservability;
+  /** Route 53's view of each site, readable through DNS from any region (the prober's second opinion). */
+  public readonly healthStatus: HealthStatusRecords;
+  /** A pager per region: the prober watching the other region, its alarms and the pager topic. */
+  public readonly pagers: Record<RegionRole, RegionalPager>;
+  /** The automatic failover controller in the passive region (`failover.mode: "automatic"` only). */
+  public readonly controller?: FailoverController;
   /** The DR objectives checked against this design (written as dr-report.json/.md at synth). */
   public readonly drReport: DrReport;
 
@@ -383,6 +391,9 @@ export class DrStack extends TerraformStack {
         purpose: 'payment-processor',
         code: paymentCode,
         reservedConcurrency: config.api.paymentConcurrency,
+        // Passive readiness: initialized environments on both sites, so the first payments after a failover
+        // meet no cold start (counted in the DR report).
+        provisionedConcurrency: config.api.paymentProvisionedConcurrency,
         timeout: 10,
         environment: environment('payment-processor'),
         statements: [
@@ -408,7 +419,7 @@ export class DrStack extends TerraformStack {
       });
       const api = new RegionalApi(this, `api-${ctx.role}`, {
         ctx,
-        paymentFunction: paymentFunction.function,
+        paymentFunction: paymentFunction.invokeTarget,
         healthFunction: healthFunction.function,
         apiKeyValue: apiKeyValue.result,
         domainName: this.apiDomainName,
@@ -510,6 +521,65 @@ export class DrStack extends TerraformStack {
       },
     });
 
+    // --- Paging from the surviving region, and the optional automatic failover -----------------------------
+    const active: RegionRole = config.activeRegion;
+    const passive: RegionRole = active === 'primary' ? 'dr' : 'primary';
+    const contexts: Record<RegionRole, RegionContext> = { primary: primaryCtx, dr: drCtx };
+    this.healthStatus = new HealthStatusRecords(this, 'health-status', {
+      ctx: primaryCtx,
+      hostedZoneId: this.hostedZoneId,
+      zoneName: config.dns.zoneName,
+      healthChecks: this.dns.healthChecks,
+    });
+    const automatic = config.failover.mode === 'automatic';
+    const healthUrl = (role: RegionRole) => `https://${this.runtime[role].api.executeApiHost}/${this.runtime[role].api.stageName}/health`;
+    const proberCode = asset('prober');
+    const pager = (role: RegionRole) => {
+      const ctx = contexts[role];
+      const peerRole: RegionRole = role === 'primary' ? 'dr' : 'primary';
+      return new RegionalPager(this, `pager-${role}`, {
+        ctx,
+        peer: contexts[peerRole],
+        key: this.logsKey.in(role),
+        emails: config.alerts.emails,
+        subscriptions: config.alerts.subscriptions,
+        logRetentionDays: config.logRetentionDays,
+        proberCode,
+        peerHealthUrl: healthUrl(peerRole),
+        ownHealthUrl: healthUrl(role),
+        peerStatusRecord: this.healthStatus.names[peerRole],
+        designationArn: `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${controlPath(ctx)}/active-site`,
+        probeIntervalSeconds: config.failover.probeIntervalSeconds,
+        probeTimeoutSeconds: config.failover.probeTimeoutSeconds,
+        failureThreshold: config.failover.probeFailureThreshold,
+        // Only the passive site's prober may start the controller (it lives in the passive region).
+        ...(automatic && role === passive ? { stateMachineArn: FailoverController.stateMachineArnFor(ctx) } : {}),
+      });
+    };
+    this.pagers = { primary: pager('primary'), dr: pager('dr') };
+    if (automatic) {
+      const ctx = contexts[passive];
+      this.controller = new FailoverController(this, 'failover-controller', {
+        ctx,
+        peer: contexts[active],
+        code: asset('failover-controller'),
+        logKey: this.logsKey.in(passive),
+        logRetentionDays: config.logRetentionDays,
+        pagerTopic: this.pagers[passive].topic,
+        globalClusterIdentifier: this.database.globalClusterIdentifier,
+        targetCluster: passive === 'primary' ? this.database.primaryCluster : this.database.secondaryCluster,
+        targetParameterGroup: this.database.parameterGroups[passive],
+        rpoSeconds: config.objectives.rpoSeconds,
+        peerPaymentFunction: this.runtime[active].paymentFunction,
+        apiDomain: this.apiDomainName,
+        apiKeySecretName: naming.name('generic', 'api-client-key'),
+        apiKeySecretKey: this.databaseKey.in(passive),
+        failureThreshold: config.failover.probeFailureThreshold,
+        cooldownSeconds: config.failover.cooldownSeconds,
+        promotionBudgetSeconds: config.failover.promotionBudgetSeconds,
+      });
+    }
+
     // Outputs the DR CLI reads (`npm run dr`); names are its contract.
     const output = (name: string, value: string, description: string) => new TerraformOutput(this, name, { value, description });
     output('primary-region', primaryCtx.region, 'Primary region');
@@ -534,6 +604,18 @@ export class DrStack extends TerraformStack {
     }
     output('peering-connection-id', this.peering.connection.id, 'Cross-region VPC peering connection');
     output('api-client-secret-name', this.apiClientSecret.name, 'Secret holding the API client key (both regions)');
+    output('failover-mode', config.failover.mode, 'manual or automatic (failover.mode)');
+    output('control-path', controlPath(primaryCtx), 'SSM path of the control parameters (same in both regions)');
+    for (const role of ['primary', 'dr'] as const) {
+      output(`pager-topic-${role}`, this.pagers[role].topic.arn, `Pager topic in ${contexts[role].region} (pages when the other region fails)`);
+    }
+    if (this.controller) {
+      output('controller-region', contexts[passive].region, 'Region of the automatic failover controller (the passive site)');
+      output('controller-state-machine-arn', this.controller.stateMachineArn, 'Automatic failover state machine');
+      output('kill-switch-parameter-name', this.controller.killSwitch.name, 'Automatic failover kill switch (enabled | disabled), controller region');
+      output('last-run-parameter-name', this.controller.lastRun.name, 'Record of the last automatic failover run, controller region');
+      output('operation-lock-parameter-name', this.controller.operationLock.name, 'Operation lock the controller honours, controller region');
+    }
 
     // Last, so it sees every resource: synth fails on any violation of the security baseline (docs/security.md).
     applyGuardrails(this, { profile: config.profile });

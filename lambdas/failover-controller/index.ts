@@ -25,6 +25,8 @@ import { createLogger, createTracer } from '../shared/observability';
 import { type Evidence, evaluateGuards, type GlobalClusterView } from './guards';
 
 export const SERVICE_NAME = 'failover-controller';
+/** The promotion branch stops waiting (and the run fails, paging) after this long. */
+export const PROMOTION_GIVE_UP_MS = 15 * 60_000;
 
 export type Action = 'decide' | 'page-start' | 'promote' | 'check-writer' | 'fence' | 'designate' | 'set-rpo' | 'prove-write' | 'finish' | 'fail';
 
@@ -120,7 +122,7 @@ function settingsFrom(env: Readonly<Record<string, string | undefined>>): Settin
     stateMachineArn: req('STATE_MACHINE_ARN'),
     pagerTopicArn: req('PAGER_TOPIC_ARN'),
     apiDomain: req('API_DOMAIN'),
-    apiKeySecret: req('API_KEY_SECRET'),
+    apiKeySecret: req('API_CLIENT_CREDENTIAL_ID'),
     threshold: num('FAILURE_THRESHOLD', 3),
     cooldownMs: num('COOLDOWN_SECONDS', 3600) * 1000,
     promotionBudgetMs: num('PROMOTION_BUDGET_SECONDS', 60) * 1000,
@@ -318,6 +320,9 @@ export function createController(deps: ControllerDeps = {}) {
     if (view.writerIsTarget && !view.operationInProgress) {
       return step(state, 'promotion complete', async () => ({ detail: `writer is ${s.targetClusterId} after ${Math.round(elapsed / 1000)} s`, state: { promotion: { ...promotion, done: true } } }));
     }
+    if (elapsed > PROMOTION_GIVE_UP_MS) {
+      throw new Error(`promotion not complete after ${Math.round(elapsed / 1000)} s; the controller gives up (the request may still complete: npm run dr -- status)`);
+    }
     if (elapsed > s.promotionBudgetMs && !promotion.overduePaged && state.record) {
       const next = withStep(state.record, 'promotion overdue', 'failed', `${Math.round(elapsed / 1000)} s > budget ${s.promotionBudgetMs / 1000} s; still waiting`);
       await save(next);
@@ -408,7 +413,14 @@ export function createController(deps: ControllerDeps = {}) {
   }
 
   async function fail(state: ControllerState): Promise<ControllerState> {
-    const base: RunRecord = state.record ?? { runId: 'unknown', from: failed, to: s.site, startedAt: now().toISOString(), outcome: 'failed', steps: [] };
+    // The failed task saved its failed step before throwing; the Catch hands over the state from before it.
+    let base: RunRecord = state.record ?? { runId: 'unknown', from: failed, to: s.site, startedAt: now().toISOString(), outcome: 'failed', steps: [] };
+    try {
+      const saved = await readJson<RunRecord>(names.lastRun);
+      if (saved && saved !== 'none' && saved.runId === base.runId && saved.steps.length >= base.steps.length) base = saved;
+    } catch (err) {
+      logger.warn('run record unreadable; recording from the state', { error: describeError(err) });
+    }
     const withError = withStep(base, 'failed', 'failed', `${state.error?.Error ?? 'error'}: ${state.error?.Cause ?? ''}`);
     const rec: RunRecord = { ...withError, outcome: 'failed', completedAt: now().toISOString() };
     try {

@@ -16,7 +16,6 @@ import { ApiGatewayUsagePlanKey } from '@cdktf/provider-aws/lib/api-gateway-usag
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
@@ -26,12 +25,20 @@ import { Construct } from 'constructs';
 import { RegionContext, serviceTrustPolicy } from '../region';
 import { RegionalKey } from './multi-region-key';
 
+/** What an integration invokes: a function, or a function's alias (`qualifier`), e.g. `RegionalFunction.invokeTarget`. */
+export interface LambdaInvokeTarget {
+  readonly invokeArn: string;
+  readonly functionName: string;
+  /** The alias the integration and its permission name; none for the unqualified function. */
+  readonly qualifier?: string;
+}
+
 export interface RegionalApiProps {
   readonly ctx: RegionContext;
   /** Handles `POST /payments` and `GET /payments/{id}`. */
-  readonly paymentFunction: LambdaFunction;
+  readonly paymentFunction: LambdaInvokeTarget;
   /** Handles `GET /health` (unauthenticated: Route 53 health checkers call it). */
-  readonly healthFunction: LambdaFunction;
+  readonly healthFunction: LambdaInvokeTarget;
   /**
    * The client credential, identical in both regions, so the same key works whichever region DNS points to
    * (SigV4 signatures are region-bound, so IAM authorization would break at failover).
@@ -58,7 +65,7 @@ interface Route {
   readonly resource: ApiGatewayResource;
   readonly path: string;
   readonly method: 'GET' | 'POST';
-  readonly fn: LambdaFunction;
+  readonly fn: LambdaInvokeTarget;
   readonly apiKeyRequired: boolean;
 }
 
@@ -136,6 +143,8 @@ export class RegionalApi extends Construct {
       new LambdaPermission(this, `${routeId}-permission`, {
         provider,
         functionName: route.fn.functionName,
+        // An alias (provisioned concurrency) needs its own permission: the function's does not cover it.
+        ...(route.fn.qualifier ? { qualifier: route.fn.qualifier } : {}),
         action: 'lambda:InvokeFunction',
         principal: 'apigateway.amazonaws.com',
         sourceArn: `${this.api.executionArn}/*/${route.method}/${route.path}`,

@@ -21,6 +21,24 @@ export const WILDCARD_RESOURCE_ACTIONS: ReadonlyArray<{ readonly action: string;
   { action: 'xray:PutTraceSegments', reason: 'X-Ray trace ingestion has no resource-level permissions (Service Authorization Reference, AWS X-Ray)' },
   { action: 'xray:PutTelemetryRecords', reason: 'X-Ray telemetry has no resource-level permissions' },
   {
+    action: 'cloudwatch:PutMetricData',
+    reason: 'no resource-level permissions (Service Authorization Reference, CloudWatch); scope it with the cloudwatch:namespace condition key',
+  },
+  { action: 'cloudwatch:GetMetricData', reason: 'no resource-level permissions (Service Authorization Reference, CloudWatch); read-only' },
+  ...[
+    'logs:CreateLogDelivery',
+    'logs:GetLogDelivery',
+    'logs:UpdateLogDelivery',
+    'logs:DeleteLogDelivery',
+    'logs:ListLogDeliveries',
+    'logs:PutResourcePolicy',
+    'logs:DescribeResourcePolicies',
+    'logs:DescribeLogGroups',
+  ].map((action) => ({
+    action,
+    reason: 'Step Functions log delivery: the vended-log actions have no resource-level permissions (Step Functions developer guide, cw-logs)',
+  })),
+  {
     action: 'secretsmanager:GetRandomPassword',
     reason: 'generates a password without touching a secret: no resource-level permissions (Service Authorization Reference, Secrets Manager)',
   },
