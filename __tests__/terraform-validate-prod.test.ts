@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { terraformSuite } from './support/terraform-suite';
 
-// prod differs from dev in counts and protection flags, which validate checks against the schema; the
-// credential-less plan runs for dev only, to keep `npm test` within its time budget (see bench/).
-terraformSuite('prod', { profile: 'prod', environmentSuffix: 'prod', network: { natGateways: 'one-per-az' } }, { plan: false });
+// config/prod.json as shipped (automatic failover, provisioned concurrency, two DR instances): prod differs from
+// dev in counts and protection flags, which validate checks against the schema; the credential-less plan runs for
+// dev only, to keep `npm test` within its time budget (see bench/).
+terraformSuite('prod', JSON.parse(readFileSync(join(__dirname, '..', 'config', 'prod.json'), 'utf8')), { plan: false });

@@ -58,6 +58,8 @@ const SECRET_LOOKING = /(password|secret|token|private.?key|api.?key)/i;
 export class RegionalFunction extends Construct {
   public readonly function: LambdaFunction;
   public readonly role: IamRole;
+  /** The role's only inline policy (what the function may do). */
+  public readonly policy: IamRolePolicy;
   public readonly logGroup: CloudwatchLogGroup;
   public readonly functionName: string;
   /** The `live` alias, when the function has provisioned concurrency. */
@@ -104,7 +106,7 @@ export class RegionalFunction extends Construct {
       description: `${props.purpose} Lambda in ${ctx.region}`,
       assumeRolePolicy: serviceTrustPolicy('lambda.amazonaws.com', ctx.accountId),
     });
-    new IamRolePolicy(this, 'policy', {
+    this.policy = new IamRolePolicy(this, 'policy', {
       provider,
       role: this.role.id,
       name: 'least-privilege',
