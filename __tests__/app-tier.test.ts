@@ -8,7 +8,8 @@ describe('application tier and failover DNS', () => {
 
   describe('Lambda functions', () => {
     test('payment and health functions in each region, one shared bundle per handler', () => {
-      const fns = synth.list('aws_lambda_function').filter((f) => !f.function_name.endsWith('secret-rotation'));
+      // The rotation function and the pager's probers (regional-pager.test.ts) are tested on their own.
+      const fns = synth.list('aws_lambda_function').filter((f) => !/secret-rotation|prober$/.test(f.function_name));
       expect(fns.map((f) => [f.provider, f.function_name]).sort()).toEqual([
         ['aws.dr', 'pay-dev-usw2-health-check'],
         ['aws.dr', 'pay-dev-usw2-payment-processor'],
@@ -42,7 +43,7 @@ describe('application tier and failover DNS', () => {
     test('every function (rotation included) carries the Powertools layer of its own region, at the pinned version', () => {
       const regionOf = { 'aws.primary': stack.primary.ctx.region, 'aws.dr': stack.dr.ctx.region } as Record<string, string>;
       const fns = synth.list('aws_lambda_function');
-      expect(fns).toHaveLength(5);
+      expect(fns).toHaveLength(7); // payment and health per region, rotation, a prober per region
       for (const fn of fns) {
         expect(fn.layers).toEqual([
           `arn:aws:lambda:${regionOf[fn.provider]}:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:${POWERTOOLS_LAYER.layerVersion}`,
@@ -86,7 +87,7 @@ describe('application tier and failover DNS', () => {
     });
 
     test('no IAM statement anywhere allows every action; "*" resources only for APIs without resource-level permissions', () => {
-      const wildcardOk = new Set(['VpcNetworkInterfaces', 'XRayTraces', 'GeneratePassword']);
+      const wildcardOk = new Set(['VpcNetworkInterfaces', 'XRayTraces', 'GeneratePassword', 'ProberMetrics']);
       for (const p of synth.list('aws_iam_role_policy')) {
         for (const s of policyOf(p.policy).Statement) {
           const actions = [s.Action].flat();
@@ -190,7 +191,8 @@ describe('application tier and failover DNS', () => {
     });
 
     test('one validation record serves both certificates', () => {
-      const validationRecords = synth.list('aws_route53_record').filter((r) => r.records);
+      // (the TXT records are Route 53's status records the probers read: regional-pager.test.ts)
+      const validationRecords = synth.list('aws_route53_record').filter((r) => r.records && r.type !== 'TXT');
       expect(validationRecords).toHaveLength(1);
       expect(validationRecords[0].allow_overwrite).toBe(true);
       const validations = synth.list('aws_acm_certificate_validation');
@@ -214,7 +216,7 @@ describe('application tier and failover DNS', () => {
   });
 
   describe('failover DNS', () => {
-    const records = synth.list('aws_route53_record').filter((r) => r.failover_routing_policy);
+    const records = synth.list('aws_route53_record').filter((r) => r.failover_routing_policy && r.type !== 'TXT');
 
     test('one PRIMARY and one SECONDARY alias record with the same name', () => {
       expect(records.map((r) => r.failover_routing_policy.type).sort()).toEqual(['PRIMARY', 'SECONDARY']);

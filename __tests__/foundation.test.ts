@@ -85,6 +85,8 @@ describe('dev stack foundation', () => {
       'aws_cloudwatch_dashboard -> aws_route53_health_check',
       'aws_cloudwatch_dashboard -> aws_s3_bucket',
       'aws_cloudwatch_metric_alarm -> aws_s3_bucket',
+      // Each region's prober probes the other region's public API endpoint (regional-pager.ts).
+      'aws_lambda_function -> aws_api_gateway_rest_api',
     ]);
 
     test('references cross regions only for the peering pair and key replication', () => {
