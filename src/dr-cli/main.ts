@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { errorText } from './aws';
 import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, type Ctx, type ExitCode } from './context';
 import { createRealDeps, type Deps } from './deps';
+import { autoCommand } from './auto';
 import { drillCommand } from './drill';
 import { failoverCommand } from './failover';
 import { parseDuration } from './format';
@@ -18,6 +19,7 @@ Commands:
   switchover   Planned move of the writer, no data loss (SwitchoverGlobalCluster), waits and verifies
   failover     The writer's region is down: fence it, promote the other (FailoverGlobalCluster, data loss allowed)
   drill        Switchover to DR and back, measuring RTO and RPO with test payments; writes a JSON report
+  auto         Automatic failover: mode, kill switch and last run; --disable / --enable flip the kill switch
 
 Common flags:
   --outputs <file>     stack outputs JSON (terraform output -json or cdktf --outputs-file); default $DR_OUTPUTS_FILE or cdktf.out/outputs.json
@@ -28,6 +30,7 @@ Common flags:
 switchover:  --to primary|dr (default dr)  --timeout 15m  --poll-interval 10s  --max-lag 60s  --dry-run
 failover:    --confirm-data-loss (required)  --to primary|dr (default dr)  --timeout 15m  --poll-interval 10s  --dry-run
              run it from the surviving region: AWS_REGION must be set and must not be the failed region
+auto:        --enable | --disable (the kill switch in the controller's region; failover.mode "automatic" only)
 drill:       --report <file> (default dr-drill-<timestamp>.json)  --timeout 15m  --rto-timeout 10m  --poll-interval 10s  --max-lag 60s
              needs DR_DRILL_TOKEN (sent as Authorization: Bearer <token>)
 
@@ -50,6 +53,7 @@ const COMMANDS: Record<string, Options> = {
   switchover: { ...COMMON, ...WAITING, to: { type: 'string' }, 'max-lag': { type: 'string' }, 'dry-run': { type: 'boolean' } },
   failover: { ...COMMON, ...WAITING, to: { type: 'string' }, 'confirm-data-loss': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
   drill: { ...COMMON, ...WAITING, report: { type: 'string' }, 'rto-timeout': { type: 'string' }, 'max-lag': { type: 'string' } },
+  auto: { ...COMMON, enable: { type: 'boolean' }, disable: { type: 'boolean' } },
 };
 
 class UsageError extends Error {}
@@ -133,6 +137,8 @@ export async function main(argv: readonly string[], deps: Deps): Promise<ExitCod
           pollMs: poll(),
           maxLagMs: duration(values, 'max-lag', 60_000),
         });
+      case 'auto':
+        return await autoCommand(ctx, { enable: values.enable === true, disable: values.disable === true });
       default:
         return EXIT_REFUSED;
     }

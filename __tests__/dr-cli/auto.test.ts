@@ -1,0 +1,110 @@
+// `npm run dr -- auto` and the automatic-failover section of `status`: mode, kill switch, last run.
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { automaticOutputs } from '../../src/dr-cli/auto';
+import { OUTPUT_VALUES, terraformOutputs, World } from '../support/dr-cli-world';
+
+const AUTOMATIC = {
+  ...OUTPUT_VALUES,
+  'failover-mode': 'automatic',
+  'controller-region': 'us-west-2',
+  'controller-state-machine-arn': 'arn:aws:states:us-west-2:123456789012:stateMachine:pay-dev-usw2-failover',
+  'kill-switch-parameter-name': '/pay/dev-control/auto-failover',
+  'last-run-parameter-name': '/pay/dev-control/auto-failover-last-run',
+};
+
+const RUN = {
+  runId: 'auto-20250115115500',
+  from: 'primary',
+  to: 'dr',
+  startedAt: '2025-01-15T11:55:00.000Z',
+  completedAt: '2025-01-15T11:57:10.000Z',
+  outcome: 'completed',
+  lastReplicationLagMs: 850,
+  steps: [
+    { step: 'decide', status: 'ok', at: '2025-01-15T11:55:00.000Z', detail: 'every guard holds' },
+    { step: 'fence (parallel, best effort)', status: 'failed', at: '2025-01-15T11:56:00.000Z', detail: 'FAILED (TimeoutError)' },
+  ],
+};
+
+let world: World;
+const ssm = mockClient(SSMClient);
+beforeEach(() => {
+  world = new World();
+  ssm.reset();
+  ssm.on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover' }).resolves({ Parameter: { Value: 'enabled' } });
+  ssm.on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover-last-run' }).resolves({ Parameter: { Value: JSON.stringify(RUN) } });
+  ssm.on(PutParameterCommand).resolves({});
+});
+afterEach(() => world.restore());
+afterAll(() => ssm.restore());
+
+const automatic = () => world.files.set('/work/cdktf.out/outputs.json', JSON.stringify(terraformOutputs(AUTOMATIC)));
+
+test('the optional outputs are found in either outputs format', () => {
+  expect(automaticOutputs(terraformOutputs(AUTOMATIC))).toMatchObject({ mode: 'automatic', controllerRegion: 'us-west-2', killSwitchParameter: '/pay/dev-control/auto-failover' });
+  expect(automaticOutputs({ 'payments-dr-dev': { 'failover-mode': 'manual' } })).toEqual({ mode: 'manual' });
+  expect(automaticOutputs({})).toEqual({ mode: 'unknown' });
+});
+
+test('auto shows the mode, the kill switch and the last run with its steps', async () => {
+  automatic();
+  const r = await world.run('auto');
+  expect(r.code).toBe(0);
+  expect(r.out).toMatch(/mode: automatic, controller in us-west-2/);
+  expect(r.out).toMatch(/kill switch: enabled \(automatic failover armed\)/);
+  expect(r.out).toMatch(/last run: auto-20250115115500 completed, primary → dr, started 2025-01-15T11:55:00\.000Z, ended 2025-01-15T11:57:10\.000Z; last replication lag 850 ms/);
+  expect(r.out).toMatch(/fence \(parallel, best effort\): failed — FAILED \(TimeoutError\)/);
+});
+
+test('auto --disable sets the kill switch in the controller region', async () => {
+  automatic();
+  ssm.on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover' }).resolves({ Parameter: { Value: 'disabled' } });
+  const r = await world.run('auto', '--disable');
+  expect(r.code).toBe(0);
+  const put = ssm.commandCalls(PutParameterCommand)[0];
+  expect(put.args[0].input).toEqual({ Name: '/pay/dev-control/auto-failover', Value: 'disabled', Type: 'String', Overwrite: true });
+  expect(await ssm.commandCalls(PutParameterCommand)[0].thisValue.config.region()).toBe('us-west-2');
+  expect(r.out).toMatch(/set to disabled/);
+  expect(r.out).toMatch(/kill switch: disabled \(automatic failover will refuse\)/);
+});
+
+test('auto --enable arms it again', async () => {
+  automatic();
+  const r = await world.run('auto', '--enable');
+  expect(r.code).toBe(0);
+  expect(ssm.commandCalls(PutParameterCommand)[0].args[0].input.Value).toBe('enabled');
+});
+
+test('manual mode: nothing to enable, refused with what to do', async () => {
+  world.files.set('/work/cdktf.out/outputs.json', JSON.stringify(terraformOutputs({ ...OUTPUT_VALUES, 'failover-mode': 'manual' })));
+  const r = await world.run('auto', '--enable');
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/refused: failover\.mode is manual .*Set failover\.mode "automatic"/);
+  expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+});
+
+test('--enable and --disable together are refused', async () => {
+  automatic();
+  expect((await world.run('auto', '--enable', '--disable')).code).toBe(2);
+});
+
+test('a failed write leaves the kill switch as it was and says so', async () => {
+  automatic();
+  ssm.on(PutParameterCommand).rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }));
+  const r = await world.run('auto', '--disable');
+  expect(r.code).toBe(1);
+  expect(r.err).toMatch(/FAILED: could not set \/pay\/dev-control\/auto-failover in us-west-2 .*the kill switch is unchanged/);
+});
+
+test('status reports mode, kill switch and last run; an unreadable controller region is marked, not waited on', async () => {
+  automatic();
+  const ok = await world.run('status');
+  expect(ok.out).toMatch(/\n\nAutomatic failover\n  mode: automatic, controller in us-west-2[^\n]*\n  kill switch: enabled[^\n]*\n  last run: auto-20250115115500 completed/);
+  world = new World();
+  automatic();
+  ssm.on(GetParameterCommand).rejects(Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }));
+  const bad = await world.run('status', '--json');
+  const json = JSON.parse(bad.out);
+  expect(json.automaticFailover).toMatchObject({ mode: 'automatic', killSwitch: { error: expect.stringMatching(/ETIMEDOUT/) }, lastRun: { error: expect.stringMatching(/ETIMEDOUT/) } });
+});

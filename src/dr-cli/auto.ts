@@ -1,0 +1,182 @@
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { errorText } from './aws';
+import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, tell, type Ctx, type ExitCode } from './context';
+
+/**
+ * `auto`: the automatic failover controller as the operator sees it. `npm run dr -- auto` shows the mode, the kill
+ * switch and the last run; `--disable` / `--enable` flip the kill switch (an SSM parameter in the controller's
+ * region, the passive site's). `status` shows the same section.
+ *
+ * The controller's outputs are optional (manual mode has no controller), so they are read here from the outputs
+ * file rather than required by the common outputs schema.
+ */
+
+/** How long the automatic-failover section may take: `status` must answer within its own bound. */
+export const AUTO_STATUS_DEADLINE_MS = 5_000;
+
+export interface AutomaticOutputs {
+  readonly mode: 'manual' | 'automatic' | 'unknown';
+  readonly controllerRegion?: string;
+  readonly stateMachineArn?: string;
+  readonly killSwitchParameter?: string;
+  readonly lastRunParameter?: string;
+}
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly outcome: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly startedAt?: string;
+  readonly completedAt?: string;
+  readonly lastReplicationLagMs?: number | null;
+  readonly steps: ReadonlyArray<{ readonly step: string; readonly status: string; readonly at?: string; readonly detail?: string }>;
+}
+
+export interface AutoStatus extends AutomaticOutputs {
+  /** `enabled` / `disabled`, or an error text when it could not be read. */
+  readonly killSwitch?: string | { readonly error: string };
+  readonly lastRun?: RunSummary | 'none' | { readonly error: string };
+}
+
+const NAMES = {
+  'failover-mode': 'mode',
+  'controller-region': 'controllerRegion',
+  'controller-state-machine-arn': 'stateMachineArn',
+  'kill-switch-parameter-name': 'killSwitchParameter',
+  'last-run-parameter-name': 'lastRunParameter',
+} as const;
+
+/** Finds the optional outputs in a terraform/cdktf outputs file (nested by stack or construct path). */
+export function automaticOutputs(json: unknown): AutomaticOutputs {
+  const found: Record<string, unknown> = {};
+  const walk = (v: unknown, depth: number) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || depth > 5) return;
+    for (const [k, raw] of Object.entries(v as Record<string, unknown>)) {
+      const value = typeof raw === 'object' && raw !== null && 'value' in raw ? (raw as { value: unknown }).value : raw;
+      if (k in NAMES && typeof value === 'string') found[NAMES[k as keyof typeof NAMES]] ??= value;
+      else walk(raw, depth + 1);
+    }
+  };
+  walk(json, 0);
+  const mode = found.mode === 'manual' || found.mode === 'automatic' ? found.mode : 'unknown';
+  return { ...(found as Omit<AutomaticOutputs, 'mode'>), mode };
+}
+
+function readAutomaticOutputs(ctx: Ctx): AutomaticOutputs {
+  try {
+    return automaticOutputs(JSON.parse(ctx.deps.readFile(ctx.outputs.source)));
+  } catch {
+    return { mode: 'unknown' };
+  }
+}
+
+const clients = new Map<string, SSMClient>();
+/** One SSM client per region, with short timeouts (a dead region must fail in seconds). */
+export function ssmIn(region: string): SSMClient {
+  let c = clients.get(region);
+  if (!c) {
+    c = new SSMClient({ region, maxAttempts: 2, requestHandler: { connectionTimeout: 3_000, requestTimeout: 4_000 } });
+    clients.set(region, c);
+  }
+  return c;
+}
+
+const deadline = (ms: number) => ({ abortSignal: AbortSignal.timeout(ms) });
+
+/** Reads the kill switch and the last run; never throws, answers within AUTO_STATUS_DEADLINE_MS. */
+export async function automaticFailoverStatus(ctx: Ctx): Promise<AutoStatus> {
+  const out = readAutomaticOutputs(ctx);
+  if (out.mode !== 'automatic' || !out.controllerRegion) return out;
+  const ssm = ssmIn(out.controllerRegion);
+  const read = async (name: string | undefined) => {
+    if (!name) throw new Error('the stack outputs do not name this parameter (deploy the current stack)');
+    const r = await ssm.send(new GetParameterCommand({ Name: name }), deadline(AUTO_STATUS_DEADLINE_MS));
+    return r.Parameter?.Value ?? '';
+  };
+  const [kill, last] = await Promise.allSettled([read(out.killSwitchParameter), read(out.lastRunParameter)]);
+  let lastRun: AutoStatus['lastRun'];
+  if (last.status === 'rejected') lastRun = { error: errorText(last.reason) };
+  else if (last.value === 'none' || last.value === '') lastRun = 'none';
+  else {
+    try {
+      lastRun = JSON.parse(last.value) as RunSummary;
+    } catch {
+      lastRun = { error: 'the run record is not JSON' };
+    }
+  }
+  return {
+    ...out,
+    killSwitch: kill.status === 'fulfilled' ? kill.value : { error: errorText(kill.reason) },
+    lastRun,
+  };
+}
+
+const isError = (v: unknown): v is { error: string } => typeof v === 'object' && v !== null && 'error' in v;
+
+export function renderAutoStatus(a: AutoStatus): string {
+  const lines = ['Automatic failover'];
+  if (a.mode !== 'automatic') {
+    lines.push(
+      `  mode: ${a.mode}${a.mode === 'manual' ? ' (the prober pages; an operator runs `npm run dr -- failover`)' : ' (outputs name no mode: deploy the current stack)'}`,
+    );
+    return lines.join('\n');
+  }
+  lines.push(`  mode: automatic, controller in ${a.controllerRegion ?? '?'} (${a.stateMachineArn ?? 'state machine not in outputs'})`);
+  const ks = a.killSwitch;
+  lines.push(`  kill switch: ${isError(ks) ? `UNREADABLE (${ks.error})` : ks === 'enabled' ? 'enabled (automatic failover armed)' : `${ks} (automatic failover will refuse)`}`);
+  const r = a.lastRun;
+  if (r === undefined || r === 'none') lines.push('  last run: none');
+  else if ('error' in r) lines.push(`  last run: UNREADABLE (${r.error})`);
+  else {
+    lines.push(
+      `  last run: ${r.runId} ${r.outcome}, ${r.from ?? '?'} → ${r.to ?? '?'}, started ${r.startedAt ?? '?'}${r.completedAt ? `, ended ${r.completedAt}` : ''}; last replication lag ${r.lastReplicationLagMs == null ? 'unknown' : `${r.lastReplicationLagMs} ms`}`,
+    );
+    for (const s of r.steps) lines.push(`    ${s.at ?? ''} ${s.step}: ${s.status}${s.detail ? ` — ${s.detail}` : ''}`);
+  }
+  return lines.join('\n');
+}
+
+export interface AutoOptions {
+  readonly enable?: boolean;
+  readonly disable?: boolean;
+}
+
+export async function autoCommand(ctx: Ctx, opts: AutoOptions): Promise<ExitCode> {
+  if (opts.enable && opts.disable) {
+    tell(ctx, 'auto: give --enable or --disable, not both');
+    return EXIT_REFUSED;
+  }
+  const out = readAutomaticOutputs(ctx);
+  if (opts.enable || opts.disable) {
+    if (out.mode !== 'automatic' || !out.controllerRegion || !out.killSwitchParameter) {
+      tell(
+        ctx,
+        `refused: failover.mode is ${out.mode} in the deployed stack (${ctx.outputs.source}): there is no controller to ${opts.enable ? 'enable' : 'disable'}. ` +
+          'Set failover.mode "automatic" in the config and deploy, then refresh the outputs file.',
+      );
+      return EXIT_REFUSED;
+    }
+    const value = opts.enable ? 'enabled' : 'disabled';
+    try {
+      await ssmIn(out.controllerRegion).send(
+        new PutParameterCommand({ Name: out.killSwitchParameter, Value: value, Type: 'String', Overwrite: true }),
+        deadline(AUTO_STATUS_DEADLINE_MS * 2),
+      );
+    } catch (e) {
+      tell(ctx, `FAILED: could not set ${out.killSwitchParameter} in ${out.controllerRegion} (${errorText(e)}); the kill switch is unchanged`);
+      return EXIT_FAILED;
+    }
+    const status = await automaticFailoverStatus(ctx);
+    if (ctx.json) say(ctx, JSON.stringify({ set: value, ...status }, null, 2));
+    else {
+      say(ctx, `kill switch ${out.killSwitchParameter} (${out.controllerRegion}) set to ${value}.`);
+      say(ctx, opts.enable ? 'Automatic failover is armed.' : 'Automatic failover will refuse (and page) until `npm run dr -- auto --enable`; a run already under way is not stopped (stop its execution in the Step Functions console).');
+      say(ctx, renderAutoStatus(status));
+    }
+    return EXIT_OK;
+  }
+  const status = await automaticFailoverStatus(ctx);
+  say(ctx, ctx.json ? JSON.stringify(status, null, 2) : renderAutoStatus(status));
+  return isError(status.killSwitch) || isError(status.lastRun) ? EXIT_FAILED : EXIT_OK;
+}
