@@ -15,7 +15,7 @@ import { POWERTOOLS_LAYER } from '../../src/powertools-layer';
 import { apiEvent, lambdaContext } from '../support/lambda';
 
 const ROOT = projectRoot();
-const HANDLERS = ['payment-processor', 'health-check', 'secret-rotation'] as const;
+const HANDLERS = ['payment-processor', 'health-check', 'secret-rotation', 'prober', 'failover-controller'] as const;
 
 describe('Lambda bundles and the Powertools layer', () => {
   test('every @aws-lambda-powertools package is pinned to the layer\'s version, in package.json and installed', () => {
