@@ -5,22 +5,34 @@ import { DrObjectiveError, writeDrReport } from './src/dr-objectives';
 import { DrStack, drReportFor, stackName } from './src/dr-stack';
 import { GuardrailError, writeSecurityReport } from './src/guardrails';
 
-// Config and DR objectives are checked before anything is written, the security baseline before the stack is
-// written: each exits 1 with every problem listed.
-try {
-  const config = loadConfig(process.env);
-  drReportFor(config); // before App: its constructor already creates the output directory
-  const app = new App();
-  const name = stackName(config);
-  const stack = new DrStack(app, name, { config });
-  app.synth();
-  const stackDir = join(app.outdir, 'stacks', name);
-  writeDrReport(stackDir, name, stack.drReport);
-  writeSecurityReport(stackDir, stack, { profile: config.profile });
-} catch (e) {
-  if (e instanceof ConfigError || e instanceof DrObjectiveError || e instanceof GuardrailError) {
-    console.error(e.message);
-    process.exit(1);
+/**
+ * The cdktf app (`node scripts/run.js main.ts`, cdktf.json "app"; `npm run synth`). Config and DR objectives are
+ * checked before anything is written, the security baseline before the stack is written: each returns 1 with every
+ * problem listed.
+ */
+export async function main(_argv: readonly string[] = []): Promise<number> {
+  try {
+    const config = loadConfig(process.env);
+    drReportFor(config); // before App: its constructor already creates the output directory
+    const app = new App();
+    const name = stackName(config);
+    const stack = new DrStack(app, name, { config });
+    app.synth();
+    const stackDir = join(app.outdir, 'stacks', name);
+    writeDrReport(stackDir, name, stack.drReport);
+    writeSecurityReport(stackDir, stack, { profile: config.profile });
+    return 0;
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof DrObjectiveError || e instanceof GuardrailError) {
+      console.error(e.message);
+      return 1;
+    }
+    throw e;
   }
-  throw e;
+}
+
+// Run directly (`npx ts-node main.ts`, the cdktf template's default app), the module synthesizes itself; through
+// scripts/run.js it is required and its main() called.
+if (require.main === module) {
+  main().then((code) => (process.exitCode = code));
 }

@@ -337,10 +337,10 @@ describe('bootstrap config', () => {
   });
 });
 
-describe('npm run bootstrap (scripts/bootstrap.js)', () => {
+describe('npm run bootstrap (node scripts/run.js bootstrap/main.ts)', () => {
   function bootstrap(env: Record<string, string>) {
     const outdir = join(mkdtempSync(join(tmpdir(), 'bootstrap-out-')), 'cdktf.out');
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'bootstrap.js')], {
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'run.js'), 'bootstrap/main.ts'], {
       cwd: root,
       encoding: 'utf8',
       env: { PATH: process.env.PATH ?? '', CDKTF_OUTDIR: outdir, ...env },

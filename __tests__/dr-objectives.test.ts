@@ -169,7 +169,7 @@ describe('synth fails when the objective cannot be met against the honest sum', 
     const root = join(__dirname, '..');
     const run = (env: Record<string, string>) => {
       const outdir = join(mkdtempSync(join(tmpdir(), 'synth-')), 'out');
-      const r = spawnSync(process.execPath, [join(root, 'scripts', 'app.js')], {
+      const r = spawnSync(process.execPath, [join(root, 'scripts', 'run.js'), 'main.ts'], {
         encoding: 'utf8',
         env: { PATH: process.env.PATH ?? '', CDKTF_OUTDIR: outdir, ...(process.env.LAMBDAS_SOURCE_DIR ? { LAMBDAS_SOURCE_DIR: process.env.LAMBDAS_SOURCE_DIR } : {}), ...env },
       });

@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// Not '../scripts/plan-offline': its runner (plan-offline.js) shadows it for extensionless imports.
 import { countsPerRegion, renderTable } from '../scripts/plan-counts';
 
 /** `npm run plan:offline`: per-region counts from the synthesized JSON, checked against the harness's per-type counts. */
@@ -47,10 +46,10 @@ describe('countsPerRegion', () => {
   });
 });
 
-describe('node scripts/plan-offline.js', () => {
+describe('npm run plan:offline (node scripts/run.js scripts/plan-offline.ts)', () => {
   test('synthesizes a missing stack first, and exits 2 with the reason where the harness cannot run', () => {
     const outdir = join(mkdtempSync(join(tmpdir(), 'plan-offline-')), 'cdktf.out');
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'plan-offline.js')], {
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'run.js'), 'scripts/plan-offline.ts'], {
       cwd: root,
       encoding: 'utf8',
       env: { PATH: process.env.PATH ?? '', CDKTF_OUTDIR: outdir, TF_PROVIDER_MIRROR: join(outdir, 'no-mirror') },
@@ -62,7 +61,7 @@ describe('node scripts/plan-offline.js', () => {
   });
 
   test('rejects unknown options', () => {
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'plan-offline.js'), '--bogus'], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'run.js'), 'scripts/plan-offline.ts', '--bogus'], { cwd: root, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/unknown option --bogus/);
   });

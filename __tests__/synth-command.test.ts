@@ -9,7 +9,7 @@ const root = join(__dirname, '..');
 function synth(env: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), 'synth-'));
   const outdir = join(dir, 'cdktf.out');
-  const r = spawnSync(process.execPath, [join(root, 'scripts', 'app.js')], {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'run.js'), 'main.ts'], {
     cwd: root,
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '', CDKTF_OUTDIR: outdir, ...env },

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
-import { layersOf, verifyLayers } from '../scripts/layer-check';
+import { layersOf, verifyLayers } from '../scripts/verify-layers';
 import { projectRoot } from '../src/lambda-bundle';
 import { POWERTOOLS_LAYER } from '../src/powertools-layer';
 import { synthDrStack } from './support/synth';
@@ -56,7 +56,7 @@ test('a layer that cannot be read is a failure with the reason, not a pass', asy
 
 test('the CLI exits 2 on bad usage and 1 when the layers cannot be read (no credentials here)', () => {
   const root = projectRoot();
-  const usage = spawnSync(process.execPath, [join(root, 'scripts', 'verify-layers.js')], { cwd: root, encoding: 'utf8' });
+  const usage = spawnSync(process.execPath, [join(root, 'scripts', 'run.js'), 'scripts/verify-layers.ts'], { cwd: root, encoding: 'utf8' });
   expect(usage.status).toBe(2);
   expect(usage.stderr).toMatch(/usage: npm run verify:layers -- <path to cdk.tf.json>/);
 
@@ -65,7 +65,7 @@ test('the CLI exits 2 on bad usage and 1 when the layers cannot be read (no cred
     const file = join(dir, 'cdk.tf.json');
     writeFileSync(file, JSON.stringify(synth.json));
     const env = { PATH: process.env.PATH ?? '', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'x', AWS_ENDPOINT_URL: 'http://127.0.0.1:9', AWS_MAX_ATTEMPTS: '1' };
-    const r = spawnSync(process.execPath, [join(root, 'scripts', 'verify-layers.js'), file], { cwd: root, encoding: 'utf8', env });
+    const r = spawnSync(process.execPath, [join(root, 'scripts', 'run.js'), 'scripts/verify-layers.ts', file], { cwd: root, encoding: 'utf8', env });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^FAIL arn:aws:lambda:us-east-1:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:50$/m);
     expect(r.stderr).toMatch(/cannot be read/);

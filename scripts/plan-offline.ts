@@ -4,7 +4,7 @@
  * the resources the plan creates per region (provider alias) and type.
  *
  * The stack is `cdktf.out/stacks/<name>/cdk.tf.json` (`$CDKTF_OUTDIR/stacks/…` when set); the name defaults to the
- * one `DR_CONFIG` configures (`payments-dr-<suffix>`). It is synthesized first (`node scripts/app.js`) when missing,
+ * one `DR_CONFIG` configures (`payments-dr-<suffix>`). It is synthesized first (`npm run synth`) when missing,
  * or always with `--synth`. The per-region table is scripts/plan-counts.ts.
  *
  * Exit codes: 0 planned cleanly; 1 errors or warnings (or synth failed); 2 the harness cannot run here
@@ -40,8 +40,8 @@ function diagnosticsOf(report: HarnessReport): Diagnostic[] {
   return report.planDiagnostics;
 }
 
-/** Runs the command in `root` (the repository); returns the exit code. */
-export function run(argv: readonly string[], root: string = process.cwd()): number {
+/** `node scripts/run.js scripts/plan-offline.ts [args]`, from the repository root; resolves to the exit code. */
+export async function main(argv: readonly string[], root: string = process.cwd()): Promise<number> {
   try {
     return plan(argv, root);
   } catch (e) {
@@ -56,11 +56,11 @@ export function run(argv: readonly string[], root: string = process.cwd()): numb
 function plan(argv: readonly string[], root: string): number {
   const args = parseArgs(argv);
   const name = args.stack ?? stackName(loadConfig(process.env));
-  // Where scripts/app.js writes: CDKTF_OUTDIR when set, else cdktf.out.
+  // Where the synth writes: CDKTF_OUTDIR when set, else cdktf.out.
   const file = resolve(root, process.env.CDKTF_OUTDIR ?? 'cdktf.out', 'stacks', name, 'cdk.tf.json');
   if (args.synth || !existsSync(file)) {
-    console.log(`${args.synth ? 'synthesizing' : `${relative(root, file)} is missing: synthesizing`} (node scripts/app.js)…`);
-    const synth = spawnSync(process.execPath, [join(root, 'scripts', 'app.js')], { cwd: root, stdio: 'inherit', env: process.env });
+    console.log(`${args.synth ? 'synthesizing' : `${relative(root, file)} is missing: synthesizing`} (npm run synth)…`);
+    const synth = spawnSync(process.execPath, [join(root, 'scripts', 'run.js'), 'main.ts'], { cwd: root, stdio: 'inherit', env: process.env });
     if (synth.status !== 0) {
       console.error(`synth failed (exit ${synth.status ?? synth.signal})`);
       return 1;

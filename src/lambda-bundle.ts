@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
-/** The repository root: the nearest directory above this file with a cdktf.json (works from src/ and dist/). */
+/** The repository root: the nearest directory above this file with a cdktf.json (works from src/ and .cache/run/). */
 export function projectRoot(from: string = __dirname): string {
   let dir = from;
   while (!existsSync(join(dir, 'cdktf.json'))) {
@@ -18,7 +18,7 @@ export function projectRoot(from: string = __dirname): string {
 export interface BundleOptions {
   /** Directory holding `<name>/index.ts` and `shared/`. @default the repo's lambdas/ (or LAMBDAS_SOURCE_DIR) */
   readonly sourceDir?: string;
-  /** Where bundles are written. @default dist/lambda-bundles */
+  /** Where bundles are written. @default .cache/lambda-bundles */
   readonly outDir?: string;
 }
 
@@ -70,7 +70,7 @@ export function bundleLambda(name: string, options: BundleOptions = {}): LambdaB
   const sourceDir = options.sourceDir ?? process.env.LAMBDAS_SOURCE_DIR ?? join(root, 'lambdas');
   const entry = join(sourceDir, name, 'index.ts');
   if (!existsSync(entry)) throw new Error(`Lambda '${name}': no handler at ${entry}`);
-  const outDir = options.outDir ?? join(root, 'dist', 'lambda-bundles');
+  const outDir = options.outDir ?? join(root, '.cache', 'lambda-bundles');
   const jsDir = join(outDir, name);
   const jsPath = join(jsDir, 'index.js');
   const zipPath = join(outDir, `${name}.zip`);

@@ -42,10 +42,10 @@ describe('command line', () => {
   });
 });
 
-describe('scripts/dr.js (esbuild bundle, real process)', () => {
+describe('npm run dr (scripts/run.js: esbuild bundle, real process)', () => {
   const root = join(__dirname, '..', '..');
   const run = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(process.execPath, [join(root, 'scripts', 'dr.js'), ...args], {
+    spawnSync(process.execPath, [join(root, 'scripts', 'run.js'), 'src/dr-cli/main.ts', ...args], {
       cwd: root,
       encoding: 'utf8',
       env: { PATH: process.env.PATH ?? '', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },

@@ -72,7 +72,7 @@ function role(values: Record<string, unknown>): Role {
   return v;
 }
 
-export async function main(argv: readonly string[], deps: Deps): Promise<ExitCode> {
+export async function main(argv: readonly string[], deps: Deps = createRealDeps()): Promise<ExitCode> {
   const err = (t: string) => deps.stderr.write(t.endsWith('\n') ? t : `${t}\n`);
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
@@ -153,9 +153,3 @@ export async function main(argv: readonly string[], deps: Deps): Promise<ExitCod
   }
 }
 
-/** Entry point for `scripts/dr.js`: real AWS clients, process streams, and the exit code on the process. */
-export async function run(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  process.exitCode = await main(argv, createRealDeps());
-}
-
-if (require.main === module) void run();

@@ -63,7 +63,7 @@ export async function verifyLayers(
   return problems;
 }
 
-/** The CLI (scripts/verify-layers.js): prints one line per layer, the problems on stderr; returns the exit code. */
+/** The CLI (`npm run verify:layers`): prints one line per layer, the problems on stderr; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [file] = argv;
   if (!file || argv.length !== 1) {
