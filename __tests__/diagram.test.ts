@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { describe as describeDiagram, renderSvg } from '../scripts/diagram';
 import { synthDrStack } from './support/synth';
 
+const dnsStack = synthDrStack();
+
 describe('architecture diagram', () => {
-  const { synth } = synthDrStack();
+  const { synth } = dnsStack;
 
   test('shows both regions, the failover name and every replication link the stack declares', () => {
     const d = describeDiagram(synth.json);
@@ -23,6 +25,23 @@ describe('architecture diagram', () => {
 
   test('docs/architecture.svg is up to date with the stack (regenerate with `npm run diagram`)', () => {
     const committed = readFileSync(join(__dirname, '..', 'docs', 'architecture.svg'), 'utf8');
+    expect(committed).toBe(renderSvg(synth.json));
+  });
+});
+
+describe('architecture diagram, accelerator edge', () => {
+  const { synth } = synthDrStack({ edge: { mode: 'accelerator' } });
+
+  test('shows the accelerator with its dials and an ALB row in each region; the dns diagram has neither', () => {
+    const d = describeDiagram(synth.json);
+    expect(d.dns).toBe('Global Accelerator (static IPs): api.payments.example.com (dials us-east-1 100 %, us-west-2 0 %)');
+    expect(d.rows).toEqual(['api', 'alb', 'lambda', 'vpc', 'aurora', 'dynamodb', 's3', 'backup', 'kms']);
+    expect(d.boxes.dr.find((b) => b.id === 'alb')!.label).toBe('ALB (internal, Global Accelerator endpoint)');
+    expect(describeDiagram(dnsStack.synth.json).rows).not.toContain('alb');
+  });
+
+  test('docs/architecture-accelerator.svg is up to date with the stack (regenerate with `npm run diagram`)', () => {
+    const committed = readFileSync(join(__dirname, '..', 'docs', 'architecture-accelerator.svg'), 'utf8');
     expect(committed).toBe(renderSvg(synth.json));
   });
 });

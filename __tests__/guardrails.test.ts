@@ -50,6 +50,10 @@ import {
 import { PolicyStatement, policyDocument, serviceTrustPolicy } from '../src/region';
 import { fixtureStack, synthDrStack } from './support/synth';
 import { LambdaLayerVersion } from '@cdktf/provider-aws/lib/lambda-layer-version';
+import { GlobalacceleratorListener, GlobalacceleratorListenerConfig } from '@cdktf/provider-aws/lib/globalaccelerator-listener';
+import { Lb, LbConfig } from '@cdktf/provider-aws/lib/lb';
+import { LbListener, LbListenerConfig } from '@cdktf/provider-aws/lib/lb-listener';
+import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { POWERTOOLS_LAYER, powertoolsLayerArn } from '../src/powertools-layer';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -168,6 +172,50 @@ const stage = (fx: Fx, config: Partial<ApiGatewayStageConfig> = {}) =>
     ...config,
   });
 
+/** An internal ALB with access logs, invalid headers dropped, deletion protection and (unless `waf: false`) a web ACL. */
+function loadBalancer(fx: Fx, config: Partial<LbConfig> = {}, opts: { waf?: boolean } = {}) {
+  const lb = new Lb(fx.stack, uid('alb'), {
+    provider: fx.primary.provider,
+    name: uid('alb'),
+    internal: true,
+    loadBalancerType: 'application',
+    subnets: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+    dropInvalidHeaderFields: true,
+    enableDeletionProtection: true,
+    accessLogs: { bucket: `alb-logs-${ACCOUNT}`, prefix: 'alb', enabled: true },
+    ...config,
+  });
+  if (opts.waf !== false) {
+    new Wafv2WebAclAssociation(fx.stack, uid('waf'), {
+      provider: fx.primary.provider,
+      resourceArn: lb.arn,
+      webAclArn: `arn:aws:wafv2:us-east-1:${ACCOUNT}:regional/webacl/payments/1234`,
+    });
+  }
+  return lb;
+}
+
+const listener = (fx: Fx, config: Partial<LbListenerConfig> = {}) =>
+  new LbListener(fx.stack, uid('listener'), {
+    provider: fx.primary.provider,
+    loadBalancerArn: `arn:aws:elasticloadbalancing:us-east-1:${ACCOUNT}:loadbalancer/app/x/1`,
+    port: 443,
+    protocol: 'HTTPS',
+    sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-Res-2021-06',
+    certificateArn: `arn:aws:acm:us-east-1:${ACCOUNT}:certificate/1`,
+    defaultAction: [{ type: 'fixed-response', fixedResponse: { contentType: 'text/plain', statusCode: '404' } }],
+    ...config,
+  });
+
+const acceleratorListener = (fx: Fx, config: Partial<GlobalacceleratorListenerConfig> = {}) =>
+  new GlobalacceleratorListener(fx.stack, uid('ga-listener'), {
+    provider: fx.primary.provider,
+    acceleratorArn: `arn:aws:globalaccelerator::${ACCOUNT}:accelerator/1`,
+    protocol: 'TCP',
+    portRange: [{ fromPort: 443, toPort: 443 }],
+    ...config,
+  });
+
 /** A VPC with its default security group closed and a flow log of all traffic, unless told otherwise. */
 function vpc(fx: Fx, opts: { defaultSg?: 'closed' | 'absent' | DefaultSecurityGroupIngress[]; flowLog?: 'ALL' | 'REJECT' | 'none' } = {}) {
   const provider = fx.primary.provider;
@@ -202,17 +250,29 @@ const summary = (vs: Violation[]) => vs.map((v) => [v.ruleId, v.address]);
 // ---------------------------------------------------------------------------------------------------------------
 
 describe('the full DrStack', () => {
+  const ACCELERATOR = { edge: { mode: 'accelerator' } };
+  const PROD = { profile: 'prod', environmentSuffix: 'prod', network: { natGateways: 'one-per-az' } };
+  /** Rules about resources only the accelerator edge has. */
+  const EDGE_RULES = ['LB-LISTENER-TLS', 'LB-WAF', 'LB-ACCESS-LOGS', 'LB-DROP-INVALID-HEADERS', 'LB-DELETION-PROTECTION'];
   test.each([
-    ['dev', {}],
-    ['prod', { profile: 'prod', environmentSuffix: 'prod', network: { natGateways: 'one-per-az' } }],
-  ] as const)('%s profile: zero violations of the security baseline', (profile, overrides) => {
+    ['dev', 'dns', {}],
+    ['prod', 'dns', PROD],
+    ['dev', 'accelerator', ACCELERATOR],
+    ['prod', 'accelerator', { ...PROD, ...ACCELERATOR }],
+  ] as const)('%s profile, %s edge: zero violations of the security baseline', (profile, mode, overrides) => {
     const { stack } = synthDrStack(overrides);
     const result = evaluateGuardrails(stack, { profile });
     expect(result.violations.map(formatViolation)).toEqual([]);
-    expect(result.waivers).toEqual([]);
+    // The only waiver: the ALB access-log buckets are SSE-S3, the only encryption ALB log delivery supports.
+    expect(result.waivers.map((w) => [w.ruleId, w.resourceType, w.suppressed.length > 0])).toEqual(
+      mode === 'dns' ? [] : [['ENC-CMK', 'aws_s3_bucket', true], ['ENC-CMK', 'aws_s3_bucket', true]],
+    );
+    expect(result.publicEntryPoints.map((e) => e.path)).toEqual(
+      mode === 'dns' ? [] : [`${stack.node.id}/alb-primary/sg`, `${stack.node.id}/alb-dr/sg`],
+    );
     // Every rule that can apply found something to check (a rule checking nothing would pass vacuously).
     const idle = result.rules.filter((r) => r.applies && r.checked === 0).map((r) => r.rule.id);
-    expect(idle).toEqual([]);
+    expect(idle).toEqual(mode === 'dns' ? EDGE_RULES.filter((id) => result.rules.find((r) => r.rule.id === id)!.applies) : []);
     applyGuardrails(stack, { profile });
     expect(() => Testing.synth(stack)).not.toThrow();
   });
@@ -406,6 +466,18 @@ const CASES: readonly Case[] = [
   ['API-STAGE-TRACING', 'stage without X-Ray', (fx) => stage(fx, { xrayTracingEnabled: false })],
   ['LOG-RETENTION', 'log group that never expires', (fx) => logGroup(fx, { retentionInDays: undefined })],
   ['LOG-RETENTION', 'prod log group kept 30 days', (fx) => logGroup(fx, { retentionInDays: 30 }), 'prod'],
+  // Load balancers and the accelerator (edge.mode "accelerator")
+  ['LB-LISTENER-TLS', 'plain HTTP listener', (fx) => listener(fx, { port: 80, protocol: 'HTTP', sslPolicy: undefined, certificateArn: undefined })],
+  ['LB-LISTENER-TLS', 'HTTPS listener with the 2016 default policy (TLS 1.0)', (fx) => listener(fx, { sslPolicy: undefined })],
+  ['LB-LISTENER-TLS', 'HTTPS listener with a TLS 1.0 policy', (fx) => listener(fx, { sslPolicy: 'ELBSecurityPolicy-TLS13-1-0-2021-06' })],
+  ['LB-LISTENER-TLS', 'HTTPS listener without a certificate', (fx) => listener(fx, { certificateArn: undefined })],
+  ['LB-LISTENER-TLS', 'accelerator listener on port 80 too', (fx) => acceleratorListener(fx, { portRange: [{ fromPort: 80, toPort: 80 }, { fromPort: 443, toPort: 443 }] })],
+  ['LB-LISTENER-TLS', 'accelerator listener for UDP', (fx) => acceleratorListener(fx, { protocol: 'UDP' })],
+  ['LB-WAF', 'load balancer without a web ACL', (fx) => loadBalancer(fx, {}, { waf: false })],
+  ['LB-ACCESS-LOGS', 'load balancer without access logs', (fx) => loadBalancer(fx, { accessLogs: undefined })],
+  ['LB-ACCESS-LOGS', 'load balancer with access logs disabled', (fx) => loadBalancer(fx, { accessLogs: { bucket: `alb-logs-${ACCOUNT}`, enabled: false } })],
+  ['LB-DROP-INVALID-HEADERS', 'load balancer keeping invalid headers', (fx) => loadBalancer(fx, { dropInvalidHeaderFields: undefined })],
+  ['LB-DELETION-PROTECTION', 'prod load balancer without deletion protection', (fx) => loadBalancer(fx, { enableDeletionProtection: false }), 'prod'],
 ];
 
 describe('each rule', () => {
@@ -425,6 +497,9 @@ describe('each rule', () => {
       const ownLayer = new LambdaLayerVersion(fx.stack, uid('layer'), { provider: fx.primary.provider, layerName: 'own', filename: 'layer.zip' });
       lambda(fx, { layers: [powertoolsLayerArn(fx.primary.region), ownLayer.arn] });
       stage(fx);
+      loadBalancer(fx);
+      listener(fx);
+      acceleratorListener(fx);
       vpc(fx);
       securityGroup(fx, [{ description: 'https from the VPC', protocol: 'tcp', fromPort: 443, toPort: 443, cidrBlocks: ['10.0.0.0/16'] }]);
       new SecretsmanagerSecret(fx.stack, 'secret', { provider: fx.primary.provider, name: 'creds', kmsKeyId: fx.keys.primary.arn, replica: [{ region: 'us-west-2', kmsKeyId: fx.keys.dr.arn }] });

@@ -121,8 +121,8 @@ describe('npm scripts', () => {
     })),
   );
 
-  test('the workflows run npm ci, npm test, synth, the layer check and deploy', () => {
-    expect(new Set(used.map((u) => u.script))).toEqual(new Set(['ci', 'test', 'synth', 'verify:layers', 'deploy']));
+  test('the workflows run npm ci, npm test, synth, the layer check, the DR preflight and deploy', () => {
+    expect(new Set(used.map((u) => u.script))).toEqual(new Set(['ci', 'test', 'synth', 'verify:layers', 'dr', 'deploy']));
   });
 
   test('every `npm run <script>` and `npm test` names a script in package.json', () => {
@@ -336,6 +336,36 @@ describe('deploy', () => {
     const upload = steps.findIndex((s) => action(s.uses) === 'actions/upload-artifact' && s.with?.path === 'cdktf.out/outputs.json');
     expect(upload).toBeGreaterThan(output);
     expect(steps[upload].with?.name).toBe(`dr-outputs-${env}`);
+  });
+});
+
+describe('DR preflight guards every deploy and drift plan', () => {
+  const preflight = (s: Step) => /^npm run dr -- preflight$/m.test(s.run ?? '');
+  const cases: Array<[string, Job, RegExp]> = [
+    ...jobsOf(workflow('deploy.yml'))
+      .filter(([, job]) => /npm run deploy/.test(runs(job)))
+      .map(([id, job]): [string, Job, RegExp] => [`deploy.yml ${id}`, job, /npm run deploy/]),
+    ...jobsOf(workflow('drift.yml')).map(([id, job]): [string, Job, RegExp] => [`drift.yml ${id}`, job, /terraform plan\b/]),
+  ];
+
+  test('there is a deploy and a drift job to guard', () => {
+    expect(cases.map(([name]) => name.split(' ')[0]).sort()).toEqual(['deploy.yml', 'deploy.yml', 'drift.yml']);
+  });
+
+  test.each(cases)('%s: preflight runs after the AWS credentials and before the change', (_name, job, change) => {
+    const steps = job.steps ?? [];
+    const at = steps.findIndex(preflight);
+    const credentials = steps.findIndex((s) => action(s.uses) === 'aws-actions/configure-aws-credentials');
+    const synth = steps.findIndex((s) => /npm run synth/.test(s.run ?? ''));
+    const target = steps.findIndex((s) => change.test(s.run ?? ''));
+    expect(at).toBeGreaterThan(credentials);
+    expect(at).toBeGreaterThan(synth); // the synthesized stack gives the reserved-concurrency total
+    expect(at).toBeLessThan(target);
+    // No `continue-on-error`, no `|| true`: a refusal stops the job.
+    expect(steps[at]).not.toHaveProperty('continue-on-error');
+    expect(steps[at].run).not.toMatch(/\|\||;/);
+    // The config preflight compares with is the one being deployed.
+    expect(String(job.env?.DR_CONFIG)).toMatch(/^config\/(dev|prod|\$\{\{ matrix\.environment \}\})\.json$/);
   });
 });
 

@@ -124,13 +124,13 @@ export const configSchema = z
     ),
     /** `prod` protects what holds data; `dev` is fully destroyable. Never guessed from the suffix. */
     profile: oneOf(['dev', 'prod'] as const, 'profile'),
-    /** Which configured site holds the Aurora writer and takes traffic (see CONTRACTS.md; owned by issue 13). */
-    activeRegion: z.enum(['primary', 'dr']).default('primary'),
     accountId: z.string().regex(/^\d{12}$/, { message: 'must be a 12-digit AWS account id' }),
     costCenter: z.string().min(1).max(128).regex(/^[\p{L}\p{N}\s_.:/=+\-@]*$/u, {
       message: 'may contain only letters, digits, spaces and _ . : / = + - @ (AWS tag value rules)',
     }),
     regions: z.object({ primary: regionSchema, dr: regionSchema }).strict(),
+    /** Which configured site holds the Aurora writer and takes traffic (CONTRACTS.md, issue 13). */
+    activeRegion: z.enum(['primary', 'dr']).default('primary'),
     network: z
       .object({
         /** Prefix length of every subnet; each VPC holds public, private and isolated subnets in every zone. */
@@ -165,6 +165,29 @@ export const configSchema = z
         healthCheckFailureThreshold: z.number().int().min(1).max(10),
         /** TTL of the failover records (non-alias CNAMEs, so the TTL is ours; see CONTRACTS.md). */
         recordTtlSeconds: z.number().int().min(10).max(300).default(30),
+      })
+      .strict(),
+    edge: z
+      .object({
+        /**
+         * How clients reach the API: `dns` (Route 53 failover records in front of the regional API Gateways) or
+         * `accelerator` (Global Accelerator's static anycast IPs in front of an internal Application Load Balancer
+         * per region, traffic dials following `activeRegion`).
+         */
+        mode: oneOf(['dns', 'accelerator'] as const, 'edge mode'),
+        /** The ALB target groups' health check on the deep `/health` (accelerator mode). */
+        healthCheck: z
+          .object({
+            /** Seconds between checks (ALB: 5-300; for Lambda targets it must exceed the function timeout, 10 s for payments). */
+            intervalSeconds: z.number().int().min(5).max(300),
+            /** Seconds to wait for an answer (ALB: 2-120; must be below the interval). */
+            timeoutSeconds: z.number().int().min(2).max(120),
+            /** Consecutive passes before a target counts as healthy (ALB: 2-10). */
+            healthyThreshold: z.number().int().min(2).max(10),
+            /** Consecutive failures before a target counts as unhealthy (ALB: 2-10). */
+            unhealthyThreshold: z.number().int().min(2).max(10),
+          })
+          .strict(),
       })
       .strict(),
     api: z
@@ -310,6 +333,13 @@ export const configSchema = z
         message: `is above api.paymentConcurrency (${c.api.paymentConcurrency}); provisioned concurrency must fit in the reserved concurrency`,
       });
     }
+    if (c.edge.healthCheck.timeoutSeconds >= c.edge.healthCheck.intervalSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['edge', 'healthCheck', 'timeoutSeconds'],
+        message: `must be below edge.healthCheck.intervalSeconds (${c.edge.healthCheck.intervalSeconds}); Elastic Load Balancing refuses a timeout that is not shorter than the interval`,
+      });
+    }
     if (c.database.maxCapacity < c.database.minCapacity) {
       ctx.addIssue({
         code: 'custom',
@@ -390,7 +420,6 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
   namePrefix: 'pay',
   environmentSuffix: 'dev',
   profile: 'dev',
-  activeRegion: 'primary',
   accountId: '123456789012',
   costCenter: 'payments-platform',
   regions: {
@@ -406,6 +435,8 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
     healthCheckFailureThreshold: 3,
     recordTtlSeconds: 30,
   },
+  activeRegion: 'primary',
+  edge: { mode: 'dns', healthCheck: { intervalSeconds: 15, timeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 2 } },
   api: { paymentConcurrency: 50, healthConcurrency: 5, throttleRateLimit: 100, throttleBurstLimit: 200, wafRateLimit: 2000, paymentProvisionedConcurrency: 0 },
   database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500, rotationDays: 30 },
   backup: { schedule: 'cron(0 5 * * ? *)', retentionDays: 35, copyRetentionDays: 35 },

@@ -51,6 +51,11 @@ export interface DrDesign {
   readonly manualAcknowledgeSeconds: number;
   /** Manual mode: time for the second person the runbook requires to confirm a failover. */
   readonly manualSecondPersonSeconds: number;
+  /**
+   * Replaces the DNS steps (Route 53 seeing the new site healthy, the TTL, client caching) when clients do not come
+   * through DNS failover (edge.mode "accelerator", src/edge-objectives.ts).
+   */
+  readonly edgeFailover?: ComponentBound;
 }
 
 export type Objective = 'RTO' | 'RPO' | 'object-storage RPO' | 'sessions (best effort)';
@@ -124,11 +129,13 @@ export const MIN_GLOBAL_DB_RPO_SECONDS = 20;
 export const S3_RTC_SECONDS = 900;
 /** Lambda's Init phase limit (Lambda developer guide, lambda-runtime-environment). */
 export const LAMBDA_INIT_LIMIT_SECONDS = 10;
-/**
- * Per-call deadline of every AWS call the DR CLI and the controller make (connection + request, no retry past it):
- * section 4 of issue 15 (bounded CLI operations). The controller's tasks use the same figure.
- */
+/** Per-call deadline of the controller's AWS calls (an abort signal on every call: lambdas/failover-controller). */
 export const AWS_CALL_DEADLINE_SECONDS = 5;
+/**
+ * Per-call deadline of the DR CLI's AWS calls: connection 3 s, request 5 s (throwing), at most 2 attempts, 12 s on the
+ * whole call (src/dr-cli, README "DR operations").
+ */
+export const CLI_CALL_DEADLINE_SECONDS = 12;
 /** The CLI polls the global cluster this often while it waits for the new writer (`--poll-interval`, default). */
 export const CLI_POLL_SECONDS = 10;
 /** The controller polls the global cluster this often while it waits for the new writer. */
@@ -177,27 +184,21 @@ function route53StatusChange(d: DrDesign): number {
 }
 
 /** The steps both modes share once the promotion is requested, up to the client's first successful payment. */
-function afterPromotion(d: DrDesign, actor: 'controller' | 'cli', to: string): RecoveryStep[] {
-  const poll = actor === 'controller' ? CONTROLLER_POLL_SECONDS : CLI_POLL_SECONDS;
-  const pc = d.paymentProvisionedConcurrency;
+/** The DNS steps, or the edge's single term when clients come through Global Accelerator. */
+function edgeSteps(d: DrDesign): RecoveryStep[] {
+  if (d.edgeFailover) {
+    return [
+      {
+        step: d.edgeFailover.component,
+        mechanism: d.edgeFailover.mechanism,
+        boundSeconds: d.edgeFailover.boundSeconds,
+        basis: 'aws-doc',
+        source: d.edgeFailover.source,
+        awsGuaranteed: d.edgeFailover.guaranteed,
+      },
+    ];
+  }
   return [
-    {
-      step: 'Aurora promotion',
-      mechanism: `FailoverGlobalCluster (AllowDataLoss) promotes the ${to} cluster; the ${actor === 'controller' ? 'controller' : 'CLI'} polls every ${poll} s. Past ${d.promotionBudgetSeconds} s the ${actor === 'controller' ? 'controller pages "promotion overdue"' : 'operator is told'} and the bound no longer holds`,
-      boundSeconds: d.promotionBudgetSeconds + poll,
-      typicalSeconds: 60 + poll,
-      basis: 'budget',
-      source: `config failover.promotionBudgetSeconds (${d.promotionBudgetSeconds} s, a budget we hold the run to and page on); ${QUOTES.auroraRto}; typical: ${QUOTES.auroraTypical}`,
-      awsGuaranteed: false,
-    },
-    {
-      step: 'Designation and rds.global_db_rpo',
-      mechanism: `The active-site parameter in ${to} set to the new site, and rds.global_db_rpo on its parameter group (two calls with a ${AWS_CALL_DEADLINE_SECONDS} s deadline each, in parallel); the Lambdas see the designation within their ${DESIGNATION_CACHE_SECONDS} s cache`,
-      boundSeconds: AWS_CALL_DEADLINE_SECONDS + DESIGNATION_CACHE_SECONDS,
-      basis: 'config',
-      source: 'per-call deadline (issue 15 section 4) and the designation cache (CONTRACTS.md)',
-      awsGuaranteed: false,
-    },
     {
       step: 'DNS: Route 53 sees the new site healthy',
       mechanism: `The new site's deep /health passes; Route 53 needs ${d.healthCheckFailureThreshold} consecutive passes at ${d.healthCheckIntervalSeconds} s (the threshold applies in both directions), plus one interval for aggregation; then it answers the SECONDARY/new record`,
@@ -222,6 +223,34 @@ function afterPromotion(d: DrDesign, actor: 'controller' | 'cli', to: string): R
       source: 'stated assumption (client contract in README)',
       awsGuaranteed: false,
     },
+  ];
+}
+
+function afterPromotion(d: DrDesign, actor: 'controller' | 'cli', to: string): RecoveryStep[] {
+  const poll = actor === 'controller' ? CONTROLLER_POLL_SECONDS : CLI_POLL_SECONDS;
+  const callDeadline = actor === 'controller' ? AWS_CALL_DEADLINE_SECONDS : CLI_CALL_DEADLINE_SECONDS;
+  const pc = d.paymentProvisionedConcurrency;
+  return [
+    {
+      step: 'Aurora promotion',
+      mechanism: `FailoverGlobalCluster (AllowDataLoss) promotes the ${to} cluster; the ${actor === 'controller' ? 'controller' : 'CLI'} polls every ${poll} s. Past ${d.promotionBudgetSeconds} s the ${actor === 'controller' ? 'controller pages "promotion overdue"' : 'operator is told'} and the bound no longer holds`,
+      boundSeconds: d.promotionBudgetSeconds + poll,
+      typicalSeconds: 60 + poll,
+      basis: 'budget',
+      source: `config failover.promotionBudgetSeconds (${d.promotionBudgetSeconds} s, a budget we hold the run to and page on); ${QUOTES.auroraRto}; typical: ${QUOTES.auroraTypical}`,
+      awsGuaranteed: false,
+    },
+    {
+      step: 'Designation and rds.global_db_rpo',
+      mechanism:
+        `The active-site parameter in ${to} set to the new site (one call, ${callDeadline} s deadline); the Lambdas see it within their ${DESIGNATION_CACHE_SECONDS} s cache. ` +
+        'rds.global_db_rpo is not on the path: after an unplanned failover it waits until the old cluster is a connected secondary (on the new writer it would block every commit meanwhile)',
+      boundSeconds: callDeadline + DESIGNATION_CACHE_SECONDS,
+      basis: 'config',
+      source: `per-call deadline (${actor === 'controller' ? 'lambdas/failover-controller' : 'src/dr-cli bounded calls'}) and the designation cache (CONTRACTS.md)`,
+      awsGuaranteed: false,
+    },
+    ...edgeSteps(d),
     {
       step: 'Lambda cold start',
       mechanism:
@@ -355,10 +384,10 @@ function unplannedSteps(d: DrDesign, mode: FailoverMode, from: string, to: strin
     },
     {
       step: 'Pre-steps (CLI)',
-      mechanism: `npm run dr -- failover: start and read the outputs, then the surviving region's reads in parallel with a ${AWS_CALL_DEADLINE_SECONDS} s per-call deadline; the failed region is never waited on`,
-      boundSeconds: CLI_START_BUDGET_SECONDS + AWS_CALL_DEADLINE_SECONDS,
+      mechanism: `npm run dr -- failover: start and read the outputs, then the surviving region's reads in parallel with a ${CLI_CALL_DEADLINE_SECONDS} s per-call deadline; the failed region is never waited on`,
+      boundSeconds: CLI_START_BUDGET_SECONDS + CLI_CALL_DEADLINE_SECONDS,
       basis: 'config',
-      source: 'per-call deadline (issue 15 section 4)',
+      source: 'src/dr-cli bounded calls (connection 3 s, request 5 s, 2 attempts, 12 s per call)',
       awsGuaranteed: false,
     },
     {
@@ -378,10 +407,10 @@ function plannedFailbackSteps(d: DrDesign, from: string, to: string): RecoverySt
   return [
     {
       step: 'Pre-steps (CLI)',
-      mechanism: `npm run dr -- switchover --to <site>: both regions answer; reads in parallel with a ${AWS_CALL_DEADLINE_SECONDS} s deadline`,
-      boundSeconds: CLI_START_BUDGET_SECONDS + AWS_CALL_DEADLINE_SECONDS,
+      mechanism: `npm run dr -- failback (a switchover back): both regions answer; reads in parallel with a ${CLI_CALL_DEADLINE_SECONDS} s deadline`,
+      boundSeconds: CLI_START_BUDGET_SECONDS + CLI_CALL_DEADLINE_SECONDS,
       basis: 'config',
-      source: 'per-call deadline (issue 15 section 4)',
+      source: 'src/dr-cli bounded calls (12 s per call)',
       awsGuaranteed: false,
     },
     {

@@ -16,15 +16,18 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { AuroraGlobalDatabase } from './constructs/aurora-global-database';
 import { CrossRegionBackup } from './constructs/cross-region-backup';
 import { CrossRegionPeering } from './constructs/cross-region-peering';
+import { AcceleratorEdge } from './constructs/accelerator-edge';
 import { FailoverDns } from './constructs/failover-dns';
 import { FailoverController } from './constructs/failover-controller';
 import { HealthStatusRecords, RegionalPager, controlPath } from './constructs/regional-pager';
 import { DrObservability } from './constructs/observability';
 import { REPLICATION_RULE_ID } from './constructs/replicated-bucket';
 import { DrReport, assertObjectives } from './dr-objectives';
+import { acceleratorFailoverBound } from './edge-objectives';
 import { applyGuardrails } from './guardrails';
 import { RegionalApi } from './constructs/regional-api';
 import { RegionalFunction } from './constructs/regional-function';
+import { RegionalLoadBalancer } from './constructs/regional-load-balancer';
 import { bundleLambda } from './lambda-bundle';
 import { MultiRegionKey } from './constructs/multi-region-key';
 import { RegionalNetwork } from './constructs/regional-network';
@@ -59,6 +62,8 @@ export function drReportFor(config: PlatformConfig): DrReport {
     paymentDbConnectTimeoutMs: PAYMENT_DB_CONNECT_TIMEOUT_MS,
     manualAcknowledgeSeconds: config.failover.manualAcknowledgeSeconds,
     manualSecondPersonSeconds: config.failover.manualSecondPersonSeconds,
+    // Accelerator mode: the edge term from Global Accelerator's behaviour instead of the DNS one.
+    ...(config.edge.mode === 'accelerator' ? { edgeFailover: acceleratorFailoverBound(config.edge.healthCheck) } : {}),
   });
 }
 
@@ -78,6 +83,12 @@ export interface RegionStack {
   readonly network: RegionalNetwork;
   /** The application tier (the Lambdas): the only client the database admits. */
   readonly appSecurityGroup: SecurityGroup;
+}
+
+/** The static-IP edge (config `edge.mode: "accelerator"`). */
+export interface AcceleratorEdgeStack {
+  readonly loadBalancers: Record<RegionRole, RegionalLoadBalancer>;
+  readonly accelerator: AcceleratorEdge;
 }
 
 /** Per-region runtime configuration, set once the data tier exists. */
@@ -109,6 +120,8 @@ export class DrStack extends TerraformStack {
   public readonly apiDomainName: string;
   public readonly apiClientSecret: SecretsmanagerSecret;
   public readonly dns: FailoverDns;
+  /** Accelerator mode only: Global Accelerator in front of an internal ALB per region. */
+  public readonly edge?: AcceleratorEdgeStack;
   /** Rotates the database master password (primary region; the DR replica follows). */
   public readonly rotationFunction: RegionalFunction;
   public readonly observability: DrObservability;
@@ -340,6 +353,7 @@ export class DrStack extends TerraformStack {
       new TerraformAsset(this, `bundle-${name}`, { path: bundleLambda(name).zipPath, type: AssetType.FILE });
     const paymentCode = asset('payment-processor');
     const healthCode = asset('health-check');
+    const accelerator = config.edge.mode === 'accelerator';
 
     const runtime = (r: RegionStack): RegionRuntime => {
       const { ctx } = r;
@@ -355,6 +369,8 @@ export class DrStack extends TerraformStack {
           'global-cluster-id': this.database.globalClusterIdentifier,
           'sessions-table': this.sessions.tableName,
           'artifacts-bucket': this.artifacts.bucketIn(ctx.role).bucket,
+          // Behind the ALB the payment handler verifies x-api-key itself, against this region's replica.
+          ...(accelerator ? { 'api-key-secret-name': this.apiClientSecret.name } : {}),
         },
       });
       // Everything below is this region's: the secret replica, the key replica, the table replica, the bucket.
@@ -401,6 +417,17 @@ export class DrStack extends TerraformStack {
           { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'], Resource: [tableArn] },
           { Sid: 'AuditObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucket.arn}/audit/*`] },
           { Sid: 'EncryptAuditObjects', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [this.storageKey.in(ctx.role).arn] },
+          // The client key, read from this region's replica (encrypted with the database key, already decryptable).
+          ...(accelerator
+            ? [
+                {
+                  Sid: 'ApiClientKey',
+                  Effect: 'Allow' as const,
+                  Action: ['secretsmanager:GetSecretValue'],
+                  Resource: [`arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${this.apiClientSecret.name}-??????`],
+                },
+              ]
+            : []),
         ],
       });
       const healthFunction = new RegionalFunction(this, `health-fn-${ctx.role}`, {
@@ -481,15 +508,47 @@ export class DrStack extends TerraformStack {
       const api = this.runtime[r.ctx.role].api;
       return { ctx: r.ctx, domain: api.domain, healthCheckHost: api.executeApiHost, healthCheckPath: `/${api.stageName}/health` };
     };
+    // In accelerator mode the API name belongs to the accelerator; the failover records (and their health checks,
+    // which the alarms, `npm run dr -- status` and drills read) stay under a name of their own.
+    const failoverRecordName = accelerator ? `${config.dns.apiRecordName}-failover.${config.dns.zoneName}` : this.apiDomainName;
     this.dns = new FailoverDns(this, 'dns', {
       ctx: primaryCtx,
       hostedZoneId: this.hostedZoneId,
-      recordName: this.apiDomainName,
+      recordName: failoverRecordName,
       primary: target(this.primary),
       dr: target(this.dr),
       healthCheckInterval: config.dns.healthCheckIntervalSeconds,
       failureThreshold: config.dns.healthCheckFailureThreshold,
     });
+
+    if (accelerator) {
+      const loadBalancer = (r: RegionStack) =>
+        new RegionalLoadBalancer(this, `alb-${r.ctx.role}`, {
+          ctx: r.ctx,
+          vpc: r.network.vpc,
+          subnets: r.network.privateSubnets,
+          paymentFunction: this.runtime[r.ctx.role].paymentFunction.function,
+          healthFunction: this.runtime[r.ctx.role].healthFunction.function,
+          certificate: this.runtime[r.ctx.role].api.certificateValidation,
+          healthCheck: config.edge.healthCheck,
+          wafRateLimit: config.api.wafRateLimit,
+          logRetentionDays: config.logRetentionDays,
+          deletionProtection: protection.deletionProtection,
+          forceDestroyLogs: protection.forceDestroyBuckets,
+        });
+      const loadBalancers = { primary: loadBalancer(this.primary), dr: loadBalancer(this.dr) };
+      this.edge = {
+        loadBalancers,
+        accelerator: new AcceleratorEdge(this, 'accelerator', {
+          ctx: primaryCtx,
+          primary: { ctx: primaryCtx, loadBalancer: loadBalancers.primary },
+          dr: { ctx: drCtx, loadBalancer: loadBalancers.dr },
+          activeRegion: config.activeRegion,
+          hostedZoneId: this.hostedZoneId,
+          recordName: this.apiDomainName,
+        }),
+      };
+    }
 
     const usEast1 = [primaryCtx, drCtx].find((c) => c.region === 'us-east-1');
     if (!usEast1) {
@@ -615,6 +674,18 @@ export class DrStack extends TerraformStack {
       output('kill-switch-parameter-name', this.controller.killSwitch.name, 'Automatic failover kill switch (enabled | disabled), controller region');
       output('last-run-parameter-name', this.controller.lastRun.name, 'Record of the last automatic failover run, controller region');
       output('operation-lock-parameter-name', this.controller.operationLock.name, 'Operation lock the controller honours, controller region');
+    }
+    if (this.edge) {
+      // The DR CLI reads these (src/dr-cli/edge.ts): dials and endpoint health.
+      const ga = this.edge.accelerator;
+      output('edge-mode', 'accelerator', 'How clients reach the API: Global Accelerator in front of an ALB per region');
+      output('accelerator-arn', ga.accelerator.arn, 'Global Accelerator of the payments API');
+      output('accelerator-dns-name', ga.accelerator.dnsName, 'DNS name of the accelerator (the API name is its alias)');
+      output('failover-record-name', failoverRecordName, 'Route 53 failover name kept for probes and drills');
+      for (const r of [this.primary, this.dr]) {
+        output(`endpoint-group-arn-${r.ctx.role}`, ga.endpointGroups[r.ctx.role].arn, `Accelerator endpoint group of ${r.ctx.region}`);
+        output(`load-balancer-arn-${r.ctx.role}`, this.edge.loadBalancers[r.ctx.role].loadBalancer.arn, `Internal payments ALB in ${r.ctx.region}`);
+      }
     }
 
     // Last, so it sees every resource: synth fails on any violation of the security baseline (docs/security.md).

@@ -1,6 +1,5 @@
 // `npm run dr -- auto` and the automatic-failover section of `status`: mode, kill switch, last run.
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { mockClient } from 'aws-sdk-client-mock';
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { automaticOutputs } from '../../src/dr-cli/auto';
 import { OUTPUT_VALUES, terraformOutputs, World } from '../support/dr-cli-world';
 
@@ -28,16 +27,17 @@ const RUN = {
 };
 
 let world: World;
-const ssm = mockClient(SSMClient);
-beforeEach(() => {
+/** The controller region's SSM (the DR region's client of the test world), with the controller's parameters. */
+const ssm = () => world.mocks.dr.ssm;
+function fresh(): void {
   world = new World();
-  ssm.reset();
-  ssm.on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover' }).resolves({ Parameter: { Value: 'enabled' } });
-  ssm.on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover-last-run' }).resolves({ Parameter: { Value: JSON.stringify(RUN) } });
-  ssm.on(PutParameterCommand).resolves({});
-});
+  ssm().on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover' }).resolves({ Parameter: { Value: 'enabled' } });
+  ssm().on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover-last-run' }).resolves({ Parameter: { Value: JSON.stringify(RUN) } });
+  ssm().on(PutParameterCommand, { Name: '/pay/dev-control/auto-failover' }).resolves({});
+}
+beforeEach(fresh);
 afterEach(() => world.restore());
-afterAll(() => ssm.restore());
+const puts = () => ssm().commandCalls(PutParameterCommand).filter((c) => c.args[0].input.Name === '/pay/dev-control/auto-failover');
 
 const automatic = () => world.files.set('/work/cdktf.out/outputs.json', JSON.stringify(terraformOutputs(AUTOMATIC)));
 
@@ -59,12 +59,12 @@ test('auto shows the mode, the kill switch and the last run with its steps', asy
 
 test('auto --disable sets the kill switch in the controller region', async () => {
   automatic();
-  ssm.on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover' }).resolves({ Parameter: { Value: 'disabled' } });
+  ssm().on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover' }).resolves({ Parameter: { Value: 'disabled' } });
   const r = await world.run('auto', '--disable');
   expect(r.code).toBe(0);
-  const put = ssm.commandCalls(PutParameterCommand)[0];
-  expect(put.args[0].input).toEqual({ Name: '/pay/dev-control/auto-failover', Value: 'disabled', Type: 'String', Overwrite: true });
-  expect(await ssm.commandCalls(PutParameterCommand)[0].thisValue.config.region()).toBe('us-west-2');
+  // Written in the controller's region (the DR region's client), nowhere else.
+  expect(puts().map((c) => c.args[0].input)).toEqual([{ Name: '/pay/dev-control/auto-failover', Value: 'disabled', Type: 'String', Overwrite: true }]);
+  expect(world.mocks.primary.ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
   expect(r.out).toMatch(/set to disabled/);
   expect(r.out).toMatch(/kill switch: disabled \(automatic failover will refuse\)/);
 });
@@ -73,7 +73,7 @@ test('auto --enable arms it again', async () => {
   automatic();
   const r = await world.run('auto', '--enable');
   expect(r.code).toBe(0);
-  expect(ssm.commandCalls(PutParameterCommand)[0].args[0].input.Value).toBe('enabled');
+  expect(puts()[0].args[0].input.Value).toBe('enabled');
 });
 
 test('manual mode: nothing to enable, refused with what to do', async () => {
@@ -81,7 +81,7 @@ test('manual mode: nothing to enable, refused with what to do', async () => {
   const r = await world.run('auto', '--enable');
   expect(r.code).toBe(2);
   expect(r.err).toMatch(/refused: failover\.mode is manual .*Set failover\.mode "automatic"/);
-  expect(ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  expect(puts()).toHaveLength(0);
 });
 
 test('--enable and --disable together are refused', async () => {
@@ -91,7 +91,7 @@ test('--enable and --disable together are refused', async () => {
 
 test('a failed write leaves the kill switch as it was and says so', async () => {
   automatic();
-  ssm.on(PutParameterCommand).rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }));
+  ssm().on(PutParameterCommand, { Name: '/pay/dev-control/auto-failover' }).rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }));
   const r = await world.run('auto', '--disable');
   expect(r.code).toBe(1);
   expect(r.err).toMatch(/FAILED: could not set \/pay\/dev-control\/auto-failover in us-west-2 .*the kill switch is unchanged/);
@@ -101,9 +101,12 @@ test('status reports mode, kill switch and last run; an unreadable controller re
   automatic();
   const ok = await world.run('status');
   expect(ok.out).toMatch(/\n\nAutomatic failover\n  mode: automatic, controller in us-west-2[^\n]*\n  kill switch: enabled[^\n]*\n  last run: auto-20250115115500 completed/);
-  world = new World();
+  world.restore();
+  fresh();
   automatic();
-  ssm.on(GetParameterCommand).rejects(Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }));
+  for (const name of ['/pay/dev-control/auto-failover', '/pay/dev-control/auto-failover-last-run']) {
+    ssm().on(GetParameterCommand, { Name: name }).rejects(Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }));
+  }
   const bad = await world.run('status', '--json');
   const json = JSON.parse(bad.out);
   expect(json.automaticFailover).toMatchObject({ mode: 'automatic', killSwitch: { error: expect.stringMatching(/ETIMEDOUT/) }, lastRun: { error: expect.stringMatching(/ETIMEDOUT/) } });

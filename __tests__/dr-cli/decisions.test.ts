@@ -7,7 +7,7 @@ import { CLUSTER_ARN, Capture, OUTPUT_VALUES } from '../support/dr-cli-world';
 
 const outputs = parseOutputs(OUTPUT_VALUES, 'test');
 const view = (writer: 'primary' | 'dr', patch: Partial<GlobalClusterView> = {}): GlobalClusterView => ({
-  id: 'pay-dev-global',
+  id: 'pay-dev-aurora-global',
   status: 'available',
   members: [
     { arn: CLUSTER_ARN.primary, region: 'us-east-1', isWriter: writer === 'primary' },

@@ -1,21 +1,13 @@
-import { GetFunctionConcurrencyCommand, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
-import { DescribeDBClustersCommand, DescribeGlobalClustersCommand, FailoverGlobalClusterCommand } from '@aws-sdk/client-rds';
-import { CLUSTER_ARN, FUNCTION, World } from '../support/dr-cli-world';
+import { PutFunctionConcurrencyCommand, TagResourceCommand } from '@aws-sdk/client-lambda';
+import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import { PRE_FENCE_TAG } from '../../src/dr-cli/live';
+import { CLUSTER_ARN, FUNCTION, FUNCTION_ARN, World } from '../support/dr-cli-world';
 
 let world: World;
 beforeEach(() => {
   world = new World();
 });
 afterEach(() => world.restore());
-
-/** The primary region is down: every call into it fails. */
-function primaryRegionDown(w: World) {
-  const down = Object.assign(new Error('connect ETIMEDOUT 52.94.0.1:443'), { name: 'TimeoutError' });
-  w.mocks.primary.rds.on(DescribeGlobalClustersCommand).rejects(down);
-  w.mocks.primary.rds.on(DescribeDBClustersCommand).rejects(down);
-  w.mocks.primary.lambda.on(GetFunctionConcurrencyCommand).rejects(down);
-  w.mocks.primary.lambda.on(PutFunctionConcurrencyCommand).rejects(down);
-}
 
 const anyAwsCall = (w: World) =>
   w.calls('dr', 'rds', DescribeGlobalClustersCommand).length + w.calls('primary', 'rds', DescribeGlobalClustersCommand).length;
@@ -57,42 +49,55 @@ describe('failover', () => {
     expect(anyAwsCall(world)).toBe(0);
   });
 
-  test('refuses when the target already writes', async () => {
-    world.writer = 'dr';
-    const r = await world.run('failover', '--confirm-data-loss');
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/already the writer; nothing to fail over/);
-  });
-
-  test('primary region down: fences best-effort, fails over with data loss from DR, prints what to reconcile', async () => {
-    primaryRegionDown(world);
+  test('primary region down: fails over from DR without waiting on it, fences it in parallel, records what failed', async () => {
+    // Every call into us-east-1 hangs until the promotion has been requested (then times out): a failover that
+    // waited on the failed region first would never get there.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let settledBeforePromotion = false;
+    const down = () =>
+      gate.then(() => {
+        throw Object.assign(new Error('connect ETIMEDOUT 52.94.0.1:443'), { name: 'TimeoutError' });
+      });
+    for (const m of Object.values(world.mocks.primary)) {
+      m.reset();
+      m.onAnyCommand().callsFake(() => down());
+    }
+    world.mocks.dr.rds.on(FailoverGlobalClusterCommand).callsFake((input) => {
+      release();
+      world.operation = { to: 'dr', dataLoss: input.AllowDataLoss === true, completeAt: world.now + world.switchDurationMs };
+      return {};
+    });
+    void gate.then(() => undefined, () => (settledBeforePromotion = true));
     world.rpoLagMs = 2_500;
+    world.sync = 'unknown'; // the old primary does not replicate: rds.global_db_rpo must not be set on DR yet
     const r = await world.run('failover', '--confirm-data-loss');
+    expect(settledBeforePromotion).toBe(false);
     expect(r.code).toBe(0);
     expect(world.calls('dr', 'rds', FailoverGlobalClusterCommand)).toEqual([
-      { GlobalClusterIdentifier: 'pay-dev-global', TargetDbClusterIdentifier: CLUSTER_ARN.dr, AllowDataLoss: true },
+      { GlobalClusterIdentifier: 'pay-dev-aurora-global', TargetDbClusterIdentifier: CLUSTER_ARN.dr, AllowDataLoss: true },
     ]);
-    // Fencing was attempted in the failed region, and its failure recorded.
-    expect(world.calls('primary', 'lambda', PutFunctionConcurrencyCommand)).toEqual([
-      { FunctionName: FUNCTION.primary, ReservedConcurrentExecutions: 0 },
-    ]);
-    expect(r.err).toMatch(/fencing: FAILED \(TimeoutError: connect ETIMEDOUT/);
-    expect(r.err).toMatch(/warning: engine versions could not be compared/);
-    expect(r.out).toMatch(/^failover complete: the writer is now dr \(us-west-2, pay-dev-aurora-usw2\); took 1m 40s/);
-    expect(r.out).toMatch(/Fencing: FAILED for pay-dev-payments-use1 in us-east-1 .* fence it as soon as it is reachable/);
+    // The fence was attempted in the failed region, its failure recorded, and the failover went on.
+    expect(world.mocks.primary.lambda.calls().length).toBeGreaterThan(0);
+    expect(r.out).toMatch(/^failover complete: the writer is now dr \(us-west-2, pay-dev-usw2-aurora\); took 1m 40s; 3 step\(s\) in us-east-1 could not be done/);
+    expect(r.out).toMatch(/Fencing: FAILED for pay-dev-use1-payment-processor in us-east-1 .*re-run the failover as soon as it is reachable/);
+    expect(r.out).toContain('✗ fence: fencing pay-dev-use1-payment-processor in us-east-1 FAILED (unreachable: TimeoutError: connect ETIMEDOUT');
+    expect(r.out).toContain('✗ designation: setting /pay/dev-control/active-site in us-east-1 to "dr" FAILED (unreachable: TimeoutError');
+    // The surviving region's designation is set; rds.global_db_rpo waits for a connected secondary.
+    expect(world.designation.dr).toBe('dr');
+    expect(world.globalDbRpo.dr).toBeNull();
+    expect(r.out).toMatch(/= global-db-rpo: rds\.global_db_rpo on pay-dev-usw2-aurora-pg16 \(us-west-2\) NOT set yet \(default\): pay-dev-use1-aurora is not a connected secondary yet/);
+    expect(r.out).toMatch(/Commit this config change .*\n {2}- {2}"activeRegion": "primary",\n {2}\+ {2}"activeRegion": "dr",/);
     // Window: newest lag datapoint (11:59:00) minus 2.5 s, until completion (12:01:40).
     expect(r.out).toMatch(/Window of possibly lost writes: 2025-01-15T11:58:57\.500Z → 2025-01-15T12:01:40\.000Z \(last RPO lag 2\.5s at 2025-01-15T11:59:00\.000Z\)/);
     expect(r.out).toMatch(/S3: objects written to pay-dev-artifacts-use1 in the window/);
     expect(r.out).toMatch(/DynamoDB: items of pay-dev-sessions written in us-east-1/);
-    expect(r.out).toMatch(/Aurora: transactions committed on pay-dev-aurora-use1/);
-    expect(r.out).toMatch(/Failback, once the failed region is back:\n  1\. /);
-    expect(r.out).toMatch(/re-create it as a secondary/);
-    expect(r.out).toMatch(/npm run dr -- switchover --to primary/);
+    expect(r.out).toMatch(/Failback, once the failed region is back:\n {2}1\. /);
+    expect(r.out).toMatch(/npm run dr -- failback/);
     expect(world.writer).toBe('dr');
   });
 
-  test('fencing that succeeds is recorded with the command that undoes it', async () => {
-    world.mocks.primary.lambda.on(GetFunctionConcurrencyCommand).resolves({ ReservedConcurrentExecutions: 50 });
+  test('fencing that succeeds records the value before the fence on the function, and flips both designations', async () => {
     const r = await world.run('failover', '--confirm-data-loss', '--json');
     expect(r.code).toBe(0);
     const json = JSON.parse(r.out);
@@ -103,13 +108,63 @@ describe('failover', () => {
       lastRpoLag: { value: 800 },
       lossWindow: { estimated: false },
     });
-    expect(json.failback.join('\n')).toContain(
-      'aws lambda put-function-concurrency --region us-east-1 --function-name pay-dev-payments-use1 --reserved-concurrent-executions 50',
-    );
-    // fencing happens before the failover request
+    expect(world.concurrency.primary).toBe(0);
+    expect(world.tags.primary).toEqual({ [PRE_FENCE_TAG]: '50' });
+    expect(world.calls('primary', 'lambda', TagResourceCommand)).toEqual([{ Resource: FUNCTION_ARN('primary'), Tags: { [PRE_FENCE_TAG]: '50' } }]);
+    // The tag is written before the fence: a crash in between leaves the record, never a 0 without one.
+    const tagged = world.mocks.primary.lambda.commandCalls(TagResourceCommand)[0];
     const fenced = world.mocks.primary.lambda.commandCalls(PutFunctionConcurrencyCommand)[0];
-    const failover = world.mocks.dr.rds.commandCalls(FailoverGlobalClusterCommand)[0];
-    expect(fenced.calledBefore(failover)).toBe(true);
+    expect(tagged.calledBefore(fenced)).toBe(true);
+    expect(world.designation).toEqual({ primary: 'dr', dr: 'dr' });
+    // The old primary replicates again (connected): rds.global_db_rpo moves to DR.
+    expect(world.globalDbRpo).toEqual({ primary: null, dr: '60' });
+    expect(json.failback.join('\n')).toContain(
+      'aws lambda put-function-concurrency --region us-east-1 --function-name pay-dev-use1-payment-processor --reserved-concurrent-executions 50',
+    );
+    expect(json.configChange).toMatch(/"activeRegion": "dr"/);
+  });
+
+  test('a re-run after the fence keeps the value before it (not the fenced 0) and finishes what is left', async () => {
+    world.mocks.dr.rds.on(FailoverGlobalClusterCommand).rejectsOnce(Object.assign(new Error('not allowed'), { name: 'InvalidDBClusterStateFault' }));
+    const first = await world.run('failover', '--confirm-data-loss');
+    expect(first.code).toBe(1);
+    expect(world.concurrency.primary).toBe(0);
+    const again = new World();
+    Object.assign(again, { designation: world.designation, concurrency: world.concurrency, tags: world.tags, globalDbRpo: world.globalDbRpo });
+    world.restore();
+    world = again;
+    const r = await world.run('failover', '--confirm-data-loss', '--json');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.out);
+    expect(json.fencing).toMatchObject({ fenced: true, previousReservedConcurrency: 50 });
+    expect(json.failback.join('\n')).toContain('--reserved-concurrent-executions 50');
+    expect(json.failback.join('\n')).not.toContain('delete-function-concurrency');
+    expect(world.tags.primary).toEqual({ [PRE_FENCE_TAG]: '50' });
+  });
+
+  test('a re-run once the failover is done resumes: no second FailoverGlobalCluster, the rest is finished', async () => {
+    world.writer = 'dr'; // promoted by an earlier run that died before its live settings
+    world.sync = 'connected';
+    const r = await world.run('failover', '--confirm-data-loss');
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/resuming: the writer is already dr \(us-west-2\)/);
+    expect(world.calls('dr', 'rds', FailoverGlobalClusterCommand)).toHaveLength(0);
+    expect(world.designation).toEqual({ primary: 'dr', dr: 'dr' });
+    expect(world.concurrency.primary).toBe(0);
+    expect(world.globalDbRpo).toEqual({ primary: null, dr: '60' });
+    expect(r.out).toMatch(/^failover complete: the writer is now dr .*; resumed/);
+  });
+
+  test('a FailoverGlobalCluster that timed out but started is re-read and waited for, not reported as "did not start"', async () => {
+    world.mocks.dr.rds.on(FailoverGlobalClusterCommand).callsFake(() => {
+      world.operation = { to: 'dr', dataLoss: true, completeAt: world.now + world.switchDurationMs };
+      throw Object.assign(new Error('no answer within 12000 ms'), { name: 'DeadlineExceeded' });
+    });
+    const r = await world.run('failover', '--confirm-data-loss');
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/FailoverGlobalCluster answered with an error \(DeadlineExceeded: no answer within 12000 ms\), but the global cluster shows the failover under way; waiting for it/);
+    expect(r.out).toMatch(/^failover complete: the writer is now dr/);
+    expect(world.writer).toBe('dr');
   });
 
   test('without a lag datapoint the loss window is an estimate', async () => {
@@ -126,8 +181,8 @@ describe('failover', () => {
     world.mocks.dr.rds.on(FailoverGlobalClusterCommand).rejects(Object.assign(new Error('not allowed'), { name: 'InvalidDBClusterStateFault' }));
     const r = await world.run('failover', '--confirm-data-loss');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/FAILED: FailoverGlobalCluster was rejected \(InvalidDBClusterStateFault: not allowed\): the failover did not start; the writer is still primary/);
-    expect(r.err).toMatch(/payment function IS fenced; .*aws lambda delete-function-concurrency --region us-east-1 --function-name pay-dev-payments-use1/);
+    expect(r.err).toMatch(/FAILED: FailoverGlobalCluster failed \(InvalidDBClusterStateFault: not allowed\) and the global cluster shows no failover towards the target: the failover did not start; the writer is still primary/);
+    expect(r.err).toMatch(/payment function IS fenced and its designation says "dr"; .*aws lambda put-function-concurrency --region us-east-1 --function-name pay-dev-use1-payment-processor --reserved-concurrent-executions 50/);
     expect(r.err).toContain('run `npm run dr -- status`');
   });
 
@@ -140,7 +195,7 @@ describe('failover', () => {
     });
     const r = await world.run('failover', '--confirm-data-loss');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/FAILED: failover requested at 2025-01-15T12:00:00\.000Z; polling the global cluster failed 3 times in a row .*last observed writer: primary \(us-east-1, pay-dev-aurora-use1\) \(global cluster available\)/);
+    expect(r.err).toMatch(/FAILED: failover requested at 2025-01-15T12:00:00\.000Z; polling the global cluster failed 3 times in a row .*last observed writer: primary \(us-east-1, pay-dev-use1-aurora\) \(global cluster available\)/);
     expect(r.err).toMatch(/Reconcile \(writes that may have been lost\)/);
   });
 
@@ -154,7 +209,7 @@ describe('failover', () => {
   test('--dry-run needs no confirmation and changes nothing', async () => {
     const r = await world.run('failover', '--dry-run');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/dry run, nothing changed: would FAIL OVER pay-dev-global to dr \(us-west-2\) with data loss allowed/);
+    expect(r.out).toMatch(/dry run, nothing changed: would FAIL OVER pay-dev-aurora-global to dr \(us-west-2\) with data loss allowed/);
     expect(world.calls('dr', 'rds', FailoverGlobalClusterCommand)).toHaveLength(0);
     expect(world.calls('primary', 'lambda', PutFunctionConcurrencyCommand)).toHaveLength(0);
   });

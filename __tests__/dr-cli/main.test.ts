@@ -24,7 +24,7 @@ describe('command line', () => {
   });
 
   test.each([
-    [['promote'], /unknown command "promote"; use one of: status, switchover, failover, drill/],
+    [['promote'], /unknown command "promote"; use one of: status, switchover, failover, failback, preflight, drill/],
     [['status', '--verbose'], /status: Unknown option '--verbose'/],
     [['status', 'extra'], /status: Unexpected argument 'extra'/],
     [['drill', '--rto-timeout', '-5'], /drill: .*(not a duration|ambiguous|argument missing)/i],

@@ -16,22 +16,26 @@ const without = (...names: string[]) => Object.fromEntries(Object.entries(OUTPUT
 describe('stack outputs', () => {
   test('reads `terraform output -json` ({ name: { value } })', () => {
     const o = parse(terraformOutputs());
-    expect(o.globalClusterId).toBe('pay-dev-global');
+    expect(o.globalClusterId).toBe('pay-dev-aurora-global');
     expect(o.primary).toEqual({
       role: 'primary',
       region: 'us-east-1',
       clusterArn: OUTPUT_VALUES['primary-cluster-arn'],
-      clusterId: 'pay-dev-aurora-use1',
+      clusterId: 'pay-dev-use1-aurora',
       healthCheckId: 'hc-primary-1111',
       bucket: 'pay-dev-artifacts-use1',
-      paymentFunction: 'pay-dev-payments-use1',
+      paymentFunction: 'pay-dev-use1-payment-processor',
       apiEndpoint: 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
+      clusterParameterGroup: 'pay-dev-use1-aurora-pg16',
+      accountId: '123456789012',
     });
+    expect(o.activeRegion).toBe('primary');
+    expect(o.activeSiteParameter).toBe('/pay/dev-control/active-site');
     expect(o.dr.region).toBe('us-west-2');
   });
 
   test('reads cdktf --outputs-file ({ stack: { name: value } })', () => {
-    expect(parse({ 'payments-dr-dev': OUTPUT_VALUES }).dr.clusterId).toBe('pay-dev-aurora-usw2');
+    expect(parse({ 'payments-dr-dev': OUTPUT_VALUES }).dr.clusterId).toBe('pay-dev-usw2-aurora');
   });
 
   test('outputs nested by construct path inside the stack are found too', () => {
@@ -56,12 +60,12 @@ describe('stack outputs', () => {
   test('an empty file names all of them', () => {
     const m = problem({});
     expect(m).toMatch(/^The stack outputs in outputs\.json are incomplete or invalid:/);
-    expect(m).toMatch(/missing output\(s\): primary-region, dr-region, global-cluster-id, .*api-endpoint-dr$/m);
+    expect(m).toMatch(/missing output\(s\): primary-region, dr-region, global-cluster-id, .*api-endpoint-dr, active-region, active-site-parameter-name, primary-cluster-parameter-group, dr-cluster-parameter-group$/m);
   });
 
   test.each([
     ['primary-region', 'us-east', /primary-region: "us-east" is not an AWS region name/],
-    ['dr-cluster-arn', 'pay-dev-aurora-usw2', /dr-cluster-arn: "pay-dev-aurora-usw2" is not an RDS cluster ARN/],
+    ['dr-cluster-arn', 'pay-dev-usw2-aurora', /dr-cluster-arn: "pay-dev-usw2-aurora" is not an RDS cluster ARN/],
     ['api-endpoint-dr', 'http://x', /api-endpoint-dr: "http:\/\/x" is not an https:\/\/ URL/],
   ])('rejects an invalid %s', (name, value, message) => {
     expect(problem(terraformOutputs({ ...OUTPUT_VALUES, [name]: value }))).toMatch(message);

@@ -21,10 +21,10 @@ describe('status', () => {
     expect(r.err).toBe('');
     expect(r.out).toMatch(/^DR status at 2025-01-15T12:00:00\.000Z \(outputs: \/work\/cdktf\.out\/outputs\.json\)/);
     expect(r.out).toMatch(/^COMPONENT +REGION +STATE +DETAIL$/m);
-    expect(r.out).toMatch(/^aurora global +- +available +pay-dev-global, engine 16\.4$/m);
-    expect(row(r.out, 'aurora cluster', 'us-east-1')).toMatch(/WRITER +primary pay-dev-aurora-use1$/);
-    expect(row(r.out, 'aurora cluster', 'us-west-2')).toMatch(/reader +dr pay-dev-aurora-usw2, sync connected$/);
-    expect(row(r.out, 'aurora rpo lag', 'us-west-2')).toMatch(/0\.8s +AuroraGlobalDBRPOLag of pay-dev-aurora-usw2 at 2025-01-15T11:59:00\.000Z/);
+    expect(r.out).toMatch(/^aurora global +- +available +pay-dev-aurora-global, engine 16\.4$/m);
+    expect(row(r.out, 'aurora cluster', 'us-east-1')).toMatch(/WRITER +primary pay-dev-use1-aurora$/);
+    expect(row(r.out, 'aurora cluster', 'us-west-2')).toMatch(/reader +dr pay-dev-usw2-aurora, sync connected$/);
+    expect(row(r.out, 'aurora rpo lag', 'us-west-2')).toMatch(/0\.8s +AuroraGlobalDBRPOLag of pay-dev-usw2-aurora at 2025-01-15T11:59:00\.000Z/);
     expect(row(r.out, 'health check', 'us-east-1')).toMatch(/healthy +primary hc-primary-1111: 8\/8 checkers OK$/);
     // Deep health checks: the standby region fails its check by design.
     expect(row(r.out, 'health check', 'us-west-2')).toMatch(/unhealthy +dr hc-dr-2222: 0\/8 checkers OK \(Failure: HTTP Status Code 503, Service Unavailable\); expected: not the writer region$/);
@@ -72,7 +72,7 @@ describe('status', () => {
     const r = await world.run('status');
     expect(row(r.out, 'aurora cluster', 'us-west-2')).toMatch(/WRITER/);
     expect(world.calls('primary', 'cloudwatch', GetMetricDataCommand)[0].MetricDataQueries[0]).toMatchObject({ Id: 'rpolag' });
-    expect(row(r.out, 'aurora rpo lag', 'us-east-1')).toMatch(/AuroraGlobalDBRPOLag of pay-dev-aurora-use1/);
+    expect(row(r.out, 'aurora rpo lag', 'us-east-1')).toMatch(/AuroraGlobalDBRPOLag of pay-dev-use1-aurora/);
   });
 
   test('with the primary region down it still reports everything it can, and exits 1', async () => {
@@ -89,13 +89,27 @@ describe('status', () => {
     expect(row(r.out, 'aurora cluster', 'us-west-2')).toMatch(/WRITER/);
     expect(row(r.out, 'health check', 'us-east-1')).toMatch(/unhealthy +primary hc-primary-1111: 0\/8 checkers OK \(Failure: HTTP Status Code 503/);
     expect(row(r.out, 'dns', 'us-west-2')).toMatch(/dr +api\.payments\.example\.com NOERROR: 198\.51\.100\.20 \(inferred from health checks\)/);
-    expect(row(r.out, 'aurora rpo lag', 'us-east-1')).toMatch(/ERROR +TimeoutError: connect ETIMEDOUT/);
+    expect(row(r.out, 'aurora rpo lag', 'us-east-1')).toMatch(/UNREACHABLE +TimeoutError: connect ETIMEDOUT/);
     // The global table is read from the DR region; latency into DR is published by the (dead) primary region.
     expect(r.out).toMatch(/^dynamodb table +- +ACTIVE +pay-dev-sessions$/m);
     expect(row(r.out, 'dynamodb replica', 'us-west-2')).toMatch(/ACTIVE +replication latency into it: error \(TimeoutError: connect ETIMEDOUT\)/);
-    expect(row(r.out, 's3 replication', 'us-east-1')).toMatch(/ERROR +TimeoutError/);
+    expect(row(r.out, 's3 replication', 'us-east-1')).toMatch(/UNREACHABLE +TimeoutError/);
     expect(r.out).toMatch(/Writer: dr \(us-west-2\)\. DNS serves: dr \(us-west-2\)\./);
+    expect(r.out).toMatch(/UNREACHABLE \(no answer within the deadline\): us-east-1\./);
     expect(r.out).toMatch(/3 check\(s\) could not be read: aurora rpo lag: TimeoutError: connect ETIMEDOUT; dynamodb latency into us-west-2: TimeoutError: connect ETIMEDOUT; s3 primary: TimeoutError: connect ETIMEDOUT\n\nAutomatic failover\n/);
+  });
+
+  test('shows the designation in each region and a fenced payment function, and notes a config that lags the writer', async () => {
+    world.setWriter('dr');
+    world.designation = { primary: 'primary', dr: 'dr' };
+    world.concurrency.primary = 0;
+    world.tags.primary = { 'dr-cli:pre-fence-reserved-concurrency': '50' };
+    const r = await world.run('status');
+    expect(row(r.out, 'designation', 'us-east-1')).toMatch(/primary +\/pay\/dev-control\/active-site \(differs from the writer: an operation is unfinished\)$/);
+    expect(row(r.out, 'designation', 'us-west-2')).toMatch(/dr +\/pay\/dev-control\/active-site$/);
+    expect(row(r.out, 'payment fence', 'us-east-1')).toMatch(/FENCED +pay-dev-use1-payment-processor reserved concurrency 0 \(before: 50\)$/);
+    expect(r.out).not.toMatch(/^payment fence +us-west-2/m);
+    expect(r.out).toMatch(/NOTE: the deployed config says "activeRegion": "primary" but the writer is dr: commit "activeRegion": "dr"/);
   });
 
   test('warns when DNS and the database writer disagree', async () => {
@@ -108,7 +122,7 @@ describe('status', () => {
   test('shows a switchover in progress', async () => {
     world.operation = { to: 'dr', dataLoss: false, completeAt: world.now + 60_000 };
     const r = await world.run('status');
-    expect(r.out).toMatch(/^aurora global +- +switching-over +pay-dev-global, engine 16\.4, switching-over → arn:aws:rds:us-west-2:.*$/m);
+    expect(r.out).toMatch(/^aurora global +- +switching-over +pay-dev-aurora-global, engine 16\.4, switching-over → arn:aws:rds:us-west-2:.*$/m);
   });
 
   test('--json prints the whole report', async () => {

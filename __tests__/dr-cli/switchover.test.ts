@@ -12,12 +12,19 @@ describe('switchover', () => {
     const r = await world.run('switchover');
     expect(r.code).toBe(0);
     expect(world.calls('dr', 'rds', SwitchoverGlobalClusterCommand)).toEqual([
-      { GlobalClusterIdentifier: 'pay-dev-global', TargetDbClusterIdentifier: CLUSTER_ARN.dr },
+      { GlobalClusterIdentifier: 'pay-dev-aurora-global', TargetDbClusterIdentifier: CLUSTER_ARN.dr },
     ]);
     expect(world.calls('primary', 'rds', SwitchoverGlobalClusterCommand)).toHaveLength(0);
     expect(world.writer).toBe('dr');
     // 95 s of switching, polled every 10 s: done at the first poll after 95 s.
-    expect(r.out).toBe('switchover complete: the writer is now dr (us-west-2, pay-dev-aurora-usw2); took 1m 40s\n');
+    expect(r.out).toMatch(/^switchover complete: the writer is now dr \(us-west-2, pay-dev-usw2-aurora\); took 1m 40s\n/);
+    // The live settings: designation flipped in both regions, rds.global_db_rpo moved, the config change printed.
+    expect(world.designation).toEqual({ primary: 'dr', dr: 'dr' });
+    expect(world.globalDbRpo).toEqual({ primary: null, dr: '60' });
+    expect(r.out).toContain('✓ designation: /pay/dev-control/active-site in us-west-2: "primary" → "dr"');
+    expect(r.out).toContain('✓ global-db-rpo: rds.global_db_rpo on pay-dev-usw2-aurora-pg16 (us-west-2): default → 60');
+    expect(r.out).toContain('✓ global-db-rpo: rds.global_db_rpo on pay-dev-use1-aurora-pg16 (us-east-1): 60 → default (reset)');
+    expect(r.out).toMatch(/Commit this config change .*\n {2}- {2}"activeRegion": "primary",\n {2}\+ {2}"activeRegion": "dr",\n$/);
     // Plain progress lines (not a TTY): one per state change, not one per poll.
     expect(r.err).toMatch(/switchover to dr \(us-west-2\): global cluster switching-over, switching-over; writer primary \(us-east-1\) \[0\.0s of 15m 0s\]\n/);
     expect(r.err).toMatch(/complete: global cluster available; writer dr \(us-west-2\) \(1m 40s\)/);
@@ -37,13 +44,12 @@ describe('switchover', () => {
     const r = await world.run('switchover', '--to', 'primary');
     expect(r.code).toBe(0);
     expect(world.calls('primary', 'rds', SwitchoverGlobalClusterCommand)).toEqual([
-      { GlobalClusterIdentifier: 'pay-dev-global', TargetDbClusterIdentifier: CLUSTER_ARN.primary },
+      { GlobalClusterIdentifier: 'pay-dev-aurora-global', TargetDbClusterIdentifier: CLUSTER_ARN.primary },
     ]);
     expect(world.writer).toBe('primary');
   });
 
   test.each([
-    ['the target is already the writer', (w: World) => (w.writer = 'dr'), /already the writer; nothing to switch over/],
     ['engine versions differ', (w: World) => (w.engine.dr = '16.2'), /engine versions differ \(primary 16\.4, dr 16\.2\)/],
     ['the replication lag is above --max-lag', (w: World) => (w.rpoLagMs = 120_000), /replication lag is 2m 0s .* above --max-lag 1m 0s/],
     ['the secondary is pending resync', (w: World) => (w.sync = 'pending-resync'), /pending-resync/],
@@ -78,7 +84,7 @@ describe('switchover', () => {
     expect(world.now - START).toBe(120_000);
     expect(r.err).toContain(
       'FAILED: switchover requested at 2025-01-15T12:00:00.000Z; not complete after 2m 0s (--timeout 2m 0s); ' +
-        'last observed writer: primary (us-east-1, pay-dev-aurora-use1) (global cluster switching-over, switching-over). ' +
+        'last observed writer: primary (us-east-1, pay-dev-use1-aurora) (global cluster switching-over, switching-over). ' +
         'Aurora carries on with the switchover on its own; run `npm run dr -- status` to see where it is.',
     );
   });
@@ -95,7 +101,7 @@ describe('switchover', () => {
     expect(r.code).toBe(1);
     expect(polls).toBe(5);
     expect(r.err).toMatch(
-      /FAILED: switchover requested at 2025-01-15T12:00:00\.000Z; polling the global cluster failed 3 times in a row \(last error: TimeoutError: Connection timed out\); last observed writer: primary \(us-east-1, pay-dev-aurora-use1\) \(global cluster switching-over, switching-over\)\. .*run `npm run dr -- status`/,
+      /FAILED: switchover requested at 2025-01-15T12:00:00\.000Z; polling the global cluster failed 3 times in a row \(last error: TimeoutError: Connection timed out\); last observed writer: primary \(us-east-1, pay-dev-use1-aurora\) \(global cluster switching-over, switching-over\)\. .*run `npm run dr -- status`/,
     );
   });
 
@@ -118,9 +124,10 @@ describe('switchover', () => {
     const r = await world.run('switchover');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(
-      /FAILED: SwitchoverGlobalCluster was rejected \(InvalidGlobalClusterStateFault: Global cluster is busy\): the switchover did not start; the writer is still primary/,
+      /FAILED: SwitchoverGlobalCluster failed \(InvalidGlobalClusterStateFault: Global cluster is busy\) and the global cluster shows no operation towards the target: the switchover did not start; the writer is still primary/,
     );
     expect(r.err).toContain('run `npm run dr -- status`');
+    expect(world.designation).toEqual({ primary: 'primary', dr: 'primary' });
   });
 
   test('an error reading the state before acting changes nothing', async () => {

@@ -73,7 +73,7 @@ describe('guards', () => {
   });
 });
 
-function world(opts: { killSwitch?: string; writer?: string; post?: (n: number) => HttpResponse } = {}) {
+function world(opts: { killSwitch?: string; writer?: string; post?: (n: number) => HttpResponse; oldConnected?: boolean } = {}) {
   const clients = {
     ssm: new SSMClient({ region: 'us-west-2' }),
     peerSsm: new SSMClient({ region: 'us-east-1' }),
@@ -101,7 +101,14 @@ function world(opts: { killSwitch?: string; writer?: string; post?: (n: number) 
   m.ssm.on(PutParameterCommand).resolves({});
   let writer = opts.writer ?? OLD;
   m.rds.on(DescribeGlobalClustersCommand).callsFake(async () => ({
-    GlobalClusters: [{ GlobalClusterMembers: [{ DBClusterArn: OLD, IsWriter: writer === OLD }, { DBClusterArn: TARGET, IsWriter: writer === TARGET }] }],
+    GlobalClusters: [
+      {
+        GlobalClusterMembers: [
+          { DBClusterArn: OLD, IsWriter: writer === OLD, ...(writer !== OLD && opts.oldConnected ? { SynchronizationStatus: 'connected' } : {}) },
+          { DBClusterArn: TARGET, IsWriter: writer === TARGET },
+        ],
+      },
+    ],
   }));
   m.rds.on(FailoverGlobalClusterCommand).resolves({});
   m.rds.on(ModifyDBClusterParameterGroupCommand).resolves({});
@@ -199,9 +206,8 @@ describe('controller tasks', () => {
     });
     expect(w.m.peerLambda.commandCalls(PutFunctionConcurrencyCommand)[0].args[0].input).toEqual({ FunctionName: 'pay-dev-use1-payment-processor', ReservedConcurrentExecutions: 0 });
     expect(w.m.ssm.commandCalls(PutParameterCommand).some((c) => c.args[0].input.Name === '/pay/dev-control/active-site' && c.args[0].input.Value === 'dr')).toBe(true);
-    expect(w.m.rds.commandCalls(ModifyDBClusterParameterGroupCommand)[0].args[0].input.Parameters).toEqual([
-      { ParameterName: 'rds.global_db_rpo', ParameterValue: '60', ApplyMethod: 'immediate' },
-    ]);
+    // The failed region's cluster does not replicate: rds.global_db_rpo would block every commit, so it waits.
+    expect(w.m.rds.commandCalls(ModifyDBClusterParameterGroupCommand)).toHaveLength(0);
     const final = w.savedRecords().at(-1)!;
     expect(final.outcome).toBe('completed');
     expect(final.steps.map((x) => [x.step, x.status])).toEqual([
@@ -210,7 +216,7 @@ describe('controller tasks', () => {
       ['promotion complete', 'ok'],
       ['fence (parallel, best effort)', 'ok'],
       ['designate', 'ok'],
-      ['set rds.global_db_rpo', 'ok'],
+      ['set rds.global_db_rpo', 'skipped'],
       ['prove a write through the public name', 'ok'],
     ]);
     expect(final.steps.at(-1)!.detail).toMatch(/answered 201 after 3 attempt/);
@@ -218,10 +224,22 @@ describe('controller tasks', () => {
     expect(subjects).toEqual([expect.stringMatching(/STARTED/), expect.stringMatching(/COMPLETE/)]);
   });
 
+  test('rds.global_db_rpo is set on the new writer once the old cluster is a connected secondary', async () => {
+    const w = world({ writer: TARGET, oldConnected: true });
+    const s = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
+    const r = await w.controller.handle({ action: 'set-rpo', state: { ...s, record: { ...s.record!, outcome: 'running' } } });
+    expect(w.m.rds.commandCalls(ModifyDBClusterParameterGroupCommand)[0].args[0].input).toEqual({
+      DBClusterParameterGroupName: 'pay-dev-usw2-aurora-pg16',
+      Parameters: [{ ParameterName: 'rds.global_db_rpo', ParameterValue: '60', ApplyMethod: 'immediate' }],
+    });
+    expect(r.record!.steps.at(-1)).toMatchObject({ step: 'set rds.global_db_rpo', status: 'ok' });
+  });
+
   test('an API error midway leaves a record of the state reached, then fail records and pages', async () => {
-    const w = world();
+    const w = world({ oldConnected: true });
     w.m.rds.on(ModifyDBClusterParameterGroupCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     let s = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
+    w.promoteWriter(); // the old cluster replicates again: the parameter is due
     s = await w.controller.handle({ action: 'designate', state: s });
     await expect(w.controller.handle({ action: 'set-rpo', state: s })).rejects.toThrow('Rate exceeded');
     const afterError = w.savedRecords().at(-1)!;

@@ -1,7 +1,24 @@
 import { CloudWatchClient, GetMetricDataCommand, type GetMetricDataCommandInput } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetFunctionConcurrencyCommand, LambdaClient, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import {
+  DeleteFunctionConcurrencyCommand,
+  GetAccountSettingsCommand,
+  GetFunctionConcurrencyCommand,
+  LambdaClient,
+  ListTagsCommand,
+  PutFunctionConcurrencyCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  type TagResourceCommandInput,
+  type UntagResourceCommandInput,
+} from '@aws-sdk/client-lambda';
+import {
+  DescribeDBClusterParametersCommand,
+  DescribeDBEngineVersionsCommand,
+  ModifyDBClusterParameterGroupCommand,
+  ResetDBClusterParameterGroupCommand,
+  type DescribeDBClusterParametersCommandInput,
+  type ModifyDBClusterParameterGroupCommandInput,
   DescribeDBClustersCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
@@ -10,8 +27,9 @@ import {
   type FailoverGlobalClusterCommandInput,
   type SwitchoverGlobalClusterCommandInput,
 } from '@aws-sdk/client-rds';
-import { GetHealthCheckStatusCommand, Route53Client, TestDNSAnswerCommand, type GetHealthCheckStatusCommandInput } from '@aws-sdk/client-route-53';
+import { GetHealthCheckStatusCommand, GetHostedZoneCommand, Route53Client, TestDNSAnswerCommand, type GetHealthCheckStatusCommandInput } from '@aws-sdk/client-route-53';
 import { GetBucketReplicationCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetParameterCommand, PutParameterCommand, SSMClient, type GetParameterCommandInput, type PutParameterCommandInput } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { AwsClients, Deps, HttpRequest, HttpResponse, Output, RegionClients } from '../../src/dr-cli/deps';
 import { main } from '../../src/dr-cli/main';
@@ -23,14 +41,17 @@ import { main } from '../../src/dr-cli/main';
 
 export type Role = 'primary' | 'dr';
 export const REGION: Record<Role, string> = { primary: 'us-east-1', dr: 'us-west-2' };
-export const CLUSTER_ID: Record<Role, string> = { primary: 'pay-dev-aurora-use1', dr: 'pay-dev-aurora-usw2' };
+export const CLUSTER_ID: Record<Role, string> = { primary: 'pay-dev-use1-aurora', dr: 'pay-dev-usw2-aurora' };
 export const CLUSTER_ARN: Record<Role, string> = {
   primary: `arn:aws:rds:us-east-1:123456789012:cluster:${CLUSTER_ID.primary}`,
   dr: `arn:aws:rds:us-west-2:123456789012:cluster:${CLUSTER_ID.dr}`,
 };
 export const HEALTH_CHECK: Record<Role, string> = { primary: 'hc-primary-1111', dr: 'hc-dr-2222' };
-export const FUNCTION: Record<Role, string> = { primary: 'pay-dev-payments-use1', dr: 'pay-dev-payments-usw2' };
+export const FUNCTION: Record<Role, string> = { primary: 'pay-dev-use1-payment-processor', dr: 'pay-dev-usw2-payment-processor' };
 export const BUCKET: Record<Role, string> = { primary: 'pay-dev-artifacts-use1', dr: 'pay-dev-artifacts-usw2' };
+export const PARAM_GROUP: Record<Role, string> = { primary: 'pay-dev-use1-aurora-pg16', dr: 'pay-dev-usw2-aurora-pg16' };
+export const DESIGNATION = '/pay/dev-control/active-site';
+export const FUNCTION_ARN = (r: Role) => `arn:aws:lambda:${REGION[r]}:123456789012:function:${FUNCTION[r]}`;
 export const START = Date.UTC(2025, 0, 15, 12, 0, 0);
 export const API = 'api.payments.example.com';
 export const TOKEN = 'drill-token-123';
@@ -38,7 +59,7 @@ export const TOKEN = 'drill-token-123';
 export const OUTPUT_VALUES: Record<string, string> = {
   'primary-region': REGION.primary,
   'dr-region': REGION.dr,
-  'global-cluster-id': 'pay-dev-global',
+  'global-cluster-id': 'pay-dev-aurora-global',
   'primary-cluster-arn': CLUSTER_ARN.primary,
   'dr-cluster-arn': CLUSTER_ARN.dr,
   'primary-cluster-id': CLUSTER_ID.primary,
@@ -54,6 +75,10 @@ export const OUTPUT_VALUES: Record<string, string> = {
   'payment-function-dr': FUNCTION.dr,
   'api-endpoint-primary': 'https://abc123.execute-api.us-east-1.amazonaws.com/prod',
   'api-endpoint-dr': 'https://def456.execute-api.us-west-2.amazonaws.com/prod',
+  'active-region': 'primary',
+  'active-site-parameter-name': DESIGNATION,
+  'primary-cluster-parameter-group': PARAM_GROUP.primary,
+  'dr-cluster-parameter-group': PARAM_GROUP.dr,
 };
 
 /** `terraform output -json` format. */
@@ -74,6 +99,7 @@ interface RegionMocks {
   dynamodb: AwsStub<any, any, any>;
   s3: AwsStub<any, any, any>;
   lambda: AwsStub<any, any, any>;
+  ssm: AwsStub<any, any, any>;
 }
 
 /** A switchover/failover in flight: Aurora reports it until `completeAt`. */
@@ -111,6 +137,13 @@ export class World {
   loseWritesOnSwitch = false;
   payments = new Map<string, unknown>();
   private nextPayment = 1;
+  /** The active-site designation parameter in each region (null: not created). */
+  designation: Record<Role, string | null> = { primary: 'primary', dr: 'primary' };
+  /** rds.global_db_rpo on each cluster's parameter group (null: default). */
+  globalDbRpo: Record<Role, string | null> = { primary: '60', dr: null };
+  /** Reserved concurrency of each payment function (null: unreserved). */
+  concurrency: Record<Role, number | null> = { primary: 50, dr: 50 };
+  tags: Record<Role, Record<string, string>> = { primary: {}, dr: {} };
 
   readonly clients: Record<Role, RegionClients>;
   readonly route53Client = new Route53Client({ region: 'us-east-1' });
@@ -124,6 +157,7 @@ export class World {
       dynamodb: new DynamoDBClient({ region }),
       s3: new S3Client({ region }),
       lambda: new LambdaClient({ region }),
+      ssm: new SSMClient({ region }),
     });
     this.clients = { primary: make(REGION.primary), dr: make(REGION.dr) };
     const mocksOf = (c: RegionClients): RegionMocks => ({
@@ -132,6 +166,7 @@ export class World {
       dynamodb: mockClient(c.dynamodb),
       s3: mockClient(c.s3),
       lambda: mockClient(c.lambda),
+      ssm: mockClient(c.ssm),
     });
     this.mocks = { primary: mocksOf(this.clients.primary), dr: mocksOf(this.clients.dr) };
     this.route53 = mockClient(this.route53Client);
@@ -163,7 +198,7 @@ export class World {
     return {
       GlobalClusters: [
         {
-          GlobalClusterIdentifier: 'pay-dev-global',
+          GlobalClusterIdentifier: 'pay-dev-aurora-global',
           Status: op ? (op.dataLoss ? 'failing-over' : 'switching-over') : this.globalStatus,
           Engine: 'aurora-postgresql',
           EngineVersion: this.engine.primary,
@@ -249,8 +284,56 @@ export class World {
         Object.assign(new Error('The replication configuration was not found'), { name: 'ReplicationConfigurationNotFoundError' }),
       );
     }
-    m.lambda.on(GetFunctionConcurrencyCommand).resolves({});
-    m.lambda.on(PutFunctionConcurrencyCommand).resolves({ ReservedConcurrentExecutions: 0 });
+    m.lambda.on(GetFunctionConcurrencyCommand).callsFake(() => (this.concurrency[role] === null ? {} : { ReservedConcurrentExecutions: this.concurrency[role] }));
+    m.lambda.on(PutFunctionConcurrencyCommand).callsFake((input: { ReservedConcurrentExecutions?: number }) => {
+      this.concurrency[role] = input.ReservedConcurrentExecutions ?? null;
+      return { ReservedConcurrentExecutions: input.ReservedConcurrentExecutions };
+    });
+    m.lambda.on(DeleteFunctionConcurrencyCommand).callsFake(() => {
+      this.concurrency[role] = null;
+      return {};
+    });
+    m.lambda.on(ListTagsCommand).callsFake(() => ({ Tags: { ...this.tags[role] } }));
+    m.lambda.on(TagResourceCommand).callsFake((input: TagResourceCommandInput) => {
+      Object.assign(this.tags[role], input.Tags);
+      return {};
+    });
+    m.lambda.on(UntagResourceCommand).callsFake((input: UntagResourceCommandInput) => {
+      for (const k of input.TagKeys ?? []) delete this.tags[role][k];
+      return {};
+    });
+    m.lambda.on(GetAccountSettingsCommand).resolves({ AccountLimit: { ConcurrentExecutions: 1000, UnreservedConcurrentExecutions: 890 } });
+    m.ssm.on(GetParameterCommand).callsFake((input: GetParameterCommandInput) => {
+      const v = input.Name === DESIGNATION ? this.designation[role] : null;
+      if (v === null) throw Object.assign(new Error(`parameter ${input.Name} not found`), { name: 'ParameterNotFound' });
+      return { Parameter: { Name: input.Name, Type: 'String', Value: v } };
+    });
+    m.ssm.on(PutParameterCommand).callsFake((input: PutParameterCommandInput) => {
+      if (input.Name === DESIGNATION) this.designation[role] = input.Value ?? null;
+      return { Version: 2 };
+    });
+    const groupRole = (name?: string) => {
+      if (name !== PARAM_GROUP[role]) throw Object.assign(new Error(`DBClusterParameterGroup ${name} not found`), { name: 'DBParameterGroupNotFoundFault' });
+      return role;
+    };
+    m.rds.on(DescribeDBClusterParametersCommand).callsFake((input: DescribeDBClusterParametersCommandInput) => {
+      const r = groupRole(input.DBClusterParameterGroupName);
+      const v = this.globalDbRpo[r];
+      return { Parameters: v === null ? [{ ParameterName: 'rds.force_ssl', ParameterValue: '1', Source: 'user' }] : [{ ParameterName: 'rds.force_ssl', ParameterValue: '1', Source: 'user' }, { ParameterName: 'rds.global_db_rpo', ParameterValue: v, Source: 'user' }] };
+    });
+    m.rds.on(ModifyDBClusterParameterGroupCommand).callsFake((input: ModifyDBClusterParameterGroupCommandInput) => {
+      const r = groupRole(input.DBClusterParameterGroupName);
+      for (const p of input.Parameters ?? []) if (p.ParameterName === 'rds.global_db_rpo') this.globalDbRpo[r] = p.ParameterValue ?? null;
+      return { DBClusterParameterGroupName: input.DBClusterParameterGroupName };
+    });
+    m.rds.on(ResetDBClusterParameterGroupCommand).callsFake((input: ModifyDBClusterParameterGroupCommandInput) => {
+      const r = groupRole(input.DBClusterParameterGroupName);
+      for (const p of input.Parameters ?? []) if (p.ParameterName === 'rds.global_db_rpo') this.globalDbRpo[r] = null;
+      return { DBClusterParameterGroupName: input.DBClusterParameterGroupName };
+    });
+    m.rds.on(DescribeDBEngineVersionsCommand).callsFake((input: { EngineVersion?: string }) => ({
+      DBEngineVersions: [{ Engine: 'aurora-postgresql', EngineVersion: input.EngineVersion, SupportsGlobalDatabases: true }],
+    }));
   }
 
   /**
@@ -270,6 +353,10 @@ export class World {
   }
 
   private wireRoute53(): void {
+    this.route53.on(GetHostedZoneCommand).resolves({
+      HostedZone: { Id: '/hostedzone/Z0123456789ABC', Name: 'payments.example.com.', CallerReference: 'x', Config: { PrivateZone: false } },
+      DelegationSet: { NameServers: ['ns-1.awsdns-01.org', 'ns-2.awsdns-02.com'] },
+    });
     this.route53.on(GetHealthCheckStatusCommand).callsFake((input: GetHealthCheckStatusCommandInput) => {
       const role: Role = input.HealthCheckId === HEALTH_CHECK.primary ? 'primary' : 'dr';
       const ok = this.healthy(role);

@@ -8,7 +8,7 @@ import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/clie
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { ALBEvent, ALBResult, APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RuntimeConfig } from '../../lambdas/shared/config';
 import type { TestPostgres } from './postgres';
@@ -155,4 +155,39 @@ export function invoker(handler: (e: APIGatewayProxyEvent, c: Context) => Promis
 
 export function uniqueKey(prefix = 'key'): string {
   return `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+/** The client-key secret as the stack names it, and the value the tests put in it. */
+export const API_KEY_SECRET_NAME = 'pay-dev-api-client-key';
+export const CLIENT_KEY = 'k3y-0f-the-payments-client-1234567890abc';
+
+/** An ALB target-group event (multi-value headers on, as the stack configures its target groups, unless told). */
+export function albEvent(o: EventOptions & { readonly multiValue?: boolean; readonly query?: Record<string, string> }): ALBEvent {
+  const headers = { 'x-amzn-trace-id': `Root=1-${Math.random().toString(16).slice(2)}`, ...(o.headers ?? {}) };
+  let body = o.body === undefined ? null : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+  if (body !== null && o.base64) body = Buffer.from(body, 'utf8').toString('base64');
+  const multiValue = o.multiValue ?? true;
+  return {
+    requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/pay-dev-use1-payments/0123456789abcdef' } },
+    httpMethod: o.method,
+    path: o.path,
+    ...(multiValue
+      ? {
+          multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), [v]])),
+          multiValueQueryStringParameters: Object.fromEntries(Object.entries(o.query ?? {}).map(([k, v]) => [k, [v]])),
+        }
+      : { headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])), queryStringParameters: o.query ?? {} }),
+    body,
+    isBase64Encoded: o.base64 ?? false,
+  };
+}
+
+export type AlbInvoke = (event: ALBEvent) => Promise<ALBResult & { json: any }>;
+
+/** Calls a handler with an ALB event and parses its JSON body. */
+export function albInvoker(handler: (e: ALBEvent, c: Context) => Promise<ALBResult>): AlbInvoke {
+  return async (event) => {
+    const result = await handler(event, lambdaContext());
+    return { ...result, json: result.body ? JSON.parse(result.body) : undefined };
+  };
 }

@@ -38,3 +38,40 @@ export function terraformSuite(profile: string, overrides: Record<string, unknow
     }
   });
 }
+
+type TfDocument = Record<string, any>;
+
+/**
+ * The part of a synthesized stack that `select` picks, plus everything it references (transitively): a smaller
+ * configuration that still plans on its own. Outputs are dropped (they may name resources left out).
+ */
+export function referenceClosure(json: TfDocument, select: (type: string, name: string) => boolean): TfDocument {
+  const resources = (json.resource ?? {}) as Record<string, Record<string, unknown>>;
+  const bodies = new Map<string, unknown>();
+  for (const [type, byName] of Object.entries(resources)) for (const [name, body] of Object.entries(byName)) bodies.set(`${type}.${name}`, body);
+  const reference = /\$\{[^}]*?\b([a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)\b/g;
+  const refsOf = (body: unknown): string[] => {
+    const text = JSON.stringify(body);
+    const found = new Set<string>();
+    for (const m of text.matchAll(reference)) if (bodies.has(`${m[1]}.${m[2]}`)) found.add(`${m[1]}.${m[2]}`);
+    // depends_on entries are plain addresses, not interpolations.
+    for (const d of ((body as { depends_on?: string[] }).depends_on ?? [])) if (bodies.has(d)) found.add(d);
+    return [...found];
+  };
+  const keep = new Set<string>();
+  const todo = [...bodies.keys()].filter((a) => select(a.split('.')[0], a.split('.')[1]));
+  while (todo.length > 0) {
+    const address = todo.pop()!;
+    if (keep.has(address)) continue;
+    keep.add(address);
+    todo.push(...refsOf(bodies.get(address)));
+  }
+  const resource: Record<string, Record<string, unknown>> = {};
+  for (const address of keep) {
+    const [type, name] = address.split('.');
+    (resource[type] ??= {})[name] = bodies.get(address);
+  }
+  const rest = { ...json };
+  delete rest.output;
+  return { ...rest, resource };
+}

@@ -174,12 +174,16 @@ export function createController(deps: ControllerDeps = {}) {
   }
 
   /** Runs `fn`, records its step either way, and rethrows a failure after the record is saved. */
-  async function step(state: ControllerState, name: string, fn: () => Promise<{ detail?: string; state?: Partial<ControllerState> }>): Promise<ControllerState> {
+  async function step(
+    state: ControllerState,
+    name: string,
+    fn: () => Promise<{ detail?: string; status?: StepStatus; state?: Partial<ControllerState> }>,
+  ): Promise<ControllerState> {
     const record = state.record;
     if (!record) throw new Error(`failover-controller: ${name} without a run record (decide runs first)`);
     try {
       const r = await fn();
-      const next = withStep(record, name, 'ok', r.detail);
+      const next = withStep(record, name, r.status ?? 'ok', r.detail);
       await save(next);
       return { ...state, ...r.state, record: next };
     } catch (err) {
@@ -212,13 +216,18 @@ export function createController(deps: ControllerDeps = {}) {
     return v === 'none' ? 'none' : (JSON.parse(v) as T);
   }
 
-  async function globalCluster(): Promise<GlobalClusterView> {
+  async function globalCluster(): Promise<GlobalClusterView & { readonly otherConnected: boolean }> {
     const r = await rds.send(new DescribeGlobalClustersCommand({ GlobalClusterIdentifier: s.globalClusterId }), deadline());
     const g = r.GlobalClusters?.[0];
     if (!g) throw new Error(`global cluster ${s.globalClusterId} not found`);
-    const writer = (g.GlobalClusterMembers ?? []).find((m) => m.IsWriter);
+    const members = g.GlobalClusterMembers ?? [];
+    const writer = members.find((m) => m.IsWriter);
     const fs = g.FailoverState;
-    return { writerIsTarget: writer?.DBClusterArn === s.targetClusterArn, operationInProgress: fs !== undefined && (fs.Status !== undefined || fs.ToDbClusterArn !== undefined) };
+    return {
+      writerIsTarget: writer?.DBClusterArn === s.targetClusterArn,
+      operationInProgress: fs !== undefined && (fs.Status !== undefined || fs.ToDbClusterArn !== undefined),
+      otherConnected: members.some((m) => m.DBClusterArn !== s.targetClusterArn && !m.IsWriter && m.SynchronizationStatus === 'connected'),
+    };
   }
 
   async function lastLagMs(at: Date): Promise<number | null> {
@@ -362,6 +371,16 @@ export function createController(deps: ControllerDeps = {}) {
 
   async function setRpo(state: ControllerState): Promise<ControllerState> {
     return step(state, 'set rds.global_db_rpo', async () => {
+      // With two regions, rds.global_db_rpo on the writer blocks every commit while no secondary is within the RPO:
+      // the failed region's cluster is not replicating yet, so the parameter waits (the DR CLI sets it once the old
+      // cluster is a connected secondary again; AWS-NOTES, Aurora "Managing RPOs for Aurora PostgreSQL").
+      const view = await globalCluster();
+      if (!view.otherConnected) {
+        return {
+          status: 'skipped' as const,
+          detail: `deferred: no connected secondary, so rds.global_db_rpo = ${s.rpoSeconds} on ${s.targetParameterGroup} would block every commit; run npm run dr -- failover --confirm-data-loss --to ${s.site} again once the old cluster is "sync connected"`,
+        };
+      }
       await rds.send(
         new ModifyDBClusterParameterGroupCommand({
           DBClusterParameterGroupName: s.targetParameterGroup,

@@ -322,14 +322,20 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
     { resource: '/payments/{id}', methods: { GET: getPayment } },
   ];
 
-  return instrument(runtime, async (event) => {
-    try {
-      return await dispatch(event, routes);
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'VALIDATION_FAILED') metrics.addMetric('ValidationFailed', MetricUnit.Count, 1);
-      throw err;
-    }
-  });
+  return instrument(
+    runtime,
+    async (event) => {
+      try {
+        return await dispatch(event, routes);
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'VALIDATION_FAILED') metrics.addMetric('ValidationFailed', MetricUnit.Count, 1);
+        throw err;
+      }
+    },
+    // Behind the ALB (edge.mode "accelerator") nothing checked the client key: verify it here; the payment
+    // target group's health check gets a liveness answer (the deep check is the health function's).
+    { requireApiKey: true, livenessPath: '/health' },
+  );
 }
 
 /** Header and body validation; every problem is reported at once. */

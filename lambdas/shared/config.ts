@@ -18,10 +18,20 @@ export interface RuntimeConfig {
   /** This region's artifacts bucket (audit objects). */
   readonly artifactsBucket: string;
   readonly globalClusterId: string;
+  /**
+   * Name of the client-key secret (this region's replica), written only in edge.mode "accelerator": behind the ALB
+   * nothing else checks `x-api-key`, so the payment handler does.
+   */
+  readonly apiKeySecretName?: string;
 }
 
+/** Parameters written only in some configurations; absent means the feature is off. */
+export const OPTIONAL_PARAMETER_NAMES = {
+  apiKeySecretName: 'api-key-secret-name',
+} as const;
+
 /** Parameter name (the suffix after `CONFIG_PATH`) for each config field. */
-export const PARAMETER_NAMES: { readonly [K in keyof RuntimeConfig]: string } = {
+export const PARAMETER_NAMES: { readonly [K in Exclude<keyof RuntimeConfig, keyof typeof OPTIONAL_PARAMETER_NAMES>]: string } = {
   regionRole: 'region-role',
   dbClusterEndpoint: 'db-cluster-endpoint',
   dbReaderEndpoint: 'db-reader-endpoint',
@@ -63,6 +73,10 @@ export function parseRuntimeConfig(values: Readonly<Record<string, string>>, pat
   }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid runtime configuration under '${path}/': ${problems.join('; ')}`);
+  }
+  for (const [field, name] of Object.entries(OPTIONAL_PARAMETER_NAMES)) {
+    const value = values[name]?.trim();
+    if (value) out[field] = value;
   }
   return out as unknown as RuntimeConfig;
 }

@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'VALIDATION_FAILED'
   /** 415: the request body is not `application/json`. */
   | 'UNSUPPORTED_MEDIA_TYPE'
+  /** 403: the request did not present the client key (ALB path; API Gateway answers this itself). */
+  | 'FORBIDDEN'
   /** 404: no such route. */
   | 'NOT_FOUND'
   /** 404: no payment with that id. */

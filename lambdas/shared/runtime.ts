@@ -2,13 +2,25 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { memoizeSuccess, withTimeout } from './async';
 import { loadRuntimeConfig, type RuntimeConfig } from './config';
 import { Database, type DbOptions } from './db';
 import { ApiError, describeError, TimeoutError, TRANSIENT_RETRY_AFTER_SECONDS } from './errors';
-import { type ApiEvent, type ApiResult, errorResponse } from './http';
+import {
+  type AlbEvent,
+  type AlbResult,
+  type ApiEvent,
+  type ApiResult,
+  errorResponse,
+  fromAlbEvent,
+  type HttpEvent,
+  isAlbEvent,
+  jsonResponse,
+  presentsApiKey,
+  toAlbResult,
+} from './http';
 import { createLogger, createMetrics, createTracer, inHandlerSubsegment } from './observability';
 import { SecretCache } from './secrets';
 
@@ -41,7 +53,12 @@ export interface RuntimeDeps {
   readonly tracer?: Tracer;
   /** @default () => new Date() */
   readonly now?: () => Date;
+  /** How long the client key read from Secrets Manager is trusted before it is read again. @default 300000 ms */
+  readonly apiKeyTtlMs?: number;
 }
+
+/** How long a client-key read may take (the request waits for it on a cold start). */
+const API_KEY_TIMEOUT_MS = 2000;
 
 /** Per-container resources shared by the invocations of one handler: config, credentials, pool. */
 export class Runtime {
@@ -56,6 +73,7 @@ export class Runtime {
   private ssmClient?: SSMClient;
   private secretsClient?: SecretsManagerClient;
   private db?: Database;
+  private apiKeyCache?: { readonly value: Promise<string>; readonly at: number };
 
   constructor(
     private readonly deps: RuntimeDeps,
@@ -99,6 +117,44 @@ export class Runtime {
     return this.databaseCache.get();
   }
 
+  /**
+   * The client key from this region's replica of the client-key secret (config `apiKeySecretName`), cached for
+   * `apiKeyTtlMs`; a failed read is not cached. Throws a 503 when the key cannot be read or is not configured.
+   */
+  async apiKey(): Promise<string> {
+    const ttl = this.deps.apiKeyTtlMs ?? 300_000;
+    const now = Date.now();
+    if (!this.apiKeyCache || now - this.apiKeyCache.at >= ttl) {
+      const value = this.readApiKey();
+      const entry = { value, at: now };
+      this.apiKeyCache = entry;
+      value.catch(() => {
+        if (this.apiKeyCache === entry) this.apiKeyCache = undefined;
+      });
+    }
+    return this.apiKeyCache.value;
+  }
+
+  private async readApiKey(): Promise<string> {
+    const config = await this.config();
+    if (!config.apiKeySecretName) {
+      // Fail closed: an ALB request without a way to check its key is refused, never let through.
+      throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'the client credential is not configured in this region');
+    }
+    try {
+      const out = await this.secretsManager().send(new GetSecretValueCommand({ SecretId: config.apiKeySecretName }), {
+        abortSignal: AbortSignal.timeout(API_KEY_TIMEOUT_MS),
+      });
+      if (!out.SecretString) throw new Error(`secret '${config.apiKeySecretName}' has no SecretString`);
+      return out.SecretString;
+    } catch (err) {
+      throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'the client credential is temporarily unavailable', {
+        retryAfterSeconds: TRANSIENT_RETRY_AFTER_SECONDS,
+        cause: err,
+      });
+    }
+  }
+
   /** Ends the pool (tests and the benchmark; a Lambda container never needs it). */
   async close(): Promise<void> {
     await this.db?.close();
@@ -123,26 +179,64 @@ export class Runtime {
 /** Time kept back from the Lambda timeout to answer (and flush logs and metrics). */
 const DEADLINE_MARGIN_MS = 500;
 
-/** A Lambda handler for API Gateway proxy events; `close()` ends its pool (tests, benchmark). */
-export type ApiHandler = ((event: ApiEvent, context: Context) => Promise<ApiResult>) & { readonly close: () => Promise<void> };
+/**
+ * A Lambda handler for API Gateway proxy events and ALB target-group events, answering each in its own shape;
+ * `close()` ends its pool (tests, benchmark).
+ */
+export interface ApiHandler {
+  (event: ApiEvent, context: Context): Promise<ApiResult>;
+  (event: AlbEvent, context: Context): Promise<AlbResult>;
+  readonly close: () => Promise<void>;
+}
+
+/** What only the ALB path needs (edge.mode "accelerator"); API Gateway events are unaffected. */
+export interface AlbOptions {
+  /**
+   * Verify `x-api-key` on every ALB request against the client key (Runtime.apiKey): API Gateway checks the key
+   * before it invokes the function, an ALB checks nothing, so the handler must. 403 when absent or wrong.
+   */
+  readonly requireApiKey?: boolean;
+  /**
+   * Answer `GET <path>` from the ALB with a liveness 200 without the key: the health check of a target group
+   * whose function is not the deep health check (the listener never routes client requests there).
+   */
+  readonly livenessPath?: string;
+}
 
 /**
  * Wraps a route function with the per-invocation plumbing: Lambda context and request ids on every log
  * line, the cold-start metric, one access log line, error-to-response mapping (an unexpected error is a
  * logged 500 with no internals in the body), publishing the metrics and the invocation's X-Ray subsegment.
  */
-export function instrument(runtime: Runtime, fn: (event: ApiEvent) => Promise<ApiResult>): ApiHandler {
+export function instrument(runtime: Runtime, fn: (event: ApiEvent) => Promise<ApiResult>, alb: AlbOptions = {}): ApiHandler {
   const { tracer } = runtime;
-  const handler = (event: ApiEvent, context: Context): Promise<ApiResult> =>
+  // The ALB shape is translated at the edge of the handler: routes only ever see the API Gateway shape.
+  const serve = async (event: ApiEvent, fromAlb: boolean): Promise<ApiResult> => {
+    if (!fromAlb) return fn(event);
+    if (alb.livenessPath && event.httpMethod === 'GET' && event.path === alb.livenessPath) {
+      return jsonResponse(200, { status: 'pass', check: 'liveness', region: runtime.region });
+    }
+    if (alb.requireApiKey && !presentsApiKey(event, await runtime.apiKey())) {
+      runtime.metrics.addMetric('ApiKeyRejected', MetricUnit.Count, 1);
+      throw new ApiError(403, 'FORBIDDEN', 'a valid x-api-key header is required');
+    }
+    return fn(event);
+  };
+  const handler = async (raw: HttpEvent, context: Context): Promise<ApiResult | AlbResult> => {
+    if (!isAlbEvent(raw)) return invoke(raw, false, context);
+    const result = await invoke(fromAlbEvent(raw), true, context);
+    return toAlbResult(result, raw.multiValueHeaders !== undefined);
+  };
+  const invoke = (event: ApiEvent, fromAlb: boolean, context: Context): Promise<ApiResult> =>
     inHandlerSubsegment(tracer, runtime.env._HANDLER, async (subsegment) => {
-      const result = await handle(event, context);
+      const result = await handle(event, fromAlb, context);
       // Searchable by status code; 5xx marks the subsegment as a fault, 4xx as an error (client's fault).
       tracer.putAnnotation('statusCode', result.statusCode);
       if (result.statusCode >= 500) subsegment?.addFaultFlag();
       else if (result.statusCode >= 400) subsegment?.addErrorFlag();
       return result;
     });
-  const handle = async (event: ApiEvent, context: Context): Promise<ApiResult> => {
+  const handle = async (event: ApiEvent, fromAlb: boolean, context: Context): Promise<ApiResult> => {
     const started = Date.now();
     const { logger, metrics } = runtime;
     logger.addContext(context);
@@ -154,7 +248,7 @@ export function instrument(runtime: Runtime, fn: (event: ApiEvent) => Promise<Ap
       // (every write is idempotent by its key, so whatever is still in flight is safe to repeat).
       const remainingMs = context.getRemainingTimeInMillis?.() ?? Infinity;
       const deadlineMs = Number.isFinite(remainingMs) ? remainingMs - DEADLINE_MARGIN_MS : Infinity;
-      result = Number.isFinite(deadlineMs) ? await withTimeout(fn(event), Math.max(1, deadlineMs), 'request') : await fn(event);
+      result = Number.isFinite(deadlineMs) ? await withTimeout(serve(event, fromAlb), Math.max(1, deadlineMs), 'request') : await serve(event, fromAlb);
     } catch (err) {
       if (err instanceof TimeoutError) {
         logger.error('request ran out of time', { error: describeError(err) });
@@ -180,5 +274,5 @@ export function instrument(runtime: Runtime, fn: (event: ApiEvent) => Promise<Ap
     logger.resetKeys();
     return result;
   };
-  return Object.assign(handler, { close: () => runtime.close() });
+  return Object.assign(handler, { close: () => runtime.close() }) as unknown as ApiHandler;
 }

@@ -238,31 +238,11 @@ export class RegionalApi extends Construct {
     });
     new ApiGatewayUsagePlanKey(this, 'usage-plan-key', { provider, keyId: key.id, keyType: 'API_KEY', usagePlanId: plan.id });
 
-    const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
-    this.webAcl = new Wafv2WebAcl(this, 'waf', {
-      provider,
+    this.webAcl = paymentsWebAcl(this, 'waf', {
+      ctx,
       name: name('payments-api'),
       description: 'Payments API: AWS managed common rules and a per-IP rate limit',
-      scope: 'REGIONAL',
-      defaultAction: { allow: {} },
-      visibilityConfig: visibility(name('payments-api')),
-      rule: [
-        {
-          name: 'aws-common-rule-set',
-          priority: 1,
-          overrideAction: { none: {} },
-          // The binding types `statement` as `any` and passes it through verbatim: keys must be snake_case.
-          statement: { managed_rule_group_statement: { vendor_name: 'AWS', name: 'AWSManagedRulesCommonRuleSet' } },
-          visibilityConfig: visibility('aws-common-rule-set'),
-        },
-        {
-          name: 'rate-limit-per-ip',
-          priority: 2,
-          action: { block: {} },
-          statement: { rate_based_statement: { limit: wafRateLimit, aggregate_key_type: 'IP' } },
-          visibilityConfig: visibility('rate-limit-per-ip'),
-        },
-      ],
+      rateLimit: wafRateLimit,
     });
     new Wafv2WebAclAssociation(this, 'waf-association', { provider, resourceArn: this.stage.arn, webAclArn: this.webAcl.arn });
 
@@ -286,4 +266,46 @@ export class RegionalApi extends Construct {
       domainName: this.domain.domainName,
     });
   }
+}
+
+export interface PaymentsWebAclProps {
+  readonly ctx: RegionContext;
+  readonly name: string;
+  readonly description: string;
+  /** Requests per 5 minutes per client IP (AWS minimum 10). */
+  readonly rateLimit: number;
+}
+
+/**
+ * The payments rule set, one definition for every entry point (the API Gateway stage and, in accelerator mode,
+ * the load balancer): AWS managed common rules, then a per-IP rate limit.
+ */
+export function paymentsWebAcl(scope: Construct, id: string, props: PaymentsWebAclProps): Wafv2WebAcl {
+  if (props.rateLimit < 10) throw new Error(`paymentsWebAcl: rateLimit must be at least 10 (the WAF minimum), got ${props.rateLimit}`);
+  const visibility = (metricName: string) => ({ cloudwatchMetricsEnabled: true, sampledRequestsEnabled: true, metricName });
+  return new Wafv2WebAcl(scope, id, {
+    provider: props.ctx.provider,
+    name: props.name,
+    description: props.description,
+    scope: 'REGIONAL',
+    defaultAction: { allow: {} },
+    visibilityConfig: visibility(props.name),
+    rule: [
+      {
+        name: 'aws-common-rule-set',
+        priority: 1,
+        overrideAction: { none: {} },
+        // The binding types `statement` as `any` and passes it through verbatim: keys must be snake_case.
+        statement: { managed_rule_group_statement: { vendor_name: 'AWS', name: 'AWSManagedRulesCommonRuleSet' } },
+        visibilityConfig: visibility('aws-common-rule-set'),
+      },
+      {
+        name: 'rate-limit-per-ip',
+        priority: 2,
+        action: { block: {} },
+        statement: { rate_based_statement: { limit: props.rateLimit, aggregate_key_type: 'IP' } },
+        visibilityConfig: visibility('rate-limit-per-ip'),
+      },
+    ],
+  });
 }

@@ -1,4 +1,4 @@
-import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { errorText } from './aws';
 import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, tell, type Ctx, type ExitCode } from './context';
 
@@ -71,24 +71,14 @@ function readAutomaticOutputs(ctx: Ctx): AutomaticOutputs {
   }
 }
 
-const clients = new Map<string, SSMClient>();
-/** One SSM client per region, with short timeouts (a dead region must fail in seconds). */
-export function ssmIn(region: string): SSMClient {
-  let c = clients.get(region);
-  if (!c) {
-    c = new SSMClient({ region, maxAttempts: 2, requestHandler: { connectionTimeout: 3_000, requestTimeout: 4_000 } });
-    clients.set(region, c);
-  }
-  return c;
-}
-
 const deadline = (ms: number) => ({ abortSignal: AbortSignal.timeout(ms) });
 
 /** Reads the kill switch and the last run; never throws, answers within AUTO_STATUS_DEADLINE_MS. */
 export async function automaticFailoverStatus(ctx: Ctx): Promise<AutoStatus> {
   const out = readAutomaticOutputs(ctx);
   if (out.mode !== 'automatic' || !out.controllerRegion) return out;
-  const ssm = ssmIn(out.controllerRegion);
+  // The CLI's bounded client of that region; the section's own deadline on top keeps `status` within its budget.
+  const ssm = ctx.deps.aws.inRegion(out.controllerRegion).ssm;
   const read = async (name: string | undefined) => {
     if (!name) throw new Error('the stack outputs do not name this parameter (deploy the current stack)');
     const r = await ssm.send(new GetParameterCommand({ Name: name }), deadline(AUTO_STATUS_DEADLINE_MS));
@@ -159,7 +149,7 @@ export async function autoCommand(ctx: Ctx, opts: AutoOptions): Promise<ExitCode
     }
     const value = opts.enable ? 'enabled' : 'disabled';
     try {
-      await ssmIn(out.controllerRegion).send(
+      await ctx.deps.aws.inRegion(out.controllerRegion).ssm.send(
         new PutParameterCommand({ Name: out.killSwitchParameter, Value: value, Type: 'String', Overwrite: true }),
         deadline(AUTO_STATUS_DEADLINE_MS * 2),
       );

@@ -1,21 +1,48 @@
 import { GetMetricDataCommand, type CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetFunctionConcurrencyCommand, PutFunctionConcurrencyCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import {
+  DeleteFunctionConcurrencyCommand,
+  GetAccountSettingsCommand,
+  GetFunctionConcurrencyCommand,
+  ListTagsCommand,
+  PutFunctionConcurrencyCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  type LambdaClient,
+} from '@aws-sdk/client-lambda';
+import {
+  DescribeDBClusterParametersCommand,
   DescribeDBClustersCommand,
+  DescribeDBEngineVersionsCommand,
   DescribeGlobalClustersCommand,
   FailoverGlobalClusterCommand,
+  ModifyDBClusterParameterGroupCommand,
+  ResetDBClusterParameterGroupCommand,
   SwitchoverGlobalClusterCommand,
   type RDSClient,
 } from '@aws-sdk/client-rds';
-import { GetHealthCheckStatusCommand, TestDNSAnswerCommand, type Route53Client } from '@aws-sdk/client-route-53';
+import { GetHealthCheckStatusCommand, GetHostedZoneCommand, TestDNSAnswerCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { GetBucketReplicationCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 
 /** Thin adapters over the AWS SDK: one call each, returning the few fields the commands decide on. */
 
 export function errorText(e: unknown): string {
   if (e instanceof Error) return e.name && e.name !== 'Error' ? `${e.name}: ${e.message}` : e.message;
   return String(e);
+}
+
+const UNREACHABLE_NAMES = new Set(['DeadlineExceeded', 'TimeoutError', 'AbortError', 'RequestTimeout', 'NetworkingError']);
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+/** True when the error says the endpoint could not be reached or did not answer (as opposed to an AWS refusal). */
+export function isUnreachable(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const x = e as { name?: string; code?: string; unreachable?: boolean; $metadata?: { httpStatusCode?: number } };
+  if (x.unreachable === true) return true;
+  if (x.name && UNREACHABLE_NAMES.has(x.name)) return true;
+  if (x.code && UNREACHABLE_CODES.has(x.code)) return true;
+  return false;
 }
 
 /** `arn:aws:rds:us-west-2:123456789012:cluster:pay-dev-dr` → `us-west-2`. */
@@ -233,4 +260,106 @@ export async function functionConcurrency(lambda: LambdaClient, fn: string): Pro
 /** Stops every invocation of `fn` (reserved concurrency 0: invocations are throttled). */
 export async function fenceFunction(lambda: LambdaClient, fn: string): Promise<void> {
   await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: fn, ReservedConcurrentExecutions: 0 }));
+}
+
+/** Reserved concurrency back to a number, or removed (`null`: the function uses the unreserved pool). */
+export async function setFunctionConcurrency(lambda: LambdaClient, fn: string, value: number | null): Promise<void> {
+  if (value === null) await lambda.send(new DeleteFunctionConcurrencyCommand({ FunctionName: fn }));
+  else await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: fn, ReservedConcurrentExecutions: value }));
+}
+
+export const functionArn = (region: string, accountId: string, fn: string): string => `arn:aws:lambda:${region}:${accountId}:function:${fn}`;
+
+export async function functionTags(lambda: LambdaClient, arn: string): Promise<Record<string, string>> {
+  const out = await lambda.send(new ListTagsCommand({ Resource: arn }));
+  return out.Tags ?? {};
+}
+
+export async function tagFunction(lambda: LambdaClient, arn: string, tags: Record<string, string>): Promise<void> {
+  await lambda.send(new TagResourceCommand({ Resource: arn, Tags: tags }));
+}
+
+export async function untagFunction(lambda: LambdaClient, arn: string, keys: string[]): Promise<void> {
+  await lambda.send(new UntagResourceCommand({ Resource: arn, TagKeys: keys }));
+}
+
+export interface AccountConcurrency {
+  /** The account's concurrency quota in the region. */
+  readonly limit: number;
+  readonly unreserved: number;
+}
+
+export async function accountConcurrency(lambda: LambdaClient): Promise<AccountConcurrency> {
+  const out = await lambda.send(new GetAccountSettingsCommand({}));
+  return { limit: out.AccountLimit?.ConcurrentExecutions ?? 0, unreserved: out.AccountLimit?.UnreservedConcurrentExecutions ?? 0 };
+}
+
+/** The active-site designation in one region; null when the parameter does not exist (yet). */
+export async function readDesignation(ssm: SSMClient, name: string): Promise<string | null> {
+  try {
+    const out = await ssm.send(new GetParameterCommand({ Name: name }));
+    return out.Parameter?.Value ?? null;
+  } catch (e) {
+    if ((e as Error).name === 'ParameterNotFound') return null;
+    throw e;
+  }
+}
+
+export async function writeDesignation(ssm: SSMClient, name: string, value: string): Promise<void> {
+  await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: true }));
+}
+
+export const GLOBAL_DB_RPO = 'rds.global_db_rpo';
+
+/** A user-set parameter of a DB cluster parameter group (Source=user); null when it is at the engine default. */
+export async function userClusterParameter(rds: RDSClient, group: string, name: string): Promise<string | null> {
+  let marker: string | undefined;
+  do {
+    const out = await rds.send(new DescribeDBClusterParametersCommand({ DBClusterParameterGroupName: group, Source: 'user', Marker: marker }));
+    const p = (out.Parameters ?? []).find((x) => x.ParameterName === name);
+    if (p) return p.ParameterValue ?? null;
+    marker = out.Marker;
+  } while (marker);
+  return null;
+}
+
+export async function setClusterParameter(rds: RDSClient, group: string, name: string, value: string): Promise<void> {
+  await rds.send(
+    new ModifyDBClusterParameterGroupCommand({
+      DBClusterParameterGroupName: group,
+      Parameters: [{ ParameterName: name, ParameterValue: value, ApplyMethod: 'immediate' }],
+    }),
+  );
+}
+
+export async function resetClusterParameter(rds: RDSClient, group: string, name: string): Promise<void> {
+  await rds.send(
+    new ResetDBClusterParameterGroupCommand({
+      DBClusterParameterGroupName: group,
+      Parameters: [{ ParameterName: name, ApplyMethod: 'immediate' }],
+    }),
+  );
+}
+
+/** Whether `version` of `engine` exists in the client's region and can be part of a global database. */
+export async function engineVersionForGlobal(rds: RDSClient, engine: string, version: string): Promise<'global' | 'no-global' | 'missing'> {
+  const out = await rds.send(new DescribeDBEngineVersionsCommand({ Engine: engine, EngineVersion: version }));
+  const v = (out.DBEngineVersions ?? []).find((x) => x.EngineVersion === version);
+  if (!v) return 'missing';
+  return v.SupportsGlobalDatabases === true ? 'global' : 'no-global';
+}
+
+export interface HostedZoneView {
+  readonly name: string;
+  readonly privateZone: boolean;
+  readonly nameServers: readonly string[];
+}
+
+export async function hostedZone(r53: Route53Client, id: string): Promise<HostedZoneView> {
+  const out = await r53.send(new GetHostedZoneCommand({ Id: id }));
+  return {
+    name: (out.HostedZone?.Name ?? '').replace(/\.$/, '').toLowerCase(),
+    privateZone: out.HostedZone?.Config?.PrivateZone === true,
+    nameServers: (out.DelegationSet?.NameServers ?? []).map((n) => n.toLowerCase().replace(/\.$/, '')),
+  };
 }

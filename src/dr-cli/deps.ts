@@ -1,11 +1,16 @@
+import { BackupClient, DescribeRegionSettingsCommand } from '@aws-sdk/client-backup';
 import { randomUUID } from 'node:crypto';
+import { Resolver } from 'node:dns/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GlobalAcceleratorClient } from '@aws-sdk/client-global-accelerator';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import type { AwsCredentialIdentity } from '@smithy/types';
 
 /**
  * Everything a command touches outside its own code, injected so tests run without network, real time or AWS.
@@ -24,6 +29,7 @@ export interface RegionClients {
   readonly dynamodb: DynamoDBClient;
   readonly s3: S3Client;
   readonly lambda: LambdaClient;
+  readonly ssm: SSMClient;
 }
 
 export interface AwsClients {
@@ -31,7 +37,23 @@ export interface AwsClients {
   inRegion(region: string): RegionClients;
   /** Route 53 is a global API served from us-east-1. */
   readonly route53: Route53Client;
+  /** Global Accelerator is a global API served from us-west-2 only (src/dr-cli/edge.ts). */
+  readonly globalAccelerator?: GlobalAcceleratorClient;
+  /** Closes every connection (pending calls fail at once), so the process can exit when a command is done. */
+  destroy?(): void;
 }
+
+/** The real clients plus the AWS Backup settings reader, with the same call limits. */
+export interface RealAwsClients extends AwsClients {
+  readonly backupRegionSettings: BackupRegionSettingsReader;
+}
+
+/**
+ * AWS Backup's per-region opt-in settings (DescribeRegionSettings): `ResourceTypeManagementPreference` (e.g.
+ * `{ DynamoDB: true }` = advanced DynamoDB backup features). Injectable so tests need no Backup client; the real CLI
+ * reads it with a bounded `BackupClient` (createAwsClients().backupRegionSettings).
+ */
+export type BackupRegionSettingsReader = (region: string) => Promise<Record<string, boolean>>;
 
 export interface HttpRequest {
   readonly method: 'GET' | 'POST';
@@ -49,6 +71,9 @@ export interface HttpResponse {
 /** Sends one request; rejects only when no HTTP answer came back (DNS, TLS, timeout). */
 export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
 
+/** The public DNS as a resolver sees it: the NS records of a name (lowercase, no trailing dot). */
+export type NsResolver = (name: string) => Promise<string[]>;
+
 export interface Deps {
   readonly env: Record<string, string | undefined>;
   readonly cwd: string;
@@ -62,38 +87,143 @@ export interface Deps {
   readFile(path: string): string;
   writeFile(path: string, text: string): void;
   randomId(): string;
+  /** See BackupRegionSettingsReader; undefined when no Backup client is available. */
+  readonly backupRegionSettings?: BackupRegionSettingsReader;
+  /** NS lookup through the machine's resolver (preflight's delegation check). */
+  readonly resolveNs?: NsResolver;
+  /** The whole-command budget of `status` (ms). @default STATUS_BUDGET_MS */
+  readonly statusBudgetMs?: number;
 }
 
 /**
- * Real clients with short timeouts: during a regional outage a call into the failed region must fail in seconds,
- * not hang for minutes (the SDK's default has no request timeout).
+ * Deadlines of every AWS call. An unreachable region often accepts TCP connections and never answers; the SDK's
+ * `requestTimeout` alone only logs a warning unless `throwOnRequestTimeout` is set (@smithy/node-http-handler
+ * 4.14.2, setRequestTimeout), and a timed-out attempt is retried. So each client gets a connection timeout, a
+ * request timeout that throws, at most `maxAttempts` attempts, and on top a deadline on the whole call (retries,
+ * credential resolution and signing included): a call answers, fails, or is abandoned within `callDeadlineMs`.
  */
-export function createAwsClients(): AwsClients {
+export interface AwsCallLimits {
+  /** TCP (and TLS) connection establishment. @default 3 s */
+  readonly connectionTimeoutMs: number;
+  /** One attempt, from the request sent to the response headers; throws (throwOnRequestTimeout). @default 5 s */
+  readonly requestTimeoutMs: number;
+  /** Attempts per call, the first included. @default 2 */
+  readonly maxAttempts: number;
+  /** The whole call, every attempt and the backoff between them. @default 12 s */
+  readonly callDeadlineMs: number;
+}
+
+export const DEFAULT_CALL_LIMITS: AwsCallLimits = {
+  connectionTimeoutMs: 3_000,
+  requestTimeoutMs: 5_000,
+  maxAttempts: 2,
+  callDeadlineMs: 12_000,
+};
+
+/**
+ * `status` reads in two rounds of parallel calls (cluster, health checks, DNS, table and buckets; then one
+ * GetMetricData per region), each bounded by `callDeadlineMs`: 2 × 12 s = 24 s worst case plus local work, within
+ * the 30 s the runbook promises. The budget below is the hard stop on top of that.
+ */
+export const STATUS_BUDGET_MS = 28_000;
+
+/** Thrown when a call has not finished within its deadline: the endpoint did not answer. */
+export class DeadlineExceeded extends Error {
+  readonly unreachable = true;
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeadlineExceeded';
+  }
+}
+
+/** Rejects with DeadlineExceeded when `p` has not settled within `ms`; the timer never keeps the process alive. */
+export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded(`${what}: no answer within ${ms} ms`)), ms);
+    timer.unref?.();
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
+interface MiddlewareClient {
+  middlewareStack: { add(mw: any, options: Record<string, unknown>): void };
+  destroy(): void;
+}
+
+/** The whole-call deadline as the first middleware of the `initialize` step: it wraps retries and signing. */
+function addCallDeadline(client: MiddlewareClient, ms: number): void {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { clientName?: string; commandName?: string }) => (args: unknown) =>
+      withDeadline(next(args), ms, `${context.commandName ?? 'AWS call'} (${context.clientName ?? 'client'})`),
+    { step: 'initialize', name: 'drCliCallDeadline', priority: 'high' },
+  );
+}
+
+export interface AwsClientOptions {
+  readonly limits?: Partial<AwsCallLimits>;
+  /** Every service at this endpoint (tests: a local server). @default the SDK's (honours AWS_ENDPOINT_URL*) */
+  readonly endpoint?: string;
+  /** @default the SDK's default credential chain */
+  readonly credentials?: AwsCredentialIdentity;
+}
+
+/** Real clients, each call bounded as described in AwsCallLimits. */
+export function createAwsClients(options: AwsClientOptions = {}): RealAwsClients {
+  const limits = { ...DEFAULT_CALL_LIMITS, ...options.limits };
   const cache = new Map<string, RegionClients>();
+  const all: MiddlewareClient[] = [];
   const config = (region: string) => ({
     region,
-    maxAttempts: 3,
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 15_000 },
+    maxAttempts: limits.maxAttempts,
+    requestHandler: {
+      connectionTimeout: limits.connectionTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   });
+  const bounded = <C extends MiddlewareClient>(c: C): C => {
+    addCallDeadline(c, limits.callDeadlineMs);
+    all.push(c);
+    return c;
+  };
   let route53: Route53Client | undefined;
+  const backup = new Map<string, BackupClient>();
+  let globalAccelerator: GlobalAcceleratorClient | undefined;
   return {
+    async backupRegionSettings(region: string): Promise<Record<string, boolean>> {
+      let client = backup.get(region);
+      if (!client) backup.set(region, (client = bounded(new BackupClient(config(region)))));
+      const out = await client.send(new DescribeRegionSettingsCommand({}));
+      return { ...(out.ResourceTypeManagementPreference ?? {}) };
+    },
     inRegion(region: string): RegionClients {
       let clients = cache.get(region);
       if (!clients) {
         clients = {
-          rds: new RDSClient(config(region)),
-          cloudwatch: new CloudWatchClient(config(region)),
-          dynamodb: new DynamoDBClient(config(region)),
-          s3: new S3Client(config(region)),
-          lambda: new LambdaClient(config(region)),
+          rds: bounded(new RDSClient(config(region))),
+          cloudwatch: bounded(new CloudWatchClient(config(region))),
+          dynamodb: bounded(new DynamoDBClient(config(region))),
+          s3: bounded(new S3Client({ ...config(region), ...(options.endpoint ? { forcePathStyle: true } : {}) })),
+          lambda: bounded(new LambdaClient(config(region))),
+          ssm: bounded(new SSMClient(config(region))),
         };
         cache.set(region, clients);
       }
       return clients;
     },
     get route53(): Route53Client {
-      route53 ??= new Route53Client(config('us-east-1'));
+      route53 ??= bounded(new Route53Client(config('us-east-1')));
       return route53;
+    },
+    get globalAccelerator(): GlobalAcceleratorClient {
+      globalAccelerator ??= bounded(new GlobalAcceleratorClient(config('us-west-2')));
+      return globalAccelerator;
+    },
+    destroy(): void {
+      for (const c of all) c.destroy();
     },
   };
 }
@@ -110,7 +240,15 @@ export const fetchHttpClient: HttpClient = async (req) => {
   return { status: res.status, body: await res.text() };
 };
 
+/** NS records through the system resolver, bounded like the AWS calls. */
+export const systemNsResolver: NsResolver = async (name) => {
+  const resolver = new Resolver({ timeout: 3_000, tries: 2 });
+  const records = await withDeadline(resolver.resolveNs(name), DEFAULT_CALL_LIMITS.callDeadlineMs, `NS lookup of ${name}`);
+  return records.map((r) => r.toLowerCase().replace(/\.$/, ''));
+};
+
 export function createRealDeps(): Deps {
+  const aws = createAwsClients();
   return {
     env: process.env,
     cwd: process.cwd(),
@@ -118,10 +256,12 @@ export function createRealDeps(): Deps {
     stderr: process.stderr,
     now: () => Date.now(),
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    aws: createAwsClients(),
+    aws,
+    backupRegionSettings: (region) => aws.backupRegionSettings(region),
     http: fetchHttpClient,
     readFile: (p) => readFileSync(p, 'utf8'),
     writeFile: (p, text) => writeFileSync(p, text),
     randomId: () => randomUUID(),
+    resolveNs: systemNsResolver,
   };
 }

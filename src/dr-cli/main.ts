@@ -4,20 +4,27 @@ import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, type Ctx, type ExitCode } from './c
 import { createRealDeps, type Deps } from './deps';
 import { autoCommand } from './auto';
 import { drillCommand } from './drill';
+import { ConfigError, loadConfig } from '../config';
 import { failoverCommand } from './failover';
 import { parseDuration } from './format';
 import { loadOutputs, OutputsError, outputsPath, type Role } from './outputs';
+import { preflightCommand } from './preflight';
 import { statusCommand } from './status';
-import { switchoverCommand } from './switchover';
+import { failbackCommand, switchoverCommand } from './switchover';
 
 /** The DR operations CLI: `npm run dr -- <command> [flags]`. Exit codes: 0 ok, 1 failed, 2 refused or usage. */
 
 export const USAGE = `Usage: npm run dr -- <command> [flags]
 
 Commands:
-  status       Writer region, RPO lag, health checks, DNS, DynamoDB and S3 replication (read-only)
+  status       Writer region, RPO lag, health checks, DNS (or the accelerator's dials), DynamoDB and S3 replication (read-only)
   switchover   Planned move of the writer, no data loss (SwitchoverGlobalCluster), waits and verifies
-  failover     The writer's region is down: fence it, promote the other (FailoverGlobalCluster, data loss allowed)
+  failover     The writer's region is down: promote the other (FailoverGlobalCluster, data loss allowed), fencing
+               the failed region in parallel (best effort), designation set, config change printed
+  failback     Back to the site active before a failover, once it rejoined as a secondary: switchover to it,
+               designation restored, fence lifted, rds.global_db_rpo moved, config change printed
+  preflight    Before a deploy: refuses (exit 1) when the live writer or designation differs from the config's
+               activeRegion, a DR operation or fence is in place, or a fresh-account check fails (reads DR_CONFIG)
   drill        Switchover to DR and back, measuring RTO and RPO with test payments; writes a JSON report
   auto         Automatic failover: mode, kill switch and last run; --disable / --enable flip the kill switch
 
@@ -28,8 +35,14 @@ Common flags:
   -h, --help
 
 switchover:  --to primary|dr (default dr)  --timeout 15m  --poll-interval 10s  --max-lag 60s  --dry-run
+             --global-db-rpo <s> (when no parameter group holds rds.global_db_rpo)  --restore-concurrency <n>
 failover:    --confirm-data-loss (required)  --to primary|dr (default dr)  --timeout 15m  --poll-interval 10s  --dry-run
-             run it from the surviving region: AWS_REGION must be set and must not be the failed region
+             --global-db-rpo <s>; run it from the surviving region: AWS_REGION must be set and must not be the failed region
+failback:    --to primary|dr (default: the site that is not the writer)  and the switchover flags
+preflight:   --synth-dir <dir> (default cdktf.out/stacks/<stack>); the config is DR_CONFIG (default: the dev defaults)
+Re-running switchover, failover or failback after an interruption resumes it; it never starts a second operation.
+switchover, failover and failback end by setting the accelerator's traffic dials (edge.mode "accelerator"); when the
+Global Accelerator API (us-west-2 only) does not answer they still complete and print the commands to set them later.
 auto:        --enable | --disable (the kill switch in the controller's region; failover.mode "automatic" only)
 drill:       --report <file> (default dr-drill-<timestamp>.json)  --timeout 15m  --rto-timeout 10m  --poll-interval 10s  --max-lag 60s
              needs DR_DRILL_TOKEN (sent as Authorization: Bearer <token>)
@@ -48,10 +61,15 @@ const COMMON: Options = {
 };
 const WAITING: Options = { timeout: { type: 'string' }, 'poll-interval': { type: 'string' } };
 
+const LIVE: Options = { 'global-db-rpo': { type: 'string' } };
+const SWITCHOVER: Options = { ...COMMON, ...WAITING, ...LIVE, to: { type: 'string' }, 'max-lag': { type: 'string' }, 'dry-run': { type: 'boolean' }, 'restore-concurrency': { type: 'string' } };
+
 const COMMANDS: Record<string, Options> = {
   status: COMMON,
-  switchover: { ...COMMON, ...WAITING, to: { type: 'string' }, 'max-lag': { type: 'string' }, 'dry-run': { type: 'boolean' } },
-  failover: { ...COMMON, ...WAITING, to: { type: 'string' }, 'confirm-data-loss': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+  switchover: SWITCHOVER,
+  failover: { ...COMMON, ...WAITING, ...LIVE, to: { type: 'string' }, 'confirm-data-loss': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
+  failback: SWITCHOVER,
+  preflight: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'synth-dir': { type: 'string' } },
   drill: { ...COMMON, ...WAITING, report: { type: 'string' }, 'rto-timeout': { type: 'string' }, 'max-lag': { type: 'string' } },
   auto: { ...COMMON, enable: { type: 'boolean' }, disable: { type: 'boolean' } },
 };
@@ -66,13 +84,36 @@ function duration(values: Record<string, unknown>, name: string, fallbackMs: num
   return ms;
 }
 
+function whole(values: Record<string, unknown>, name: string, min: number): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} "${String(v)}" must be a whole number >= ${min}`);
+  return n;
+}
+
 function role(values: Record<string, unknown>): Role {
   const v = values.to ?? 'dr';
   if (v !== 'primary' && v !== 'dr') throw new UsageError(`--to "${String(v)}" must be "primary" or "dr"`);
   return v;
 }
 
-export async function main(argv: readonly string[], deps: Deps = createRealDeps()): Promise<ExitCode> {
+/**
+ * Entry point (`node scripts/run.js src/dr-cli/main.ts <command>`, tests with their own `deps`). With the real
+ * dependencies it closes every AWS connection at the end: a call abandoned past its deadline must not keep the
+ * process alive.
+ */
+export async function main(argv: readonly string[], deps?: Deps): Promise<ExitCode> {
+  if (deps) return dispatch(argv, deps);
+  const real = createRealDeps();
+  try {
+    return await dispatch(argv, real);
+  } finally {
+    real.aws.destroy?.();
+  }
+}
+
+async function dispatch(argv: readonly string[], deps: Deps): Promise<ExitCode> {
   const err = (t: string) => deps.stderr.write(t.endsWith('\n') ? t : `${t}\n`);
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
@@ -96,6 +137,25 @@ export async function main(argv: readonly string[], deps: Deps = createRealDeps(
     return EXIT_OK;
   }
 
+  if (command === 'preflight') {
+    let config;
+    try {
+      config = loadConfig(deps.env as NodeJS.ProcessEnv);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      err(e.message);
+      return EXIT_REFUSED;
+    }
+    try {
+      return await preflightCommand(deps, config, deps.env.DR_CONFIG ?? 'the embedded defaults (DR_CONFIG unset)', values.json === true, {
+        synthDir: values['synth-dir'] as string | undefined,
+      });
+    } catch (e) {
+      err(`preflight failed unexpectedly: ${errorText(e)}`);
+      return EXIT_FAILED;
+    }
+  }
+
   let ctx: Ctx;
   try {
     const path = outputsPath(values.outputs as string | undefined, deps.env, deps.cwd);
@@ -114,17 +174,23 @@ export async function main(argv: readonly string[], deps: Deps = createRealDeps(
       case 'status':
         return await statusCommand(ctx);
       case 'switchover':
-        return await switchoverCommand(ctx, {
-          to: role(values),
+      case 'failback': {
+        const opts = {
           timeoutMs: duration(values, 'timeout', 15 * 60_000),
           pollMs: poll(),
           maxLagMs: duration(values, 'max-lag', 60_000),
           dryRun: values['dry-run'] === true,
-        });
+          globalDbRpoSeconds: whole(values, 'global-db-rpo', 20),
+          restoreConcurrency: whole(values, 'restore-concurrency', 1),
+        };
+        if (command === 'failback') return await failbackCommand(ctx, { ...opts, to: values.to === undefined ? undefined : role(values) });
+        return await switchoverCommand(ctx, { ...opts, to: role(values) });
+      }
       case 'failover':
         return await failoverCommand(ctx, {
           to: role(values),
           confirmDataLoss: values['confirm-data-loss'] === true,
+          globalDbRpoSeconds: whole(values, 'global-db-rpo', 20),
           timeoutMs: duration(values, 'timeout', 15 * 60_000),
           pollMs: poll(),
           dryRun: values['dry-run'] === true,

@@ -35,9 +35,30 @@ export const OUTPUT_SCHEMA = z.object({
   'payment-function-dr': nonEmpty,
   'api-endpoint-primary': httpsUrl,
   'api-endpoint-dr': httpsUrl,
+  // issue 13: the role the deployed config gave each site, and what the CLI sets live during an operation.
+  'active-region': z.enum(['primary', 'dr'], { message: 'must be "primary" or "dr"' }),
+  'active-site-parameter-name': z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, { message: 'is not an SSM parameter name like "/pay/dev-control/active-site"' }),
+  'primary-cluster-parameter-group': nonEmpty,
+  'dr-cluster-parameter-group': nonEmpty,
 });
 
 export const OUTPUT_NAMES = Object.keys(OUTPUT_SCHEMA.shape) as (keyof z.infer<typeof OUTPUT_SCHEMA>)[];
+
+/** Outputs only an accelerator-mode stack has (config `edge.mode: "accelerator"`); read by src/dr-cli/edge.ts. */
+export const EDGE_OUTPUT_SCHEMA = z.object({
+  'edge-mode': z.literal('accelerator'),
+  'accelerator-arn': z.string().regex(/^arn:aws[a-z-]*:globalaccelerator::\d{12}:accelerator\/.+$/, { message: 'is not an accelerator ARN' }),
+  'endpoint-group-arn-primary': z.string().regex(/:accelerator\/.+\/listener\/.+\/endpoint-group\/.+$/, { message: 'is not an endpoint group ARN' }),
+  'endpoint-group-arn-dr': z.string().regex(/:accelerator\/.+\/listener\/.+\/endpoint-group\/.+$/, { message: 'is not an endpoint group ARN' }),
+});
+const EDGE_OUTPUT_NAMES = Object.keys(EDGE_OUTPUT_SCHEMA.shape);
+const KNOWN_NAMES: readonly string[] = [...OUTPUT_NAMES, ...EDGE_OUTPUT_NAMES];
+
+/** The static-IP edge as deployed: the accelerator and the endpoint group of each site. */
+export interface EdgeOutputs {
+  readonly acceleratorArn: string;
+  readonly endpointGroupArns: Record<Role, string>;
+}
 
 export type Role = 'primary' | 'dr';
 
@@ -51,6 +72,10 @@ export interface RegionSite {
   readonly bucket: string;
   readonly paymentFunction: string;
   readonly apiEndpoint: string;
+  /** The cluster's own DB cluster parameter group (`rds.global_db_rpo` is set on the active site's only). */
+  readonly clusterParameterGroup: string;
+  /** Account of the stack (from the cluster ARN): builds Lambda function ARNs for tagging. */
+  readonly accountId: string;
 }
 
 export interface StackOutputs {
@@ -58,8 +83,14 @@ export interface StackOutputs {
   readonly apiDomainName: string;
   readonly hostedZoneId: string;
   readonly sessionsTable: string;
+  /** `activeRegion` of the config the stack was last deployed with. */
+  readonly activeRegion: Role;
+  /** The active-site designation: an SSM String parameter of this name in each region, "primary" or "dr". */
+  readonly activeSiteParameter: string;
   readonly primary: RegionSite;
   readonly dr: RegionSite;
+  /** Present when the stack runs the accelerator edge. */
+  readonly edge?: EdgeOutputs;
   /** Where the outputs came from (for messages). */
   readonly source: string;
 }
@@ -104,7 +135,7 @@ function unwrap(v: unknown): unknown {
 /** Collects our output names from `obj`, descending into nested objects (cdktf nests outputs by construct path). */
 function collect(obj: Record<string, unknown>, into: Record<string, unknown>, depth = 0): void {
   for (const [key, raw] of Object.entries(obj)) {
-    if ((OUTPUT_NAMES as string[]).includes(key)) {
+    if (KNOWN_NAMES.includes(key)) {
       if (!(key in into)) into[key] = unwrap(raw);
     } else if (isRecord(raw) && !('value' in raw) && depth < 5) {
       collect(raw, into, depth + 1);
@@ -169,12 +200,29 @@ export function parseOutputs(json: unknown, source: string, stack?: string): Sta
     bucket: o[`artifacts-bucket-${role}`],
     paymentFunction: o[`payment-function-${role}`],
     apiEndpoint: o[`api-endpoint-${role}`].replace(/\/+$/, ''),
+    clusterParameterGroup: o[`${role}-cluster-parameter-group`],
+    accountId: o[`${role}-cluster-arn`].split(':')[4],
   });
+  let edge: EdgeOutputs | undefined;
+  if (flat['edge-mode'] !== undefined) {
+    const e = EDGE_OUTPUT_SCHEMA.safeParse(flat);
+    if (!e.success) {
+      const problems = e.error.issues.map((i) => `  - ${i.path.join('.')}: ${JSON.stringify(flat[i.path[0] as string])} ${i.message}`);
+      throw new OutputsError([`The accelerator outputs in ${source} are incomplete or invalid:`, ...problems].join('\n'));
+    }
+    edge = {
+      acceleratorArn: e.data['accelerator-arn'],
+      endpointGroupArns: { primary: e.data['endpoint-group-arn-primary'], dr: e.data['endpoint-group-arn-dr'] },
+    };
+  }
   return {
+    ...(edge ? { edge } : {}),
     globalClusterId: o['global-cluster-id'],
     apiDomainName: o['api-domain-name'].replace(/\.$/, ''),
     hostedZoneId: o['hosted-zone-id'].replace(/^\/?hostedzone\//, ''),
     sessionsTable: o['sessions-table-name'],
+    activeRegion: o['active-region'],
+    activeSiteParameter: o['active-site-parameter-name'],
     primary: site('primary'),
     dr: site('dr'),
     source,

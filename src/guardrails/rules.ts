@@ -1,5 +1,6 @@
 import { apiStageAccessLogs, apiStageTracing, lambdaConcurrency, lambdaEnvironmentSecrets, lambdaLayers, lambdaTracing, logRetention } from './app-rules';
 import { databaseIamAuth, databaseLogExports, databasesPrivate, deletionProtection, dynamodbPointInTimeRecovery } from './database-rules';
+import { lbAccessLogs, lbDeletionProtection, lbDropInvalidHeaders, lbListenerTls, lbWaf } from './edge-rules';
 import { encryptionAtRest, keyRotation } from './encryption-rules';
 import { managedPoliciesAllowListed, noPublicPrincipal, noWildcardActions, noWildcardResources, policiesReadable } from './iam-rules';
 import { Rule } from './model';
@@ -34,6 +35,11 @@ export const RULES: readonly Rule[] = [
   apiStageAccessLogs,
   apiStageTracing,
   logRetention,
+  lbListenerTls,
+  lbWaf,
+  lbAccessLogs,
+  lbDropInvalidHeaders,
+  lbDeletionProtection,
 ];
 
 export const RULE_IDS: readonly string[] = RULES.map((r) => r.id);

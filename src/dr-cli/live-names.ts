@@ -1,0 +1,49 @@
+import type { PlatformConfig } from '../config';
+import { Naming } from '../naming';
+
+/**
+ * The physical names of what `preflight` reads, derived from the config being deployed exactly as the stack derives
+ * them (src/constructs/aurora-global-database.ts, regional-function.ts, dr-stack.ts), so preflight needs no stack
+ * outputs and works before the first deploy. `__tests__/dr-cli/preflight.test.ts` compares them with the synthesized
+ * stack: a renamed resource fails that test, not a deploy.
+ */
+
+export type SiteRole = 'primary' | 'dr';
+
+export interface LiveSiteNames {
+  readonly role: SiteRole;
+  readonly region: string;
+  readonly clusterId: string;
+  readonly paymentFunction: string;
+}
+
+export interface LiveNames {
+  readonly stackName: string;
+  readonly globalClusterId: string;
+  /** The active-site designation (CONTRACTS.md): the same name in each region. */
+  readonly activeSiteParameter: string;
+  readonly primary: LiveSiteNames;
+  readonly dr: LiveSiteNames;
+}
+
+export const ENGINE = 'aurora-postgresql';
+
+export function liveNames(config: PlatformConfig): LiveNames {
+  const naming = new Naming(config.namePrefix, config.environmentSuffix, config.accountId);
+  const site = (role: SiteRole): LiveSiteNames => {
+    const region = config.regions[role].region;
+    return {
+      role,
+      region,
+      clusterId: naming.name('rds', 'aurora', region),
+      paymentFunction: naming.name('lambda', 'payment-processor', region),
+    };
+  };
+  return {
+    stackName: `payments-dr-${config.environmentSuffix}`,
+    globalClusterId: naming.name('rds', 'aurora-global'),
+    activeSiteParameter: `/${config.namePrefix}/${config.environmentSuffix}-control/active-site`,
+    primary: site('primary'),
+    dr: site('dr'),
+  };
+}
