@@ -58,7 +58,9 @@ export function drReportFor(config: PlatformConfig): DrReport {
     probeTimeoutSeconds: config.failover.probeTimeoutSeconds,
     probeFailureThreshold: config.failover.probeFailureThreshold,
     promotionBudgetSeconds: config.failover.promotionBudgetSeconds,
-    paymentProvisionedConcurrency: config.api.paymentProvisionedConcurrency,
+    // Only API Gateway invokes the provisioned alias; the accelerator edge's ALB targets the function itself, so in
+    // that mode the report keeps counting a cold start.
+    paymentProvisionedConcurrency: config.edge.mode === 'accelerator' ? 0 : config.api.paymentProvisionedConcurrency,
     paymentDbConnectTimeoutMs: PAYMENT_DB_CONNECT_TIMEOUT_MS,
     manualAcknowledgeSeconds: config.failover.manualAcknowledgeSeconds,
     manualSecondPersonSeconds: config.failover.manualSecondPersonSeconds,
