@@ -1,6 +1,6 @@
 // `npm run dr -- auto` and the automatic-failover section of `status`: mode, kill switch, last run.
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { automaticOutputs } from '../../src/dr-cli/auto';
+import { automaticOutputs, lockCommand } from '../../src/dr-cli/auto';
 import { OUTPUT_VALUES, terraformOutputs, World } from '../support/dr-cli-world';
 
 const AUTOMATIC = {
@@ -110,4 +110,56 @@ test('status reports mode, kill switch and last run; an unreadable controller re
   const bad = await world.run('status', '--json');
   const json = JSON.parse(bad.out);
   expect(json.automaticFailover).toMatchObject({ mode: 'automatic', killSwitch: { error: expect.stringMatching(/ETIMEDOUT/) }, lastRun: { error: expect.stringMatching(/ETIMEDOUT/) } });
+});
+
+describe('lock: the operation lock the controller honours, taken and released around deploys', () => {
+  const LOCK = '/pay/dev-control/operation-in-progress';
+  const config = (mode: 'manual' | 'automatic', activeRegion: 'primary' | 'dr' = 'primary') => ({
+    namePrefix: 'pay',
+    environmentSuffix: 'dev',
+    activeRegion,
+    regions: { primary: { region: 'us-east-1' }, dr: { region: 'us-west-2' } },
+    failover: { mode },
+  });
+  const lockPuts = (role: 'primary' | 'dr') => world.mocks[role].ssm.commandCalls(PutParameterCommand).filter((c) => c.args[0].input.Name === LOCK);
+
+  test('automatic mode: a lock with an expiry in the passive region, then released', async () => {
+    world.mocks.dr.ssm.on(GetParameterCommand, { Name: LOCK }).resolves({ Parameter: { Value: 'none' } });
+    world.mocks.dr.ssm.on(PutParameterCommand, { Name: LOCK }).resolves({});
+    world.env.GITHUB_ACTOR = 'ci-bot';
+    expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 90 * 60_000, release: false })).toBe(0);
+    const taken = JSON.parse(lockPuts('dr')[0].args[0].input.Value!);
+    expect(taken).toEqual({ operation: 'deploy', by: 'ci-bot', since: '2025-01-15T12:00:00.000Z', until: '2025-01-15T13:30:00.000Z' });
+    expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 1, release: true })).toBe(0);
+    expect(lockPuts('dr')[1].args[0].input.Value).toBe('none');
+    expect(lockPuts('primary')).toHaveLength(0);
+  });
+
+  test('with activeRegion "dr" the controller, and so the lock, is in the primary region', async () => {
+    world.mocks.primary.ssm.on(GetParameterCommand, { Name: LOCK }).resolves({ Parameter: { Value: 'none' } });
+    world.mocks.primary.ssm.on(PutParameterCommand, { Name: LOCK }).resolves({});
+    expect(await lockCommand(world.deps(), config('automatic', 'dr'), { operation: 'deploy', forMs: 60_000, release: false })).toBe(0);
+    expect(lockPuts('primary')).toHaveLength(1);
+  });
+
+  test('manual mode, or no controller deployed yet: nothing to lock, exit 0, nothing written', async () => {
+    expect(await lockCommand(world.deps(), config('manual'), { operation: 'deploy', forMs: 60_000, release: false })).toBe(0);
+    // The world's SSM answers ParameterNotFound for anything but the designation.
+    expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 60_000, release: false })).toBe(0);
+    expect(world.stdout.text).toMatch(/does not exist in us-west-2 yet/);
+    expect(lockPuts('dr')).toHaveLength(0);
+  });
+
+  test('an unreadable controller region fails the step (exit 1) and says so', async () => {
+    world.mocks.dr.ssm.on(GetParameterCommand, { Name: LOCK }).rejects(Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }));
+    expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 60_000, release: false })).toBe(1);
+    expect(world.stderr.text).toMatch(/FAILED: could not read \/pay\/dev-control\/operation-in-progress in us-west-2/);
+  });
+
+  test('the command reads the config being deployed (DR_CONFIG) and refuses a bad --for', async () => {
+    expect((await world.run('lock', '--for', 'soon')).code).toBe(2);
+    const r = await world.run('lock', '--operation', 'deploy', '--for', '30m');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/failover\.mode is manual: there is no automatic controller, nothing to lock/);
+  });
 });

@@ -1,6 +1,7 @@
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { errorText } from './aws';
 import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, tell, type Ctx, type ExitCode } from './context';
+import type { Deps } from './deps';
 
 /**
  * `auto`: the automatic failover controller as the operator sees it. `npm run dr -- auto` shows the mode, the kill
@@ -169,4 +170,69 @@ export async function autoCommand(ctx: Ctx, opts: AutoOptions): Promise<ExitCode
   const status = await automaticFailoverStatus(ctx);
   say(ctx, ctx.json ? JSON.stringify(status, null, 2) : renderAutoStatus(status));
   return isError(status.killSwitch) || isError(status.lastRun) ? EXIT_FAILED : EXIT_OK;
+}
+
+/** What `lock` needs from the config being deployed (the outputs may not exist yet: it runs before the deploy). */
+export interface LockConfig {
+  readonly namePrefix: string;
+  readonly environmentSuffix: string;
+  readonly activeRegion: 'primary' | 'dr';
+  readonly regions: { readonly primary: { readonly region: string }; readonly dr: { readonly region: string } };
+  readonly failover: { readonly mode: 'manual' | 'automatic' };
+}
+
+export interface LockOptions {
+  /** What holds the lock (`deploy`, `switchover`, …). */
+  readonly operation: string;
+  readonly forMs: number;
+  /** Release instead of take. */
+  readonly release: boolean;
+}
+
+const isNotFound = (e: unknown) => (e as { name?: string } | null)?.name === 'ParameterNotFound';
+
+/**
+ * `lock` / `lock --release`: the operation lock the automatic controller honours (it refuses to fail over while a
+ * deploy or a DR operation holds it). Written in the controller's region (the config's passive site). Manual mode,
+ * or a controller not deployed yet, has nothing to lock: exit 0. The lock expires by itself (`--for`), so a job that
+ * dies never blocks failover for long.
+ */
+export async function lockCommand(deps: Deps, config: LockConfig, opts: LockOptions): Promise<ExitCode> {
+  const out = (t: string) => deps.stdout.write(`${t}\n`);
+  const err = (t: string) => deps.stderr.write(`${t}\n`);
+  if (config.failover.mode !== 'automatic') {
+    out(`failover.mode is ${config.failover.mode}: there is no automatic controller, nothing to ${opts.release ? 'release' : 'lock'}.`);
+    return EXIT_OK;
+  }
+  const passive = config.activeRegion === 'primary' ? 'dr' : 'primary';
+  const region = config.regions[passive].region;
+  const name = `/${config.namePrefix}/${config.environmentSuffix}-control/operation-in-progress`;
+  const ssm = deps.aws.inRegion(region).ssm;
+  try {
+    await ssm.send(new GetParameterCommand({ Name: name }), deadline(AUTO_STATUS_DEADLINE_MS * 2));
+  } catch (e) {
+    if (isNotFound(e)) {
+      out(`${name} does not exist in ${region} yet (no controller deployed there): nothing to ${opts.release ? 'release' : 'lock'}.`);
+      return EXIT_OK;
+    }
+    err(`FAILED: could not read ${name} in ${region} (${errorText(e)}); the lock is unchanged`);
+    return EXIT_FAILED;
+  }
+  const now = deps.now();
+  const value = opts.release
+    ? 'none'
+    : JSON.stringify({
+        operation: opts.operation,
+        by: deps.env.GITHUB_ACTOR ?? deps.env.USER ?? 'unknown',
+        since: new Date(now).toISOString(),
+        until: new Date(now + opts.forMs).toISOString(),
+      });
+  try {
+    await ssm.send(new PutParameterCommand({ Name: name, Value: value, Type: 'String', Overwrite: true }), deadline(AUTO_STATUS_DEADLINE_MS * 2));
+  } catch (e) {
+    err(`FAILED: could not write ${name} in ${region} (${errorText(e)}); the lock is unchanged`);
+    return EXIT_FAILED;
+  }
+  out(opts.release ? `operation lock released (${name}, ${region}).` : `operation lock taken (${name}, ${region}): ${value}; automatic failover refuses until it is released or expires.`);
+  return EXIT_OK;
 }

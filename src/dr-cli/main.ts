@@ -2,7 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { errorText } from './aws';
 import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, type Ctx, type ExitCode } from './context';
 import { createRealDeps, type Deps } from './deps';
-import { autoCommand } from './auto';
+import { autoCommand, lockCommand } from './auto';
 import { drillCommand } from './drill';
 import { ConfigError, loadConfig } from '../config';
 import { failoverCommand } from './failover';
@@ -27,6 +27,7 @@ Commands:
                activeRegion, a DR operation or fence is in place, or a fresh-account check fails (reads DR_CONFIG)
   drill        Switchover to DR and back, measuring RTO and RPO with test payments; writes a JSON report
   auto         Automatic failover: mode, kill switch and last run; --disable / --enable flip the kill switch
+  lock         Take (or --release) the operation lock the automatic controller honours (deploys, DR operations; reads DR_CONFIG)
 
 Common flags:
   --outputs <file>     stack outputs JSON (terraform output -json or cdktf --outputs-file); default $DR_OUTPUTS_FILE or cdktf.out/outputs.json
@@ -44,6 +45,7 @@ Re-running switchover, failover or failback after an interruption resumes it; it
 switchover, failover and failback end by setting the accelerator's traffic dials (edge.mode "accelerator"); when the
 Global Accelerator API (us-west-2 only) does not answer they still complete and print the commands to set them later.
 auto:        --enable | --disable (the kill switch in the controller's region; failover.mode "automatic" only)
+lock:        --operation <name> (default deploy)  --for 60m (the lock expires by itself)  --release
 drill:       --report <file> (default dr-drill-<timestamp>.json)  --timeout 15m  --rto-timeout 10m  --poll-interval 10s  --max-lag 60s
              needs DR_DRILL_TOKEN (sent as Authorization: Bearer <token>)
 
@@ -72,6 +74,7 @@ const COMMANDS: Record<string, Options> = {
   preflight: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'synth-dir': { type: 'string' } },
   drill: { ...COMMON, ...WAITING, report: { type: 'string' }, 'rto-timeout': { type: 'string' }, 'max-lag': { type: 'string' } },
   auto: { ...COMMON, enable: { type: 'boolean' }, disable: { type: 'boolean' } },
+  lock: { help: { type: 'boolean', short: 'h' }, operation: { type: 'string' }, for: { type: 'string' }, release: { type: 'boolean' } },
 };
 
 class UsageError extends Error {}
@@ -135,6 +138,28 @@ async function dispatch(argv: readonly string[], deps: Deps): Promise<ExitCode> 
   if (values.help) {
     deps.stdout.write(USAGE);
     return EXIT_OK;
+  }
+
+  if (command === 'lock') {
+    let config;
+    try {
+      config = loadConfig(deps.env as NodeJS.ProcessEnv);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      err(e.message);
+      return EXIT_REFUSED;
+    }
+    const forMs = values.for === undefined ? 60 * 60_000 : parseDuration(String(values.for));
+    if (forMs === undefined || forMs <= 0) {
+      err(`lock: --for "${String(values.for)}" is not a duration; use e.g. 45m or 2h`);
+      return EXIT_REFUSED;
+    }
+    try {
+      return await lockCommand(deps, config, { operation: String(values.operation ?? 'deploy'), forMs, release: values.release === true });
+    } catch (e) {
+      err(`lock failed unexpectedly: ${errorText(e)}`);
+      return EXIT_FAILED;
+    }
   }
 
   if (command === 'preflight') {
