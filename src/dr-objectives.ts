@@ -150,6 +150,8 @@ export const PROBER_ALARM_PERIOD_SECONDS = 10;
 export const NOTIFICATION_BUDGET_SECONDS = 60;
 /** Budget for EventBridge Scheduler/Step Functions to start the controller's first task after StartExecution. */
 export const CONTROLLER_START_BUDGET_SECONDS = 5;
+/** "A few minutes" read as 5 minutes, for the report's sensitivity line (not a bound AWS gives either). */
+export const SLOW_PROMOTION_SECONDS = 300;
 /** Starting the DR CLI and reading the stack outputs (measured locally well under a second; budgeted). */
 export const CLI_START_BUDGET_SECONDS = 5;
 
@@ -526,7 +528,16 @@ export function evaluateObjectives(objectives: DrObjectives, design: DrDesign): 
       `objectives.objectStorageRpoSeconds: ${objectives.objectStorageRpoSeconds} s cannot be met; S3 Replication Time Control guarantees ${S3_RTC_SECONDS} s (15 minutes). Use objectStorageRpoSeconds >= ${S3_RTC_SECONDS}.`,
     );
   }
+  // What the judged worst case becomes if Aurora takes "a few minutes" (read as 300 s) instead of the budget.
+  const judgedWorst = judged.reduce((a, x) => (x.worstCaseSeconds > a.worstCaseSeconds ? x : a));
+  const promotion = judgedWorst.steps.find((x) => x.step === 'Aurora promotion');
+  const slowPromotion = promotion ? judgedWorst.worstCaseSeconds - promotion.boundSeconds + SLOW_PROMOTION_SECONDS + (promotion.boundSeconds - design.promotionBudgetSeconds) : undefined;
   const assumptions = [
+    ...(slowPromotion !== undefined
+      ? [
+          `Sensitivity: with an Aurora promotion of ${SLOW_PROMOTION_SECONDS} s ("a few minutes"; AWS gives no figure) instead of the ${design.promotionBudgetSeconds} s budget, ${judgedWorst.title} takes up to ${slowPromotion} s.`,
+        ]
+      : []),
     'Clients and their resolvers honour the DNS TTL (stated above; a client caching longer recovers later).',
     'The surviving region\'s services (Lambda, Step Functions, SSM, RDS, SNS, CloudWatch) work; Route 53 health checking and DNS answering (its data plane) work. Nothing on the path calls the Route 53 API, which is served from us-east-1.',
     'Budgets (basis "budget") are deadlines we hold ourselves to, not AWS guarantees: when one is exceeded the run says so (the controller pages "promotion overdue"), and the bound no longer holds.',
