@@ -153,9 +153,11 @@ describe('application tier and failover DNS', () => {
       expect(settings.settings).toMatchObject({ throttling_rate_limit: 100, throttling_burst_limit: 200, data_trace_enabled: false, metrics_enabled: true });
     });
 
-    test('the API Gateway account has a CloudWatch role in each region', () => {
-      const accounts = synth.list('aws_api_gateway_account');
-      expect(accounts.map((a) => a.provider).sort()).toEqual(['aws.dr', 'aws.primary']);
+    test('no account-level singleton: the API Gateway account setting belongs to the bootstrap, once per account', () => {
+      // aws_api_gateway_account is one per region and account: two environments' stacks would overwrite each other.
+      expect(synth.count('aws_api_gateway_account')).toBe(0);
+      expect(synth.count('aws_backup_region_settings')).toBe(0);
+      expect(synth.list('aws_iam_role').map((r) => r.name)).not.toContain(expect.stringMatching(/apigw/));
     });
 
     test('the same client key value is imported in both regions, with a usage plan each', () => {
@@ -185,8 +187,8 @@ describe('application tier and failover DNS', () => {
     test('a certificate in each region for the API name, DNS validated', () => {
       const certs = synth.list('aws_acm_certificate');
       expect(certs.map((c) => [c.provider, c.domain_name, c.validation_method]).sort()).toEqual([
-        ['aws.dr', 'api.payments.example.com', 'DNS'],
-        ['aws.primary', 'api.payments.example.com', 'DNS'],
+        ['aws.dr', 'api-dev.payments.example.com', 'DNS'],
+        ['aws.primary', 'api-dev.payments.example.com', 'DNS'],
       ]);
     });
 
@@ -204,7 +206,7 @@ describe('application tier and failover DNS', () => {
       const domain = synth.bodyOf(rt(role).api.domain);
       expect(domain).toMatchObject({
         provider: `aws.${role}`,
-        domain_name: 'api.payments.example.com',
+        domain_name: 'api-dev.payments.example.com',
         regional_certificate_arn: synth.ref(rt(role).api.certificateValidation.certificateArn),
         endpoint_configuration: { types: ['REGIONAL'] },
         security_policy: 'TLS_1_2',
@@ -220,7 +222,7 @@ describe('application tier and failover DNS', () => {
 
     test('one PRIMARY and one SECONDARY alias record with the same name', () => {
       expect(records.map((r) => r.failover_routing_policy.type).sort()).toEqual(['PRIMARY', 'SECONDARY']);
-      expect(new Set(records.map((r) => r.name))).toEqual(new Set(['api.payments.example.com']));
+      expect(new Set(records.map((r) => r.name))).toEqual(new Set(['api-dev.payments.example.com']));
       for (const r of records) expect(r.alias.evaluate_target_health).toBe(true);
     });
 
@@ -244,11 +246,24 @@ describe('application tier and failover DNS', () => {
       });
     });
 
-    test('the hosted zone is created when no zone id is configured, and reused when one is', () => {
+    test('dev without a zone id creates the zone and outputs its name servers for the delegation; an existing zone is reused', () => {
       expect(synth.count('aws_route53_zone')).toBe(1);
+      const zone = synth.list('aws_route53_zone')[0];
+      expect(synth.json.output['hosted-zone-name-servers'].value).toBe(synth.ref(stack.createdZone!.nameServers));
+      expect(zone.name).toBe('payments.example.com');
+      // README's phase 1 of a dev first deploy targets this address.
+      expect(synth.address(stack.createdZone!)).toBe('aws_route53_zone.zone');
       const existing = synthDrStack({ dns: { hostedZoneId: 'Z0123456789ABCDEFGHIJ' } }).synth;
       expect(existing.count('aws_route53_zone')).toBe(0);
+      expect(existing.json.output['hosted-zone-name-servers']).toBeUndefined();
       expect(existing.list('aws_route53_record').every((r) => r.zone_id === 'Z0123456789ABCDEFGHIJ')).toBe(true);
+    });
+
+    test('each environment has its own API name by default, so dev and prod coexist in one account and zone', () => {
+      const pr = synthDrStack({ environmentSuffix: 'pr123', dns: { hostedZoneId: 'Z0123456789ABCDEFGHIJ' } });
+      expect(pr.stack.apiDomainName).toBe('api-pr123.payments.example.com');
+      expect(stack.apiDomainName).toBe('api-dev.payments.example.com');
+      expect(pr.synth.list('aws_api_gateway_domain_name').map((d) => d.domain_name)).toEqual(['api-pr123.payments.example.com', 'api-pr123.payments.example.com']);
     });
   });
 });

@@ -14,6 +14,8 @@ import {
 import { BootstrapConfig, BootstrapConfigError, loadBootstrapConfig, parseBootstrapConfig } from '../bootstrap/config';
 import { DEPLOY_SERVICES, STACK_MANAGED_POLICIES, servicesFor } from '../bootstrap/permissions';
 import { formatDiagnostics, unavailableReason, validateAndPlan } from '../scripts/terraform-harness';
+import { authorizationData } from '../src/guardrails/iam-rules';
+import { Inventory } from '../src/guardrails/inventory';
 import { Json, Synth, policyOf, synthDrStack } from './support/synth';
 
 /** The one-off CI bootstrap: state bucket, GitHub OIDC provider, and the least-privilege plan and deploy roles. */
@@ -26,6 +28,7 @@ const CONFIG = {
   githubRepo: 'payments-dr-platform',
   stateBucket: 'pay-terraform-state-123456789012',
   namePrefix: 'pay',
+  hostedZones: ['payments.example.com'],
 };
 
 function synthBootstrap(overrides: Partial<BootstrapConfig> = {}) {
@@ -217,8 +220,8 @@ describe('permissions', () => {
   });
 
   test('the plan role is ReadOnlyAccess plus state reads, and writes nothing (plans run with -lock=false)', () => {
-    expect(synth.list('aws_iam_role_policy_attachment')).toEqual([
-      expect.objectContaining({ role: synth.ref(stack.planRole.name), policy_arn: READ_ONLY_ACCESS_ARN }),
+    expect(synth.list('aws_iam_role_policy_attachment').filter((a) => a.role === synth.ref(stack.planRole.name))).toEqual([
+      expect.objectContaining({ policy_arn: READ_ONLY_ACCESS_ARN }),
     ]);
     expect(bySid(planPolicy, 'StateList')).toMatchObject({ Action: ['s3:ListBucket'], Resource: bucketArn });
     expect(bySid(planPolicy, 'StateRead')).toMatchObject({ Action: ['s3:GetObject'], Resource: `${bucketArn}/*` });
@@ -272,6 +275,71 @@ describe('the deploy role covers the DR stack', () => {
   test.each(stacks)('%s: the stack deploys into the deploy regions', (_env, dr) => {
     const regions = (dr.json.provider.aws as Json[]).map((p) => p.region);
     expect(regions.filter((r) => !config.deployRegions.includes(r))).toEqual([]);
+  });
+});
+
+test('the CI roles\' policies pass the authorization-data guardrail (actions, resource types, condition keys)', () => {
+  const findings = authorizationData.check({ inventory: Inventory.of(stack), options: { profile: 'prod' }, publicEntryPoints: new Set() });
+  expect(findings.map((f) => `${f.resource.address}: ${f.problem}`)).toEqual([]);
+});
+
+describe('account settings the DR stacks share (once per account, in every deploy region)', () => {
+  const settings = stack.accountSettings;
+  const providerOf = (region: string) => `aws.${region}`;
+
+  test.each(['us-east-1', 'us-west-2'])('%s: API Gateway logs through one account role, set after the role has its policy', (region) => {
+    const account = synth.bodyOf(settings.apiGatewayAccounts[region]);
+    expect(account).toMatchObject({ provider: providerOf(region), cloudwatch_role_arn: synth.ref(settings.apiGatewayLogsRole.arn) });
+    const attachment = synth.list('aws_iam_role_policy_attachment').find((a) => a.role === synth.ref(settings.apiGatewayLogsRole.name))!;
+    const [attachmentId] = Object.entries(synth.resources('aws_iam_role_policy_attachment')).find(([, a]) => a === attachment)!;
+    expect(account.depends_on).toEqual([`aws_iam_role_policy_attachment.${attachmentId}`]);
+    expect(attachment.policy_arn).toBe('arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs');
+    const role = synth.bodyOf(settings.apiGatewayLogsRole);
+    // Outside the deploy role's reach (role/<prefix>-* on path /).
+    expect(role.path).toBe('/account/');
+    expect(statements(role.assume_role_policy)[0]).toMatchObject({
+      Principal: { Service: 'apigateway.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': CONFIG.accountId } },
+    });
+  });
+
+  test.each(['us-east-1', 'us-west-2'])('%s: AWS Backup opts in Aurora and DynamoDB and turns on DynamoDB advanced features, touching no other service', (region) => {
+    const body = synth.bodyOf(settings.backupSettings[region]);
+    expect(body).toMatchObject({
+      provider: providerOf(region),
+      resource_type_opt_in_preference: { Aurora: true, DynamoDB: true },
+      resource_type_management_preference: { DynamoDB: true },
+    });
+    expect(Object.keys(body.resource_type_opt_in_preference)).toEqual(['Aurora', 'DynamoDB']);
+    // Set on creation only: the provider reads every service back, so a partial map would drift forever.
+    expect(body.lifecycle.ignore_changes).toEqual(['resource_type_opt_in_preference', 'resource_type_management_preference']);
+  });
+
+  test('one provider per deploy region, each refusing other accounts', () => {
+    const aliased = (synth.json.provider.aws as Json[]).filter((p) => p.alias);
+    expect(aliased.map((p) => [p.alias, p.region, p.allowed_account_ids])).toEqual([
+      ['us-east-1', 'us-east-1', [CONFIG.accountId]],
+      ['us-west-2', 'us-west-2', [CONFIG.accountId]],
+    ]);
+  });
+
+  test('hosted zones are created once, never destroyed, with their ids and name servers as outputs', () => {
+    const zone = synth.bodyOf(settings.zones['payments.example.com']);
+    expect(zone).toMatchObject({ name: 'payments.example.com', lifecycle: { prevent_destroy: true } });
+    expect(synth.json.output['hosted-zones'].value).toEqual({
+      'payments.example.com': {
+        zone_id: synth.ref(settings.zones['payments.example.com'].zoneId),
+        name_servers: synth.ref(settings.zones['payments.example.com'].nameServers),
+      },
+    });
+    const none = synthBootstrap({ hostedZones: [] }).synth;
+    expect(none.count('aws_route53_zone')).toBe(0);
+    expect(none.json.output['hosted-zones']).toBeUndefined();
+  });
+
+  test('rejects a zone that is not a DNS name, and a zone listed twice', () => {
+    expect(() => parseBootstrapConfig({ ...CONFIG, hostedZones: ['Payments'] })).toThrow(/hostedZones\.0: "Payments" must be a lowercase DNS name/);
+    expect(() => parseBootstrapConfig({ ...CONFIG, hostedZones: ['a.example.com', 'a.example.com'] })).toThrow(/hostedZones: .* lists a zone twice/);
   });
 });
 

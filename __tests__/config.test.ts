@@ -33,6 +33,7 @@ describe('defaults and committed config files', () => {
       finalSnapshot: false,
       forceDestroyBuckets: true,
       kmsDeletionWindowDays: 7,
+      secretRecoveryWindowDays: 0,
     });
   });
 
@@ -50,6 +51,14 @@ describe('defaults and committed config files', () => {
     expect(keys(json)).toEqual(expect.arrayContaining(keys(DEFAULT_CONFIG)));
   });
 
+  test('each environment gets its own API name by default; prod.json names the public one', () => {
+    expect(loadConfig({}).dns.apiRecordName).toBe('api-dev');
+    expect(loadConfig({ DR_CONFIG: configFile('dev.json'), ENVIRONMENT_SUFFIX: 'pr123' }).dns.apiRecordName).toBe('api-pr123');
+    const prod = loadConfig({ DR_CONFIG: configFile('prod.json') });
+    expect(prod.dns.apiRecordName).toBe('api');
+    expect(prod.dns.hostedZoneId).toMatch(/^Z/);
+  });
+
   test('config/prod.json is the prod profile and protects data', () => {
     const c = loadConfig({ DR_CONFIG: configFile('prod.json') });
     expect(c.profile).toBe('prod');
@@ -60,6 +69,7 @@ describe('defaults and committed config files', () => {
       finalSnapshot: true,
       forceDestroyBuckets: false,
       kmsDeletionWindowDays: 30,
+      secretRecoveryWindowDays: 30,
     });
   });
 
@@ -70,7 +80,7 @@ describe('defaults and committed config files', () => {
   });
 
   test('prod profile defaults NAT per zone and a year of logs when the file omits them', () => {
-    const c = resolveConfig(mergeConfig(DEFAULT_CONFIG, { profile: 'prod' }));
+    const c = resolveConfig(mergeConfig(DEFAULT_CONFIG, { profile: 'prod', dns: { hostedZoneId: 'Z0123456789ABCDEFGHIJ' } }));
     expect(c.network.natGateways).toBe('one-per-az');
     expect(c.logRetentionDays).toBe(365);
   });
@@ -142,6 +152,16 @@ describe('bad config is rejected with the field, the value and the fix', () => {
     ['bad NAT mode', { network: { natGateways: 'two' } }, /network\.natGateways: "two" is not a valid NAT gateway mode; use one of: single, one-per-az/],
     ['bad log retention', { logRetentionDays: 31 }, /logRetentionDays: 31 is not a valid CloudWatch Logs retention; use one of: 1, 3/],
     ['bad hosted zone id', { dns: { hostedZoneId: 'zone-1' } }, /dns\.hostedZoneId: "zone-1" must be a Route 53 hosted zone id/],
+    [
+      'prod without an existing delegated zone',
+      { profile: 'prod' },
+      /dns\.hostedZoneId: null creates the zone inside the stack; prod needs an existing public zone for "payments\.example\.com" already delegated from its parent domain/,
+    ],
+    [
+      'a dev API name another environment could claim',
+      { dns: { apiRecordName: 'api' } },
+      /dns\.apiRecordName: "api" does not contain the environment suffix "dev": another environment in the same zone and account could claim the same API name/,
+    ],
     ['state key that is not a KMS key ARN', { stateBackend: { kmsKeyArn: 'alias/state' } }, /stateBackend\.kmsKeyArn: "alias\/state" must be a KMS key ARN/],
     ['bad state bucket', { stateBackend: { bucket: 'Bad_Bucket' } }, /stateBackend\.bucket: "Bad_Bucket" is not a valid S3 bucket name/],
     [

@@ -52,9 +52,22 @@ describe('alarms, topics and dashboards', () => {
     expect(both.metric_query.map((q: { id: string }) => q.id)).toEqual(['p', 'd', 'healthy']);
   });
 
-  test.each(['aws.primary', 'aws.dr'])('%s: API 5xx rate and p99 latency, Lambda errors and throttles per function', (provider) => {
-    expect(find('5XXError', provider)).toEqual([expect.objectContaining({ statistic: 'Average', threshold: 0.05 })]);
-    expect(find('Latency', provider).filter((a) => a.namespace === 'AWS/ApiGateway')).toEqual([expect.objectContaining({ extended_statistic: 'p99' })]);
+  test.each(['aws.primary', 'aws.dr'])('%s: API 5xx rate and p99 latency of the payment routes, Lambda errors and throttles per function', (provider) => {
+    const [rate] = find('5XXError', provider);
+    expect(rate).toMatchObject({ threshold: 0.05, treat_missing_data: 'notBreaching' });
+    // Only the payment routes: the passive region's /health answers 503 to the Route 53 checkers by design.
+    const members = (rate.metric_query as Array<{ id: string; metric?: { metric_name: string; dimensions: Record<string, string> } }>).filter((q) => q.metric);
+    expect(members.map((q) => `${q.metric!.metric_name} ${q.metric!.dimensions.Method} ${q.metric!.dimensions.Resource}`).sort()).toEqual([
+      '5XXError GET /payments/{id}',
+      '5XXError POST /payments',
+      'Count GET /payments/{id}',
+      'Count POST /payments',
+    ]);
+    expect(JSON.stringify(rate.metric_query)).not.toContain('/health');
+    expect(rate.metric_query.find((q: { id: string }) => q.id === 'rate').expression).toBe('(FILL(e0, 0) + FILL(e1, 0)) / (FILL(c0, 0) + FILL(c1, 0))');
+    expect(find('Latency', provider).filter((a) => a.namespace === 'AWS/ApiGateway')).toEqual([
+      expect.objectContaining({ extended_statistic: 'p99', dimensions: expect.objectContaining({ Method: 'POST', Resource: '/payments' }) }),
+    ]);
     const fnAlarms = alarms.filter((a) => a.provider === provider && a.namespace === 'AWS/Lambda');
     expect(fnAlarms.map((a) => `${a.dimensions.FunctionName}/${a.metric_name}`).sort()).toHaveLength(4);
   });
@@ -64,8 +77,52 @@ describe('alarms, topics and dashboards', () => {
     expect(find('OperationsFailedReplication', 'aws.primary')).toEqual([
       expect.objectContaining({ dimensions: expect.objectContaining({ RuleId: 'replicate-all-to-dr' }) }),
     ]);
-    expect(find('NumberOfBackupJobsFailed', 'aws.primary')).toHaveLength(1);
-    expect(find('NumberOfCopyJobsFailed', 'aws.primary')).toHaveLength(1);
+    expect(alarms.filter((a) => a.namespace === 'AWS/Backup')).toEqual([]);
+  });
+
+  test('failed backup and copy jobs of this stack\'s vault reach the alert topics through EventBridge', () => {
+    const vault = { name: 'pay-dev-use1-backup', arn: 'arn:aws:backup:us-east-1:123456789012:backup-vault:pay-dev-use1-backup' };
+    expect(synth.bodyOf(stack.backup.vaults.primary).name).toBe(vault.name);
+    const rules = synth.list('aws_cloudwatch_event_rule');
+    const patterns = rules
+      .map((r) => [r.provider, JSON.parse(r.event_pattern)] as const)
+      .sort((a, b) => `${a[0]} ${a[1]['detail-type']}`.localeCompare(`${b[0]} ${b[1]['detail-type']}`));
+    expect(patterns).toEqual([
+      ['aws.dr', { source: ['aws.backup'], 'detail-type': ['Copy Job State Change'], detail: { state: ['FAILED', 'PARTIAL'], sourceBackupVaultArn: [vault.arn] } }],
+      ['aws.primary', { source: ['aws.backup'], 'detail-type': ['Backup Job State Change'], detail: { state: ['FAILED', 'ABORTED', 'EXPIRED'], backupVaultName: [vault.name] } }],
+      ['aws.primary', { source: ['aws.backup'], 'detail-type': ['Copy Job State Change'], detail: { state: ['FAILED', 'PARTIAL'], sourceBackupVaultArn: [vault.arn] } }],
+    ]);
+    const targets = synth.list('aws_cloudwatch_event_target');
+    expect(targets).toHaveLength(3);
+    const ruleNames = stack.observability.eventRules.map((r) => synth.ref(r.rule.name));
+    for (const t of targets) {
+      const role = t.provider === 'aws.primary' ? 'primary' : 'dr';
+      expect(t.arn).toBe(topicRef(role));
+      expect(ruleNames).toContain(t.rule);
+      const rule = stack.observability.eventRules.find((r) => synth.ref(r.rule.name) === t.rule)!;
+      expect(rule.ctx.role).toBe(role);
+    }
+  });
+
+  test.each(['primary', 'dr'] as const)('%s: the topic lets this account, its alarms and its own EventBridge rules publish; the key lets EventBridge encrypt', (role) => {
+    const region = stack.config.regions[role].region;
+    const policy = synth.list('aws_sns_topic_policy').find((p) => p.arn === topicRef(role))!;
+    const statements = Object.fromEntries(JSON.parse(policy.policy).Statement.map((s: { Sid: string }) => [s.Sid, s]));
+    expect(Object.keys(statements)).toEqual(['OwnerAccount', 'CloudWatchAlarms', 'EventBridgeRules']);
+    expect(statements.EventBridgeRules).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sns:Publish',
+      Resource: topicRef(role),
+      Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' }, ArnLike: { 'aws:SourceArn': `arn:aws:events:${region}:123456789012:rule/*` } },
+    });
+    expect(statements.CloudWatchAlarms.Condition.ArnLike['aws:SourceArn']).toBe(`arn:aws:cloudwatch:${region}:123456789012:alarm:*`);
+    const key = role === 'primary' ? stack.logsKey.primaryKey : stack.logsKey.replicaKey;
+    const keyStatement = JSON.parse(synth.bodyOf(key).policy).Statement.find((s: { Sid: string }) => s.Sid === 'EventBridgeRules');
+    expect(keyStatement).toMatchObject({
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:events:${region}:123456789012:rule/*` } },
+    });
   });
 
   test('one dashboard per region, each showing both regions side by side', () => {

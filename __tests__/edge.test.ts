@@ -31,6 +31,8 @@ describe.each(['dev', 'prod'] as const)('%s profile', (profile) => {
   const dns = stacks[profile].dns;
   const acc = stacks[profile].accelerator;
   const zone = 'payments.example.com';
+  // Each environment has its own API name (dns.apiRecordName null → api-<environmentSuffix>).
+  const label = dns.stack.config.dns.apiRecordName;
 
   describe('edge.mode "dns" (the default)', () => {
     test('has no load balancer, accelerator, client-key parameter or client-key grant; the failover records hold the API name', () => {
@@ -40,7 +42,7 @@ describe.each(['dev', 'prod'] as const)('%s profile', (profile) => {
       expect(JSON.stringify(dns.synth.list('aws_iam_role_policy'))).not.toContain('ApiClientKey');
       // (the TXT failover records are Route 53's status records the probers read: regional-pager.test.ts)
       const failover = dns.synth.list('aws_route53_record').filter((r) => r.failover_routing_policy && r.type !== 'TXT');
-      expect(failover.map((r) => r.name)).toEqual([`api.${zone}`, `api.${zone}`]);
+      expect(failover.map((r) => r.name)).toEqual([`${label}.${zone}`, `${label}.${zone}`]);
       expect(Object.keys(dns.synth.json.output)).not.toContain('edge-mode');
     });
 
@@ -191,17 +193,17 @@ describe.each(['dev', 'prod'] as const)('%s profile', (profile) => {
     test('the API name is an alias of the accelerator; the failover records and health checks stay under api-failover', () => {
       const ga = stack.edge.accelerator;
       expect(synth.bodyOf(ga.record)).toMatchObject({
-        name: `api.${zone}`,
+        name: `${label}.${zone}`,
         type: 'A',
         alias: { name: synth.ref(ga.accelerator.dnsName), zone_id: synth.ref(ga.accelerator.hostedZoneId), evaluate_target_health: false },
       });
       const failover = synth.list('aws_route53_record').filter((r) => r.failover_routing_policy && r.type !== 'TXT');
       expect(failover.map((r) => [r.name, r.failover_routing_policy.type]).sort()).toEqual([
-        [`api-failover.${zone}`, 'PRIMARY'],
-        [`api-failover.${zone}`, 'SECONDARY'],
+        [`${label}-failover.${zone}`, 'PRIMARY'],
+        [`${label}-failover.${zone}`, 'SECONDARY'],
       ]);
       expect(synth.count('aws_route53_health_check')).toBe(2);
-      expect(synth.list('aws_route53_record').filter((r) => r.name === `api.${zone}`)).toHaveLength(1);
+      expect(synth.list('aws_route53_record').filter((r) => r.name === `${label}.${zone}`)).toHaveLength(1);
     });
 
     test.each(roles)('%s: the payment function may read this region\'s replica of the client key, named in its runtime configuration; the health function may not', (role) => {
@@ -243,7 +245,7 @@ describe.each(['dev', 'prod'] as const)('%s profile', (profile) => {
       expect(out['endpoint-group-arn-primary'].value).toBe(synth.ref(stack.edge.accelerator.endpointGroups.primary.arn));
       expect(out['endpoint-group-arn-dr'].value).toBe(synth.ref(stack.edge.accelerator.endpointGroups.dr.arn));
       expect(out['load-balancer-arn-dr'].value).toBe(synth.ref(stack.edge.loadBalancers.dr.loadBalancer.arn));
-      expect(out['failover-record-name'].value).toBe(`api-failover.${zone}`);
+      expect(out['failover-record-name'].value).toBe(`${label}-failover.${zone}`);
     });
   });
 });

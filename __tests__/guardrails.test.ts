@@ -400,7 +400,53 @@ const CASES: readonly Case[] = [
   [
     'IAM-WILDCARD-RESOURCE',
     'an allow-listed action mixed with one that is not',
-    (fx) => rolePolicy(fx, [{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:GetTraceSummaries'], Resource: '*' }]),
+    (fx) => rolePolicy(fx, [{ Effect: 'Allow', Action: ['xray:PutTraceSegments', 's3:GetObject'], Resource: '*' }]),
+  ],
+  [
+    'IAM-WILDCARD-RESOURCE',
+    'an action with resource-level permissions that is not an exception (ec2:CreateVolume)',
+    (fx) => rolePolicy(fx, [{ Effect: 'Allow', Action: ['ec2:CreateVolume'], Resource: '*' }]),
+  ],
+  // IAM-AUTHORIZATION-DATA: each case breaks exactly one thing against the pinned Service Authorization Reference.
+  ['IAM-AUTHORIZATION-DATA', 'an action that does not exist', (fx) => rolePolicy(fx, [{ Effect: 'Allow', Action: ['s3:GetObjects'], Resource: `arn:aws:s3:::bucket-${ACCOUNT}/*` }])],
+  ['IAM-AUTHORIZATION-DATA', 'a service prefix that does not exist', (fx) => rolePolicy(fx, [{ Effect: 'Allow', Action: ['s4:GetObject'], Resource: `arn:aws:s3:::bucket-${ACCOUNT}/*` }])],
+  [
+    'IAM-AUTHORIZATION-DATA',
+    'an action none of whose resources it acts on (kms:Decrypt next to a bucket object)',
+    (fx) => rolePolicy(fx, [{ Effect: 'Allow', Action: ['s3:GetObject', 'kms:Decrypt'], Resource: [`arn:aws:s3:::bucket-${ACCOUNT}/*`] }]),
+  ],
+  [
+    'IAM-AUTHORIZATION-DATA',
+    'a resource no action of the statement acts on (a bucket ARN where objects are meant)',
+    (fx) => rolePolicy(fx, [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::bucket-${ACCOUNT}/*`, `arn:aws:s3:::bucket-${ACCOUNT}`] }]),
+  ],
+  [
+    'IAM-AUTHORIZATION-DATA',
+    'a named resource for an action without resource-level permissions',
+    (fx) => rolePolicy(fx, [{ Effect: 'Allow', Action: ['xray:PutTraceSegments'], Resource: [fx.keys.primary.arn] }]),
+  ],
+  [
+    'IAM-AUTHORIZATION-DATA',
+    'a service condition key that does not exist',
+    (fx) => rolePolicy(fx, [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: `arn:aws:s3:::bucket-${ACCOUNT}/*`, Condition: { StringEquals: { 's3:TlsVersions': '1.2' } } }]),
+  ],
+  [
+    'IAM-AUTHORIZATION-DATA',
+    'a misspelt global condition key',
+    (fx) => rolePolicy(fx, [{ Effect: 'Allow', Action: ['s3:GetObject'], Resource: `arn:aws:s3:::bucket-${ACCOUNT}/*`, Condition: { StringEquals: { 'aws:SourceAcount': ACCOUNT } } }]),
+  ],
+  [
+    'IAM-AUTHORIZATION-DATA',
+    'a condition key the action never carries (kms:GrantIsForAWSResource on kms:Decrypt)',
+    (fx) => rolePolicy(fx, [{ Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [fx.keys.primary.arn], Condition: { Bool: { 'kms:GrantIsForAWSResource': true } } }]),
+  ],
+  [
+    'IAM-AUTHORIZATION-DATA',
+    'a reference whose ARN format the guardrail does not know',
+    (fx) => {
+      const layer = new LambdaLayerVersion(fx.stack, uid('layer'), { provider: fx.primary.provider, layerName: 'l', filename: 'layer.zip' });
+      return rolePolicy(fx, [{ Effect: 'Allow', Action: ['lambda:GetLayerVersion'], Resource: [layer.arn] }]);
+    },
   ],
   [
     'IAM-PUBLIC-PRINCIPAL',
@@ -716,7 +762,8 @@ describe('security report', () => {
     const md = readFileSync(join(dir, 'security-report.md'), 'utf8');
     for (const rule of RULES) expect(md).toContain(`| \`${rule.id}\` |`);
     expect(md).toContain('| `DB-DELETION-PROTECTION` | In prod, databases and tables have deletion protection | 0 | 0 | not applicable (dev) |');
-    expect(md).toContain('| `xray:PutTraceSegments` |');
+    expect(md).toContain('| `ec2:CreateNetworkInterface` |');
+    expect(md).toMatch(/without resource types \(checked against @cloud-copilot\/iam-data 0\.\d+\.\d+\)/);
     expect(md).toContain('AWSBackupServiceRolePolicyForBackup');
     expect(md).toContain('None: every resource meets every rule.');
     const json = JSON.parse(readFileSync(join(dir, 'security-report.json'), 'utf8'));

@@ -14,6 +14,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { LocalBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { AccountSettings } from './account-settings';
 import { BootstrapConfig } from './config';
 import { deployRoleStatements, planRoleStatements, policyJson, Statement } from './permissions';
 
@@ -42,6 +43,8 @@ export const DEPLOY_ENVIRONMENTS = ['dev', 'prod'] as const;
  * deploy.yml asks for this duration (`role-duration-seconds`).
  */
 export const DEPLOY_SESSION_SECONDS = 4 * 3600;
+
+const BOOTSTRAP_TAGS = { Project: 'payments-dr', Component: 'ci-bootstrap', ManagedBy: 'cdktf' } as const;
 
 export interface BootstrapStackProps {
   readonly config: BootstrapConfig;
@@ -103,6 +106,8 @@ export class BootstrapStack extends TerraformStack {
   public readonly planPolicy: IamRolePolicy;
   public readonly deployRole: IamRole;
   public readonly deployPolicy: IamRolePolicy;
+  /** Account singletons (API Gateway logging role setting, AWS Backup region settings) and the hosted zones. */
+  public readonly accountSettings: AccountSettings;
 
   constructor(scope: Construct, id: string, props: BootstrapStackProps) {
     super(scope, id);
@@ -115,7 +120,7 @@ export class BootstrapStack extends TerraformStack {
     new AwsProvider(this, 'aws', {
       region: config.region,
       allowedAccountIds: [config.accountId],
-      defaultTags: [{ tags: { Project: 'payments-dr', Component: 'ci-bootstrap', ManagedBy: 'cdktf' } }],
+      defaultTags: [{ tags: { ...BOOTSTRAP_TAGS } }],
     });
 
     // --- State bucket ---------------------------------------------------------------------------------------
@@ -244,6 +249,15 @@ export class BootstrapStack extends TerraformStack {
       policy: policyJson(deployRoleStatements(inputs)),
     });
 
+    // --- Account-level settings the DR stacks share (once per account and deploy region) -----------------
+    this.accountSettings = new AccountSettings(this, 'account', {
+      accountId: config.accountId,
+      namePrefix: prefix,
+      regions: config.deployRegions,
+      hostedZones: config.hostedZones,
+      tags: BOOTSTRAP_TAGS,
+    });
+
     // Named as the GitHub repository variables the workflows read.
     const output = (name: string, value: string, description: string) => new TerraformOutput(this, name, { value, description });
     output('AWS_PLAN_ROLE_ARN', this.planRole.arn, 'Repository variable AWS_PLAN_ROLE_ARN (pull-request plans, drift check)');
@@ -252,5 +266,13 @@ export class BootstrapStack extends TerraformStack {
     output('TERRAFORM_STATE_BUCKET_REGION', config.region, 'Repository variable TERRAFORM_STATE_BUCKET_REGION');
     output('state-kms-key-arn', this.stateKey.arn, 'KMS key of the state bucket (kms_key_id for the S3 backend)');
     output('github-oidc-provider-arn', this.oidcProvider.arn, 'IAM OIDC provider of GitHub Actions');
+    if (config.hostedZones.length > 0) {
+      new TerraformOutput(this, 'hosted-zones', {
+        description: 'Per zone: its id (DR config dns.hostedZoneId) and the name servers to add as NS records in the parent domain',
+        value: Object.fromEntries(
+          Object.entries(this.accountSettings.zones).map(([name, zone]) => [name, { zone_id: zone.zoneId, name_servers: zone.nameServers }]),
+        ),
+      });
+    }
   }
 }

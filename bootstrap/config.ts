@@ -58,6 +58,23 @@ export const bootstrapConfigSchema = z
         message: `must include "${GLOBAL_SERVICES_REGION}": Route 53 and IAM calls are signed for it, and the DR stack needs one region there`,
       })
       .default([GLOBAL_SERVICES_REGION, 'us-west-2']),
+    /**
+     * Public hosted zones to create, e.g. `["payments.example.com"]`: the DR config's `dns.zoneName`. The outputs
+     * give each zone's id (the DR config's `dns.hostedZoneId`) and the name servers to delegate to from the parent
+     * domain, before the first deploy of an environment in it.
+     * @default []
+     */
+    hostedZones: z
+      .array(
+        z
+          .string()
+          .max(253)
+          .refine((v) => v.split('.').length >= 2 && v.split('.').every((l) => /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l)), {
+            message: 'must be a lowercase DNS name like "payments.example.com"',
+          }),
+      )
+      .refine((v) => new Set(v).size === v.length, { message: 'lists a zone twice; list each zone once' })
+      .default([]),
   })
   .strict();
 

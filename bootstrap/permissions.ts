@@ -31,6 +31,8 @@ export const DEPLOY_SERVICES = [
   'cloudwatch',
   'dynamodb',
   'ec2',
+  // EventBridge rules that route AWS Backup job failures to the alert topics.
+  'events',
   'kms',
   'lambda',
   'logs',
@@ -57,6 +59,7 @@ export const SERVICES_BY_RESOURCE_TYPE: ReadonlyArray<readonly [RegExp, readonly
   [/^aws_backup_/, ['backup', 'backup-storage']],
   [/^aws_cloudwatch_log_/, ['logs']],
   [/^aws_cloudwatch_(metric_alarm|dashboard)$/, ['cloudwatch']],
+  [/^aws_cloudwatch_event_(rule|target)$/, ['events']],
   [/^aws_(db|rds)_/, ['rds']],
   [/^aws_dynamodb_/, ['dynamodb']],
   // Flow logs to CloudWatch Logs: ec2 creates the flow log, passing a `<prefix>-*` role.
@@ -85,7 +88,6 @@ export function servicesFor(resourceType: string): readonly string[] | undefined
 
 /** AWS managed policies the DR stack attaches to its own roles; the deploy role may attach these and no others. */
 export const STACK_MANAGED_POLICIES = [
-  'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
   'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
   'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
 ] as const;

@@ -152,13 +152,21 @@ export const configSchema = z
           .refine((v) => v.split('.').length >= 2 && v.split('.').every((l) => DNS_LABEL.test(l)), {
             message: 'must be a lowercase DNS name like "payments.example.com"',
           }),
-        /** An existing public hosted zone id; `null` creates the zone. */
+        /**
+         * An existing public hosted zone, already delegated from the parent domain (the bootstrap's `hostedZones`
+         * creates one and prints its name servers). `null` (dev profile only) creates the zone in the stack: the
+         * first deploy is then two-phase (README, "Fresh account"), because ACM DNS validation waits for a
+         * delegation to name servers that exist only once the zone does.
+         */
         hostedZoneId: z
           .string()
           .regex(/^Z[A-Z0-9]{1,31}$/, { message: 'must be a Route 53 hosted zone id like "Z0123456789ABCDEFGHIJ"' })
           .nullable(),
-        /** Label of the failover API name inside the zone: `api` → `api.<zoneName>`. */
-        apiRecordName: z.string().regex(DNS_LABEL, { message: 'must be one lowercase DNS label like "api"' }),
+        /**
+         * Label of the failover API name inside the zone: `api` → `api.<zoneName>`. `null` derives
+         * `api-<environmentSuffix>`, so environments sharing a zone (and an account) never claim the same name.
+         */
+        apiRecordName: z.string().regex(DNS_LABEL, { message: 'must be one lowercase DNS label like "api"' }).nullable(),
         /** Route 53 health check request interval: 10 (fast) or 30 seconds; immutable once created. */
         healthCheckIntervalSeconds: numberIn([10, 30] as const, 'Route 53 health check interval'),
         /** Consecutive failed checks before a region counts as down (1-10). */
@@ -354,6 +362,20 @@ export const configSchema = z
         message: 'must be at least 2 in the prod profile (a writer and a reader in different zones)',
       });
     }
+    if (c.profile === 'prod' && c.dns.hostedZoneId === null) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', 'hostedZoneId'],
+        message: `creates the zone inside the stack; prod needs an existing public zone for "${c.dns.zoneName}" already delegated from its parent domain, or ACM DNS validation waits (up to 75 minutes) on a delegation nobody has made. Create it once (bootstrap "hostedZones", or by hand), add its NS records to the parent domain, and set its id here (e.g. "Z0123456789ABCDEFGHIJ")`,
+      });
+    }
+    if (c.profile !== 'prod' && c.dns.apiRecordName !== null && !c.dns.apiRecordName.includes(c.environmentSuffix)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dns', 'apiRecordName'],
+        message: `does not contain the environment suffix "${c.environmentSuffix}": another environment in the same zone and account could claim the same API name (an API Gateway custom domain name exists once per region and account); use null (derives "api-${c.environmentSuffix}") or a label containing "${c.environmentSuffix}"`,
+      });
+    }
     if (primary.region !== 'us-east-1' && dr.region !== 'us-east-1' && isAwsRegion(primary.region) && isAwsRegion(dr.region)) {
       ctx.addIssue({
         code: 'custom',
@@ -400,13 +422,23 @@ export interface Protection {
   readonly forceDestroyBuckets: boolean;
   /** KMS key deletion waiting period in days (7-30). */
   readonly kmsDeletionWindowDays: number;
+  /**
+   * Days Secrets Manager keeps a deleted secret recoverable: 0 deletes at once (ForceDeleteWithoutRecovery), so a
+   * destroyed dev environment can be created again; with 7-30 the name stays taken ("a secret with this name is
+   * already scheduled for deletion", terraform-provider-aws issue #10259).
+   */
+  readonly secretRecoveryWindowDays: number;
 }
 
 export type RegionConfig = z.output<typeof regionSchema>;
 
 /** Validated, fully resolved configuration. */
 type ParsedConfig = z.output<typeof configSchema>;
-export type PlatformConfig = Omit<ParsedConfig, 'network' | 'logRetentionDays' | 'database'> & {
+export type PlatformConfig = Omit<ParsedConfig, 'network' | 'logRetentionDays' | 'database' | 'dns'> & {
+  readonly dns: Omit<ParsedConfig['dns'], 'apiRecordName'> & {
+    /** The label of the API name in the zone (resolved: `api-<environmentSuffix>` when the file says null). */
+    readonly apiRecordName: string;
+  };
   readonly network: Omit<ParsedConfig['network'], 'natGateways'> & {
     readonly natGateways: 'single' | 'one-per-az';
   };
@@ -430,7 +462,7 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
   dns: {
     zoneName: 'payments.example.com',
     hostedZoneId: null,
-    apiRecordName: 'api',
+    apiRecordName: null,
     healthCheckIntervalSeconds: 10,
     healthCheckFailureThreshold: 3,
     recordTtlSeconds: 30,
@@ -485,6 +517,7 @@ export function resolveConfig(input: unknown, source = 'config'): PlatformConfig
   return {
     ...c,
     network: { ...c.network, natGateways: c.network.natGateways ?? (prod ? 'one-per-az' : 'single') },
+    dns: { ...c.dns, apiRecordName: c.dns.apiRecordName ?? `api-${c.environmentSuffix}` },
     logRetentionDays: c.logRetentionDays ?? (prod ? 365 : 30),
     database: { ...c.database, primaryInstances: c.database.primaryInstances ?? (prod ? 2 : 1) },
     protection: {
@@ -493,6 +526,7 @@ export function resolveConfig(input: unknown, source = 'config'): PlatformConfig
       finalSnapshot: prod,
       forceDestroyBuckets: !prod,
       kmsDeletionWindowDays: prod ? 30 : 7,
+      secretRecoveryWindowDays: prod ? 30 : 0,
     },
   };
 }

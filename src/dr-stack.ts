@@ -119,6 +119,8 @@ export class DrStack extends TerraformStack {
   public readonly backup: CrossRegionBackup;
   public readonly runtime: { readonly primary: RegionRuntime; readonly dr: RegionRuntime };
   public readonly hostedZoneId: string;
+  /** The zone this stack created (dev without `dns.hostedZoneId`); undefined when the zone exists already. */
+  public readonly createdZone?: Route53Zone;
   public readonly apiDomainName: string;
   public readonly apiClientSecret: SecretsmanagerSecret;
   public readonly dns: FailoverDns;
@@ -198,7 +200,8 @@ export class DrStack extends TerraformStack {
         users,
         deletionWindowInDays: config.protection.kmsDeletionWindowDays,
       });
-    this.logsKey = key('logs-key', 'logs', ['logs', 'cloudwatch', 'sns']);
+    // events: EventBridge rules publish AWS Backup job failures to the alert topics, which this key encrypts.
+    this.logsKey = key('logs-key', 'logs', ['logs', 'cloudwatch', 'sns', 'events']);
     this.databaseKey = key('database-key', 'database', ['rds', 'secretsmanager', 'dynamodb']);
     // Storage: S3 objects and AWS Backup vaults. RDS is listed because AWS Backup re-encrypts the cross-region
     // copies of Aurora snapshots with the destination vault's key through RDS.
@@ -263,7 +266,8 @@ export class DrStack extends TerraformStack {
       backupRetentionDays: config.database.backupRetentionDays,
       slowQueryMs: config.database.slowQueryMs,
       globalDbRpoSeconds: config.objectives.rpoSeconds,
-      recoveryWindowInDays: config.profile === 'prod' ? 30 : 7,
+      recoveryWindowInDays: protection.secretRecoveryWindowDays,
+      exportedLogs: { key: this.logsKey, retentionDays: config.logRetentionDays },
     });
     for (const r of [this.primary, this.dr]) {
       new VpcSecurityGroupEgressRule(this, `app-sg-${r.ctx.role}-postgres`, {
@@ -315,7 +319,7 @@ export class DrStack extends TerraformStack {
       name: naming.name('generic', 'api-client-key'),
       description: 'Payments API client key (x-api-key), the same in both regions',
       kmsKeyId: this.databaseKey.in('primary').arn,
-      recoveryWindowInDays: config.profile === 'prod' ? 30 : 7,
+      recoveryWindowInDays: protection.secretRecoveryWindowDays,
       replica: [{ region: drCtx.region, kmsKeyId: this.databaseKey.in('dr').arn }],
     });
     new SecretsmanagerSecretVersion(this, 'api-client-secret-value', {
@@ -324,9 +328,13 @@ export class DrStack extends TerraformStack {
       secretString: apiKeyValue.result,
     });
 
-    this.hostedZoneId =
-      config.dns.hostedZoneId ??
-      new Route53Zone(this, 'zone', { provider: primaryCtx.provider, name: config.dns.zoneName, comment: 'Payments DR platform' }).zoneId;
+    // prod must name an existing, delegated zone (config validation). A dev stack without one creates it: the first
+    // deploy is then two-phase (README, "Fresh account"), because ACM validates through public DNS and waits for the
+    // parent domain to delegate to name servers that only exist once the zone does.
+    this.createdZone = config.dns.hostedZoneId
+      ? undefined
+      : new Route53Zone(this, 'zone', { provider: primaryCtx.provider, name: config.dns.zoneName, comment: 'Payments DR platform' });
+    this.hostedZoneId = config.dns.hostedZoneId ?? this.createdZone!.zoneId;
     this.apiDomainName = `${config.dns.apiRecordName}.${config.dns.zoneName}`;
 
     // One regional certificate per region (a regional custom domain needs one in its own region). Both ask for
@@ -381,7 +389,8 @@ export class DrStack extends TerraformStack {
         {
           Sid: 'RuntimeConfiguration',
           Effect: 'Allow' as const,
-          Action: ['ssm:GetParametersByPath', 'ssm:GetParameters', 'ssm:GetParameter'],
+          // lambdas/shared/config.ts reads the whole path with GetParametersByPath and nothing else.
+          Action: ['ssm:GetParametersByPath'],
           Resource: [parameters.arnPattern, parameters.arnPattern.replace(/\/\*$/, '')],
         },
         { Sid: 'DatabaseCredentials', Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: [secretArn] },
@@ -416,7 +425,8 @@ export class DrStack extends TerraformStack {
         environment: environment('payment-processor'),
         statements: [
           ...readConfig,
-          { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'], Resource: [tableArn] },
+          // The handler only ever updates a session item (UpdateItem with ADD): no PutItem, no GetItem.
+          { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: [tableArn] },
           { Sid: 'AuditObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucket.arn}/audit/*`] },
           { Sid: 'EncryptAuditObjects', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [this.storageKey.in(ctx.role).arn] },
           // The client key, read from this region's replica (encrypted with the database key, already decryptable).
@@ -443,7 +453,8 @@ export class DrStack extends TerraformStack {
         environment: environment('health-check'),
         statements: [
           ...readConfig,
-          { Sid: 'SessionsReachable', Effect: 'Allow', Action: ['dynamodb:DescribeTable', 'dynamodb:GetItem'], Resource: [tableArn] },
+          // The probe is one GetItem (lambdas/health-check); no DescribeTable.
+          { Sid: 'SessionsReachable', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: [tableArn] },
         ],
       });
       const api = new RegionalApi(this, `api-${ctx.role}`, {
@@ -563,6 +574,7 @@ export class DrStack extends TerraformStack {
       apiName: this.runtime[r.ctx.role].api.api.name,
       apiStage: this.runtime[r.ctx.role].api.stageName,
       functionNames: [this.runtime[r.ctx.role].paymentFunction.functionName, this.runtime[r.ctx.role].healthFunction.functionName],
+      paymentRoutes: this.runtime[r.ctx.role].api.paymentRoutes,
     });
     this.observability = new DrObservability(this, 'observability', {
       primary: watch(this.primary),
@@ -580,6 +592,7 @@ export class DrStack extends TerraformStack {
         destinationBucket: this.artifacts.bucketIn('dr').bucket,
         ruleId: REPLICATION_RULE_ID,
       },
+      backupVaultName: this.backup.vaultNames.primary,
     });
 
     // --- Paging from the surviving region, and the optional automatic failover -----------------------------
@@ -654,6 +667,12 @@ export class DrStack extends TerraformStack {
     output('dr-health-check-id', this.dns.healthChecks.dr.id, 'Route 53 health check of the DR region');
     output('api-domain-name', this.apiDomainName, 'Failover DNS name of the payments API');
     output('hosted-zone-id', this.hostedZoneId, 'Route 53 hosted zone of the API name');
+    if (this.createdZone) {
+      new TerraformOutput(this, 'hosted-zone-name-servers', {
+        value: this.createdZone.nameServers,
+        description: `Name servers of the zone this stack created: add them as NS records for ${config.dns.zoneName} in the parent domain (phase 1 of the first deploy)`,
+      });
+    }
     output('sessions-table-name', this.sessions.tableName, 'DynamoDB global table of sessions');
     output('artifacts-bucket-primary', this.artifacts.bucketIn('primary').bucket, 'Payment artefacts bucket (primary)');
     output('artifacts-bucket-dr', this.artifacts.bucketIn('dr').bucket, 'Payment artefacts bucket (DR replica)');
@@ -663,6 +682,12 @@ export class DrStack extends TerraformStack {
       output(`api-endpoint-${r.ctx.role}`, `https://${rt.api.executeApiHost}/${rt.api.stageName}`, `Regional API endpoint (${r.ctx.region})`);
       output(`${r.ctx.role}-vpc-id`, r.network.vpc.id, `VPC in ${r.ctx.region}`);
     }
+    // Reserved concurrency per region, for the fresh-account quota check (README): Lambda keeps 100 of the account's
+    // concurrency unreserved, so the regional quota must be at least this total + 100.
+    const reserved = (fns: readonly RegionalFunction[]) => fns.reduce((n, f) => n + f.reservedConcurrency, 0);
+    const rt = this.runtime;
+    output('lambda-reserved-concurrency-primary', String(reserved([rt.primary.paymentFunction, rt.primary.healthFunction, this.rotationFunction])), 'Reserved concurrency of the functions in the primary region');
+    output('lambda-reserved-concurrency-dr', String(reserved([rt.dr.paymentFunction, rt.dr.healthFunction])), 'Reserved concurrency of the functions in the DR region');
     output('peering-connection-id', this.peering.connection.id, 'Cross-region VPC peering connection');
     output('api-client-secret-name', this.apiClientSecret.name, 'Secret holding the API client key (both regions)');
     output('failover-mode', config.failover.mode, 'manual or automatic (failover.mode)');

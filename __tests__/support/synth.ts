@@ -5,9 +5,17 @@ import { DrStack, stackName } from '../../src/dr-stack';
 import { Naming } from '../../src/naming';
 import { RegionContext } from '../../src/region';
 
-/** Resolved config: the embedded defaults with `overrides` merged over them. */
+/** A placeholder hosted zone id for tests (the format Route 53 uses). */
+export const TEST_ZONE_ID = 'Z0123456789ABCDEFGHIJ';
+
+/**
+ * Resolved config: the embedded defaults with `overrides` merged over them. The prod profile requires an existing
+ * delegated zone (config validation), so prod overrides that do not name one get TEST_ZONE_ID.
+ */
 export function testConfig(overrides: Record<string, unknown> = {}): PlatformConfig {
-  return resolveConfig(mergeConfig(DEFAULT_CONFIG, overrides), 'test');
+  const merged = mergeConfig(DEFAULT_CONFIG, overrides) as { profile?: string; dns: { hostedZoneId: string | null } };
+  const zone = merged.profile === 'prod' && merged.dns.hostedZoneId === null ? { dns: { hostedZoneId: TEST_ZONE_ID } } : {};
+  return resolveConfig(mergeConfig(merged, zone), 'test');
 }
 
 export type Json = Record<string, any>;

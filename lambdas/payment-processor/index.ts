@@ -268,8 +268,9 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
         Key: key,
         Body: JSON.stringify(record),
         ContentType: 'application/json',
-        // The bucket's default KMS key applies; no key id here.
-        ServerSideEncryption: 'aws:kms',
+        // No encryption headers: the bucket default (SSE-KMS with our storage key, bucket key on) applies. Sending
+        // `ServerSideEncryption: 'aws:kms'` without a key id would select the AWS managed key aws/s3 instead
+        // (PutObject API reference, x-amz-server-side-encryption-aws-kms-key-id).
       }),
       { abortSignal: AbortSignal.timeout(sideEffectTimeoutMs) },
     );

@@ -1,3 +1,4 @@
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DbSubnetGroup } from '@cdktf/provider-aws/lib/db-subnet-group';
 import { RdsCluster } from '@cdktf/provider-aws/lib/rds-cluster';
 import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance';
@@ -76,6 +77,12 @@ export interface AuroraGlobalDatabaseProps {
   readonly globalDbRpoSeconds?: number;
   /** Days a deleted credentials secret stays recoverable: 0 or 7-30. @default 30 */
   readonly recoveryWindowInDays?: number;
+  /**
+   * Where the exported PostgreSQL log goes: the log group RDS would otherwise create itself (unencrypted, never
+   * expiring, left behind by a destroy) is created here first, with this key and retention.
+   * @default RDS creates the log groups
+   */
+  readonly exportedLogs?: { readonly key: MultiRegionKey; readonly retentionDays: number };
 }
 
 /** Per-region pieces of the database, keyed by region role. */
@@ -112,6 +119,8 @@ export class AuroraGlobalDatabase extends Construct {
   public readonly port = PORT;
   /** Writer endpoint of the global database: follows the writer across switchover and failover. */
   public readonly globalWriterEndpoint: string;
+  /** The exported PostgreSQL log group of each cluster (when `exportedLogs` is set). */
+  public readonly logGroups?: PerRegion<CloudwatchLogGroup>;
 
   constructor(scope: Construct, id: string, props: AuroraGlobalDatabaseProps) {
     super(scope, id);
@@ -148,6 +157,21 @@ export class AuroraGlobalDatabase extends Construct {
     this.securityGroups = { primary: p.securityGroup, dr: d.securityGroup };
     this.subnetGroups = { primary: p.subnetGroup, dr: d.subnetGroup };
     this.parameterGroups = { primary: p.parameterGroup, dr: d.parameterGroup };
+
+    // RDS publishes an exported log to /aws/rds/cluster/<cluster id>/<log type> and creates that group if it does not
+    // exist (Aurora User Guide, "Publishing Aurora PostgreSQL logs to Amazon CloudWatch Logs"). Created first, so
+    // ours (key, retention, destroyed with the stack) is the one RDS writes to.
+    const exportedLogGroup = (side: DatabaseRegionProps) =>
+      props.exportedLogs &&
+      new CloudwatchLogGroup(this, `${side.ctx.role}-postgresql-logs`, {
+        provider: side.ctx.provider,
+        name: `/aws/rds/cluster/${side.ctx.naming.name('rds', 'aurora', side.ctx.region)}/postgresql`,
+        kmsKeyId: props.exportedLogs.key.in(side.ctx.role).arn,
+        retentionInDays: props.exportedLogs.retentionDays,
+      });
+    const primaryLogs = exportedLogGroup(primary);
+    const drLogs = exportedLogGroup(dr);
+    if (primaryLogs && drLogs) this.logGroups = { primary: primaryLogs, dr: drLogs };
 
     const clusterSettings = (side: DatabaseRegionProps, base: RegionalBase) => {
       const ctx = side.ctx;
@@ -187,6 +211,7 @@ export class AuroraGlobalDatabase extends Construct {
       databaseName: v.databaseName,
       // The rotation Lambda changes the password after creation; Terraform must not set it back.
       lifecycle: { preventDestroy: protection.preventDestroy, ignoreChanges: ['master_password'] },
+      dependsOn: primaryLogs ? [primaryLogs] : undefined,
     });
     this.primaryInstances = this.instances(primary, this.primaryCluster, p, v.primaryInstanceCount, props);
 
@@ -197,7 +222,7 @@ export class AuroraGlobalDatabase extends Construct {
       // cluster").
       //
       // The secondary can only join the global cluster once the primary has a writer instance.
-      dependsOn: this.primaryInstances,
+      dependsOn: [...this.primaryInstances, ...(drLogs ? [drLogs] : [])],
       lifecycle: {
         preventDestroy: protection.preventDestroy,
         // After a switchover or failover AWS changes these (the old primary becomes a replica and vice versa);

@@ -68,6 +68,8 @@ const CRON = /^cron\(\S+( \S+){5}\)$/;
  */
 export class CrossRegionBackup extends Construct {
   public readonly vaults: { readonly primary: BackupVault; readonly dr: BackupVault };
+  /** The vaults' names as plain strings (usable in another region without a cross-region reference). */
+  public readonly vaultNames: { readonly primary: string; readonly dr: string };
   public readonly plan: BackupPlan;
   public readonly selection: BackupSelection;
   /** The role AWS Backup assumes to back up and restore the selected resources. */
@@ -83,8 +85,10 @@ export class CrossRegionBackup extends Construct {
     const what = `CrossRegionBackup '${purpose}'`;
     validate(what, props, purpose, schedule, retentionDays, copyRetentionDays);
 
+    const vaultName = (ctx: RegionContext) => checked(what, 'vault name', ctx.naming.name('generic', purpose, ctx.region), VAULT_NAME);
+    this.vaultNames = { primary: vaultName(primary), dr: vaultName(dr) };
     const vault = (role: RegionRole, ctx: RegionContext) => {
-      const name = checked(what, 'vault name', ctx.naming.name('generic', purpose, ctx.region), VAULT_NAME);
+      const name = vaultName(ctx);
       return new BackupVault(this, `${role}-vault`, {
         provider: ctx.provider,
         name,

@@ -10,7 +10,7 @@ import { PolicyStatement, RegionContext, RegionRole, accountRootArn, policyDocum
  * that act as themselves (CloudWatch Logs, CloudWatch alarms publishing to an encrypted topic) get a service
  * principal statement scoped to our account and region.
  */
-export type KeyUser = 'logs' | 'cloudwatch' | 'sns' | 'rds' | 'dynamodb' | 's3' | 'secretsmanager' | 'backup' | 'ssm' | 'lambda';
+export type KeyUser = 'logs' | 'cloudwatch' | 'events' | 'sns' | 'rds' | 'dynamodb' | 's3' | 'secretsmanager' | 'backup' | 'ssm' | 'lambda';
 
 const VIA_SERVICE: ReadonlySet<KeyUser> = new Set(['sns', 'rds', 'dynamodb', 's3', 'secretsmanager', 'backup', 'ssm', 'lambda']);
 
@@ -128,7 +128,9 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Sid: 'CloudWatchLogs',
       Effect: 'Allow',
       Principal: { Service: `logs.${ctx.region}.amazonaws.com` },
-      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      // No kms:Describe* (in the Logs guide's example): DescribeKey carries no encryption context, so under this
+      // condition it could never apply (Service Authorization Reference; guardrail IAM-AUTHORIZATION-DATA).
+      Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
       Resource: '*',
       Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:*` } },
     });
@@ -144,6 +146,22 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Condition: {
         StringEquals: { 'aws:SourceAccount': ctx.accountId },
         ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*` },
+      },
+    });
+  }
+  if (users.includes('events')) {
+    // EventBridge rules publish to KMS-encrypted SNS topics as the events service principal, which needs the key
+    // (SNS Developer Guide, sns-key-management, "Enable compatibility between event sources from AWS services and
+    // encrypted topics"); only for rules of this account and region.
+    statements.push({
+      Sid: 'EventBridgeRules',
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      Resource: '*',
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': ctx.accountId },
+        ArnLike: { 'aws:SourceArn': `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/*` },
       },
     });
   }

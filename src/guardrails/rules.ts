@@ -2,7 +2,7 @@ import { apiStageAccessLogs, apiStageTracing, lambdaConcurrency, lambdaEnvironme
 import { databaseIamAuth, databaseLogExports, databasesPrivate, deletionProtection, dynamodbPointInTimeRecovery } from './database-rules';
 import { lbAccessLogs, lbDeletionProtection, lbDropInvalidHeaders, lbListenerTls, lbWaf } from './edge-rules';
 import { encryptionAtRest, keyRotation } from './encryption-rules';
-import { managedPoliciesAllowListed, noPublicPrincipal, noWildcardActions, noWildcardResources, policiesReadable } from './iam-rules';
+import { authorizationData, managedPoliciesAllowListed, noPublicPrincipal, noWildcardActions, noWildcardResources, policiesReadable } from './iam-rules';
 import { Rule } from './model';
 import { defaultSecurityGroupClosed, noOpenIngress, securityGroupDescriptions, vpcFlowLogs } from './network-rules';
 import { s3PublicAccessBlock, s3TlsOnly, s3Versioning } from './s3-rules';
@@ -20,6 +20,7 @@ export const RULES: readonly Rule[] = [
   vpcFlowLogs,
   noWildcardActions,
   noWildcardResources,
+  authorizationData,
   noPublicPrincipal,
   policiesReadable,
   managedPoliciesAllowListed,
