@@ -55,7 +55,15 @@ describe('application tier and failover DNS', () => {
     test('environment carries no secrets, only where to read configuration', () => {
       for (const fn of [...Object.values(rt('primary')), ...Object.values(rt('dr'))].flatMap((f) => ('function' in f ? [synth.bodyOf(f.function)] : []))) {
         const env = fn.environment.variables as Record<string, string>;
-        expect(Object.keys(env).sort()).toEqual(['CONFIG_PATH', 'NODE_EXTRA_CA_CERTS', 'NODE_OPTIONS', 'POWERTOOLS_METRICS_NAMESPACE', 'POWERTOOLS_SERVICE_NAME']);
+        expect(Object.keys(env).sort()).toEqual([
+          'ACTIVE_SITE_PARAMETER',
+          'CONFIG_PATH',
+          'NODE_EXTRA_CA_CERTS',
+          'NODE_OPTIONS',
+          'POWERTOOLS_METRICS_NAMESPACE',
+          'POWERTOOLS_SERVICE_NAME',
+        ]);
+        expect(env.ACTIVE_SITE_PARAMETER).toBe('/pay/dev-control/active-site');
         expect(JSON.stringify(env)).not.toMatch(/random_password|secret_string|password/i);
       }
     });
@@ -112,22 +120,28 @@ describe('application tier and failover DNS', () => {
   });
 
   describe('regional REST API', () => {
-    test.each(roles)('%s: routes with Lambda proxy integrations; /health is the only route without an API key', (role) => {
+    test.each(roles)('%s: routes with Lambda proxy integrations; /health and /health/active are the only routes without an API key', (role) => {
       const api = synth.ref(rt(role).api.api.id);
       const methods = synth.list('aws_api_gateway_method').filter((m) => m.rest_api_id === api);
       const resources = synth.list('aws_api_gateway_resource').filter((r) => r.rest_api_id === api);
-      expect(resources.map((r) => r.path_part).sort()).toEqual(['health', 'payments', '{id}']);
+      expect(resources.map((r) => r.path_part).sort()).toEqual(['active', 'health', 'payments', '{id}']);
       expect(methods.map((m) => [m.http_method, m.api_key_required]).sort()).toEqual([
+        ['GET', false],
         ['GET', false],
         ['GET', true],
         ['POST', true],
       ]);
       const integrations = synth.list('aws_api_gateway_integration').filter((i) => i.rest_api_id === api);
-      expect(integrations).toHaveLength(3);
+      expect(integrations).toHaveLength(4);
       for (const i of integrations) expect(i).toMatchObject({ type: 'AWS_PROXY', integration_http_method: 'POST' });
       const uris = integrations.map((i) => i.uri).sort();
       expect(uris).toEqual(
-        [rt(role).healthFunction.function.invokeArn, rt(role).paymentFunction.function.invokeArn, rt(role).paymentFunction.function.invokeArn]
+        [
+          rt(role).healthFunction.function.invokeArn,
+          rt(role).healthFunction.function.invokeArn,
+          rt(role).paymentFunction.function.invokeArn,
+          rt(role).paymentFunction.function.invokeArn,
+        ]
           .map((t) => synth.ref(t))
           .sort(),
       );
@@ -136,7 +150,12 @@ describe('application tier and failover DNS', () => {
     test.each(roles)('%s: invoke permissions scoped to each route of this API', (role) => {
       const exec = synth.ref(rt(role).api.api.executionArn);
       const perms = synth.list('aws_lambda_permission').filter((p) => p.source_arn.startsWith(exec));
-      expect(perms.map((p) => p.source_arn).sort()).toEqual([`${exec}/*/GET/health`, `${exec}/*/GET/payments/*`, `${exec}/*/POST/payments`]);
+      expect(perms.map((p) => p.source_arn).sort()).toEqual([
+        `${exec}/*/GET/health`,
+        `${exec}/*/GET/health/active`,
+        `${exec}/*/GET/payments/*`,
+        `${exec}/*/POST/payments`,
+      ]);
       for (const p of perms) expect(p).toMatchObject({ principal: 'apigateway.amazonaws.com', action: 'lambda:InvokeFunction', provider: `aws.${role}` });
     });
 
@@ -193,8 +212,8 @@ describe('application tier and failover DNS', () => {
     });
 
     test('one validation record serves both certificates', () => {
-      // (the TXT records are Route 53's status records the probers read: regional-pager.test.ts)
-      const validationRecords = synth.list('aws_route53_record').filter((r) => r.records && r.type !== 'TXT');
+      // (failover records, the API's and the TXT status records the probers read, are not validation records)
+      const validationRecords = synth.list('aws_route53_record').filter((r) => !r.failover_routing_policy);
       expect(validationRecords).toHaveLength(1);
       expect(validationRecords[0].allow_overwrite).toBe(true);
       const validations = synth.list('aws_acm_certificate_validation');
@@ -220,19 +239,38 @@ describe('application tier and failover DNS', () => {
   describe('failover DNS', () => {
     const records = synth.list('aws_route53_record').filter((r) => r.failover_routing_policy && r.type !== 'TXT');
 
-    test('one PRIMARY and one SECONDARY alias record with the same name', () => {
+    test('one PRIMARY and one SECONDARY non-alias CNAME with the same name and our TTL (dns.recordTtlSeconds)', () => {
       expect(records.map((r) => r.failover_routing_policy.type).sort()).toEqual(['PRIMARY', 'SECONDARY']);
       expect(new Set(records.map((r) => r.name))).toEqual(new Set(['api-dev.payments.example.com']));
-      for (const r of records) expect(r.alias.evaluate_target_health).toBe(true);
+      for (const r of records) {
+        expect(r).toMatchObject({ type: 'CNAME', ttl: 30 });
+        expect(r.alias).toBeUndefined();
+      }
     });
 
-    test('PRIMARY points at the primary domain with the primary health check; SECONDARY at DR', () => {
+    test('activeRegion primary: PRIMARY serves the primary site with the calculated check; SECONDARY the DR site with its /health', () => {
       const primary = records.find((r) => r.failover_routing_policy.type === 'PRIMARY')!;
       const secondary = records.find((r) => r.failover_routing_policy.type === 'SECONDARY')!;
-      expect(primary.alias.name).toBe(synth.ref(rt('primary').api.domain.regionalDomainName));
-      expect(primary.health_check_id).toBe(synth.ref(stack.dns.healthChecks.primary.id));
-      expect(secondary.alias.name).toBe(synth.ref(rt('dr').api.domain.regionalDomainName));
-      expect(secondary.alias.zone_id).toBe(synth.ref(rt('dr').api.domain.regionalZoneId));
+      expect(primary.records).toEqual([synth.ref(rt('primary').api.domain.regionalDomainName)]);
+      expect(primary.health_check_id).toBe(synth.ref(stack.dns.activeCheck.id));
+      expect(synth.bodyOf(stack.dns.activeCheck)).toMatchObject({
+        type: 'CALCULATED',
+        child_health_threshold: 2,
+        child_healthchecks: [synth.ref(stack.dns.healthChecks.primary.id), synth.ref(stack.dns.claimChecks.dr.id)],
+      });
+      expect(secondary.records).toEqual([synth.ref(rt('dr').api.domain.regionalDomainName)]);
+      expect(secondary.health_check_id).toBe(synth.ref(stack.dns.healthChecks.dr.id));
+    });
+
+    test.each(roles)('%s: an inverted HTTPS check on the site\'s /health/active ("I am designated active")', (role) => {
+      expect(synth.bodyOf(stack.dns.claimChecks[role])).toMatchObject({
+        type: 'HTTPS',
+        fqdn: synth.ref(rt(role).api.executeApiHost),
+        resource_path: '/v1/health/active',
+        invert_healthcheck: true,
+        request_interval: 10,
+        failure_threshold: 3,
+      });
     });
 
     test.each(roles)('%s: HTTPS health check on the region\'s own deep /health, 10 s × 3', (role) => {

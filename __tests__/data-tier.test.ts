@@ -98,7 +98,13 @@ describe('data tier in the composed stack', () => {
     expect(synth.list('aws_secretsmanager_secret_version').find((v) => v.secret_id === synth.ref(stack.database.secret.id))!.lifecycle).toEqual({
       ignore_changes: ['secret_string'],
     });
-    expect(synth.bodyOf(stack.database.primaryCluster).lifecycle.ignore_changes).toEqual(['master_password']);
+    expect(synth.bodyOf(stack.database.primaryCluster).lifecycle.ignore_changes).toEqual([
+      'master_password',
+      'master_username',
+      'database_name',
+      'replication_source_identifier',
+      'global_cluster_identifier',
+    ]);
   });
 
   test('S3 replication uses RTC with metrics at 15 minutes and re-encrypts with the DR key', () => {
@@ -115,15 +121,20 @@ describe('data tier in the composed stack', () => {
     expect(copy.destination_vault_arn).toBe(synth.ref(stack.backup.vaults.dr.arn));
   });
 
-  test('the database admits PostgreSQL only from the application security group of its region', () => {
-    for (const role of ['primary', 'dr'] as const) {
-      const rules = synth
-        .list('aws_vpc_security_group_ingress_rule')
-        .filter((r) => r.security_group_id === synth.ref(stack.database.securityGroups[role].id));
-      expect(rules).toEqual([
-        expect.objectContaining({ from_port: 5432, to_port: 5432, referenced_security_group_id: synth.ref(stack[role].appSecurityGroup.id) }),
-      ]);
-    }
+  test('the database admits PostgreSQL only from the application security group of its region and the rotation function', () => {
+    const ingress = (role: 'primary' | 'dr') =>
+      synth.list('aws_vpc_security_group_ingress_rule').filter((r) => r.security_group_id === synth.ref(stack.database.securityGroups[role].id));
+    expect(ingress('primary')).toEqual([
+      expect.objectContaining({ from_port: 5432, to_port: 5432, referenced_security_group_id: synth.ref(stack.rotationSecurityGroup.id) }),
+      expect.objectContaining({ from_port: 5432, to_port: 5432, referenced_security_group_id: synth.ref(stack.primary.appSecurityGroup.id) }),
+    ]);
+    // Across the peering a security group cannot be referenced: the DR cluster admits the rotation function's subnets.
+    expect(ingress('dr')).toEqual([
+      ...stack.primary.network.privateSubnets.map((s) =>
+        expect.objectContaining({ from_port: 5432, to_port: 5432, cidr_ipv4: synth.ref(s.cidrBlock), provider: 'aws.dr' }),
+      ),
+      expect.objectContaining({ from_port: 5432, to_port: 5432, referenced_security_group_id: synth.ref(stack.dr.appSecurityGroup.id) }),
+    ]);
   });
 
   test('prod: deletion protection, prevent_destroy, final snapshots, two primary instances in different zones', () => {

@@ -202,7 +202,8 @@ describe.each(['dev', 'prod'] as const)('%s profile', (profile) => {
         [`${label}-failover.${zone}`, 'PRIMARY'],
         [`${label}-failover.${zone}`, 'SECONDARY'],
       ]);
-      expect(synth.count('aws_route53_health_check')).toBe(2);
+      // Per site /health and the inverted /health/active claim, and the PRIMARY record's calculated check (issue 13).
+      expect(synth.list('aws_route53_health_check').map((c) => c.type).sort()).toEqual(['CALCULATED', 'HTTPS', 'HTTPS', 'HTTPS', 'HTTPS']);
       expect(synth.list('aws_route53_record').filter((r) => r.name === `${label}.${zone}`)).toHaveLength(1);
     });
 

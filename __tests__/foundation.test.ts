@@ -75,6 +75,13 @@ describe('dev stack foundation', () => {
       'aws_s3_bucket_replication_configuration -> aws_kms_replica_key', // re-encrypts with the DR key
       'aws_iam_role_policy -> aws_s3_bucket', // the replication role writes the DR bucket
       'aws_iam_role_policy -> aws_kms_replica_key', // and encrypts with the DR key
+      // Two-way S3 replication: the DR bucket replicates back, re-encrypting with the primary key.
+      'aws_s3_bucket_replication_configuration -> aws_kms_key',
+      'aws_iam_role_policy -> aws_kms_key',
+      // Rotation runs where the secret's primary lives and reaches the writer of either site over the peering.
+      'aws_lambda_function -> aws_rds_cluster', // both sites' cluster endpoints
+      'aws_vpc_security_group_egress_rule -> aws_subnet', // PostgreSQL to the DR isolated subnets
+      'aws_vpc_security_group_ingress_rule -> aws_subnet', // the DR cluster admits the rotation subnets
       'aws_backup_plan -> aws_backup_vault', // the copy action targets the DR vault
       // Route 53 is global (managed through the primary provider) and points at both regions:
       'aws_route53_health_check -> aws_api_gateway_rest_api', // checks the DR region's API directly

@@ -135,10 +135,10 @@ describe('ReplicatedBucket', () => {
 
   describe('replication primary → DR', () => {
     const replications = synth.list('aws_s3_bucket_replication_configuration');
-    const replication = replications[0];
+    const replication = synth.bodyOf(bucket.replication);
 
-    test('one configuration, on the primary bucket, in the primary region, with the replication role', () => {
-      expect(replications).toHaveLength(1);
+    test('one configuration per direction; primary → DR on the primary bucket, in the primary region, with the replication role', () => {
+      expect(replications).toHaveLength(2);
       expect(replication).toMatchObject({
         provider: 'aws.primary',
         bucket: ids.primary,
@@ -162,7 +162,7 @@ describe('ReplicatedBucket', () => {
           priority: 1,
           filter: { prefix: '' },
           delete_marker_replication: { status: 'Enabled' },
-          source_selection_criteria: { sse_kms_encrypted_objects: { status: 'Enabled' } },
+          source_selection_criteria: { sse_kms_encrypted_objects: { status: 'Enabled' }, replica_modifications: { status: 'Enabled' } },
           destination: {
             bucket: arns.dr,
             storage_class: 'STANDARD',
@@ -178,6 +178,52 @@ describe('ReplicatedBucket', () => {
       const replicaKey = replication.rule[0].destination.encryption_configuration.replica_kms_key_id;
       expect(replicaKey).toMatch(/^\$\{aws_kms_replica_key\./);
       expect(replicaKey).not.toBe(synth.ref(key.in('primary').arn));
+    });
+  });
+
+  describe('replication DR → primary (two-way: objects written while DR is active come back)', () => {
+    const back = bucket.replications.dr;
+    const config = synth.bodyOf(back.config);
+
+    test('on the DR bucket, in the DR region, by a role of its own, after both versionings and its policy', () => {
+      expect(config).toMatchObject({ provider: 'aws.dr', bucket: ids.dr, role: synth.ref(back.role.arn) });
+      expect([...config.depends_on].sort()).toEqual([address(bucket.primaryVersioning), address(bucket.drVersioning), address(back.policy)].sort());
+      expect(synth.bodyOf(back.role).provider).toBe('aws.dr');
+    });
+
+    test('the mirror rule: RTC + metrics, replica modification sync, re-encrypted with the primary key', () => {
+      expect(config.rule).toEqual([
+        {
+          id: 'replicate-all-to-primary',
+          status: 'Enabled',
+          priority: 1,
+          filter: { prefix: '' },
+          delete_marker_replication: { status: 'Enabled' },
+          source_selection_criteria: { sse_kms_encrypted_objects: { status: 'Enabled' }, replica_modifications: { status: 'Enabled' } },
+          destination: {
+            bucket: arns.primary,
+            storage_class: 'STANDARD',
+            encryption_configuration: { replica_kms_key_id: synth.ref(key.in('primary').arn) },
+            replication_time: { status: 'Enabled', time: { minutes: 15 } },
+            metrics: { status: 'Enabled', event_threshold: { minutes: 15 } },
+          },
+        },
+      ]);
+    });
+
+    test('its role reads the DR bucket with the DR key and writes the primary bucket with the primary key, each through S3 in its region', () => {
+      const statements = policyOf(synth.bodyOf(back.policy).policy).Statement;
+      const sid = (id: string) => statements.find((s) => s.Sid === id)!;
+      expect(sid('ReadSourceObjectVersions').Resource).toBe(`${arns.dr}/*`);
+      expect(sid('WriteReplicas').Resource).toBe(`${arns.primary}/*`);
+      expect(sid('DecryptSourceObjects')).toMatchObject({
+        Resource: synth.ref(key.in('dr').arn),
+        Condition: { StringEquals: { 'kms:ViaService': `s3.${dr.region}.amazonaws.com` } },
+      });
+      expect(sid('EncryptReplicas')).toMatchObject({
+        Resource: synth.ref(key.in('primary').arn),
+        Condition: { StringEquals: { 'kms:ViaService': `s3.${primary.region}.amazonaws.com` } },
+      });
     });
   });
 
@@ -274,8 +320,9 @@ describe('ReplicatedBucket', () => {
       }
       expect(synth.inRegion(type, 'dr')).toHaveLength(1);
     }
+    // One replication role, policy and configuration per direction, each in its source bucket's region.
     for (const type of ['aws_iam_role', 'aws_iam_role_policy', 'aws_s3_bucket_replication_configuration']) {
-      expect(synth.list(type).map((r) => r.provider)).toEqual(['aws.primary']);
+      expect(synth.list(type).map((r) => r.provider).sort()).toEqual(['aws.dr', 'aws.primary']);
     }
   });
 

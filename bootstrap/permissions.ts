@@ -31,7 +31,7 @@ export const DEPLOY_SERVICES = [
   'cloudwatch',
   'dynamodb',
   'ec2',
-  // EventBridge rules that route AWS Backup job failures to the alert topics.
+  // EventBridge rules that notify the alert topics (AWS Backup job failures, Secrets Manager replication and rotation failures).
   'events',
   'kms',
   'lambda',

@@ -63,13 +63,16 @@ export function describe(stack: Json): { regions: Record<Role, string>; boxes: R
   }
   const links = LINKS.filter((l) => resourcesIn(stack, l.type).some((r) => !l.when || l.when(r))).map((l) => ({ from: l.row, label: l.label }));
   const failover = resourcesIn(stack, 'aws_route53_record').filter((r) => r.failover_routing_policy);
+  // The PRIMARY record serves the active site (config activeRegion, the `active-region` output).
+  const active: Role = stack.output?.['active-region']?.value === 'dr' ? 'dr' : 'primary';
+  const passive: Role = active === 'primary' ? 'dr' : 'primary';
   const groups = resourcesIn(stack, 'aws_globalaccelerator_endpoint_group');
   const acceleratorName = resourcesIn(stack, 'aws_route53_record').find((r) => String(r.alias?.name ?? '').includes('aws_globalaccelerator_accelerator'))?.name;
   const dial = (role: Role) => groups.find((g) => g.endpoint_group_region === regions[role])?.traffic_dial_percentage ?? '?';
   const dns = groups.length
     ? `Global Accelerator (static IPs): ${acceleratorName ?? '?'} (dials ${regions.primary} ${dial('primary')} %, ${regions.dr} ${dial('dr')} %)`
     : failover.length
-      ? `Route 53 failover: ${failover[0].name} (PRIMARY → ${regions.primary}, SECONDARY → ${regions.dr})`
+      ? `Route 53 failover: ${failover[0].name} (PRIMARY → ${regions[active]}, SECONDARY → ${regions[passive]})`
       : 'no failover DNS';
   return { regions, boxes, links, dns, rows: visible.map((r) => r.id) };
 }

@@ -129,7 +129,12 @@ export const configSchema = z
       message: 'may contain only letters, digits, spaces and _ . : / = + - @ (AWS tag value rules)',
     }),
     regions: z.object({ primary: regionSchema, dr: regionSchema }).strict(),
-    /** Which configured site holds the Aurora writer and takes traffic (CONTRACTS.md, issue 13). */
+    /**
+     * Which of the two configured sites is active: holds the Aurora writer, takes traffic (the PRIMARY DNS
+     * record) and runs what follows the writer (backups, `rds.global_db_rpo`). `regions.primary`/`regions.dr`
+     * stay the names of the sites; after a switchover or failover the DR CLI prints the change of this key to
+     * commit. @default 'primary'
+     */
     activeRegion: z.enum(['primary', 'dr']).default('primary'),
     network: z
       .object({
@@ -171,7 +176,10 @@ export const configSchema = z
         healthCheckIntervalSeconds: numberIn([10, 30] as const, 'Route 53 health check interval'),
         /** Consecutive failed checks before a region counts as down (1-10). */
         healthCheckFailureThreshold: z.number().int().min(1).max(10),
-        /** TTL of the failover records (non-alias CNAMEs, so the TTL is ours; see CONTRACTS.md). */
+        /**
+         * TTL of the failover records (non-alias CNAMEs to each region's API domain, so the TTL is ours): how
+         * long resolvers may keep answering with the old region after DNS flips (10-300 s). @default 30
+         */
         recordTtlSeconds: z.number().int().min(10).max(300).default(30),
       })
       .strict(),
@@ -458,6 +466,7 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
     primary: { region: 'us-east-1', availabilityZones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], vpcCidr: '10.0.0.0/16' },
     dr: { region: 'us-west-2', availabilityZones: ['us-west-2a', 'us-west-2b', 'us-west-2c'], vpcCidr: '10.1.0.0/16' },
   },
+  activeRegion: 'primary',
   network: { subnetPrefixLength: 20, interfaceEndpoints: ['secretsmanager', 'ssm', 'kms'] },
   dns: {
     zoneName: 'payments.example.com',
@@ -467,7 +476,6 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
     healthCheckFailureThreshold: 3,
     recordTtlSeconds: 30,
   },
-  activeRegion: 'primary',
   edge: { mode: 'dns', healthCheck: { intervalSeconds: 15, timeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 2 } },
   api: { paymentConcurrency: 50, healthConcurrency: 5, throttleRateLimit: 100, throttleBurstLimit: 200, wafRateLimit: 2000, paymentProvisionedConcurrency: 0 },
   database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500, rotationDays: 30 },

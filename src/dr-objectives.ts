@@ -51,11 +51,29 @@ export interface DrDesign {
   readonly manualAcknowledgeSeconds: number;
   /** Manual mode: time for the second person the runbook requires to confirm a failover. */
   readonly manualSecondPersonSeconds: number;
+  /** The active site (config `activeRegion`) and its region. @default primary, `regions.primary` */
+  readonly active?: SiteRef;
+  /** The passive site. @default dr, `regions.dr` */
+  readonly passive?: SiteRef;
   /**
    * Replaces the DNS steps (Route 53 seeing the new site healthy, the TTL, client caching) when clients do not come
    * through DNS failover (edge.mode "accelerator", src/edge-objectives.ts).
    */
   readonly edgeFailover?: ComponentBound;
+}
+
+/** A site of the platform and the region it is in. */
+export interface SiteRef {
+  readonly site: 'primary' | 'dr';
+  readonly region: string;
+}
+
+/** Where a failover goes from the current configuration, and where failback returns. */
+export interface Directions {
+  /** From the active site to the passive one (what the RTO and RPO above are for). */
+  readonly failover: string;
+  /** Back to the site that is active now, once it is rebuilt as secondary (`npm run dr -- failback`). */
+  readonly failback: string;
 }
 
 export type Objective = 'RTO' | 'RPO' | 'object-storage RPO' | 'sessions (best effort)';
@@ -121,6 +139,7 @@ export interface DrReport {
   readonly assumptions: readonly string[];
   /** Empty when every objective is met. */
   readonly problems: readonly string[];
+  readonly directions: Directions;
 }
 
 /** The smallest `rds.global_db_rpo` Aurora PostgreSQL accepts. */
@@ -444,29 +463,39 @@ function scenario(
 
 export function evaluateObjectives(objectives: DrObjectives, design: DrDesign): DrReport {
   const { primary, dr } = design.regions;
+  const active: SiteRef = design.active ?? { site: 'primary', region: primary };
+  const passive: SiteRef = design.passive ?? { site: 'dr', region: dr };
+  const activeName = `${active.site} (${active.region})`;
+  const passiveName = `${passive.site} (${passive.region})`;
+  const directions: Directions = {
+    failover: `${activeName} -> ${passiveName}`,
+    failback: `${passiveName} -> ${activeName}`,
+  };
   const scenarios: RecoveryScenario[] = [];
   for (const mode of ['automatic', 'manual'] as const) {
     const judged = mode === design.mode;
     scenarios.push(
-      scenario(`failover-${mode}`, `primary site (${primary}) lost, ${mode}`, mode, 'failover', primary, dr, unplannedSteps(design, mode, primary, dr, objectives), judged),
+      scenario(`failover-${mode}`, `active site ${activeName} lost, ${mode}`, mode, 'failover', active.region, passive.region, unplannedSteps(design, mode, active.region, passive.region, objectives), judged),
       scenario(
         `failback-${mode}`,
-        `DR site (${dr}) lost while it is active (activeRegion "dr"), ${mode}`,
+        `${passive.site} site (${passive.region}) lost once it is active (after a failover), ${mode}`,
         mode,
         'failback',
-        dr,
-        primary,
-        unplannedSteps(design, mode, dr, primary, objectives),
+        passive.region,
+        active.region,
+        unplannedSteps(design, mode, passive.region, active.region, objectives),
         judged,
       ),
     );
   }
-  scenarios.push(scenario('failback-planned', `planned failback to the primary site (${primary})`, 'planned', 'failback', dr, primary, plannedFailbackSteps(design, dr, primary), false));
+  scenarios.push(
+    scenario('failback-planned', `planned failback to ${activeName} (npm run dr -- failback)`, 'planned', 'failback', passive.region, active.region, plannedFailbackSteps(design, passive.region, active.region), false),
+  );
 
   const components: ComponentBound[] = [
     {
       component: 'Aurora global database',
-      mechanism: `Storage-level replication; rds.global_db_rpo = ${design.auroraGlobalDbRpoSeconds} s on the active cluster blocks commits when the secondary lags more (so a passive-region problem pauses payment writes: availability traded for bounded loss)`,
+      mechanism: `Storage-level replication; rds.global_db_rpo = ${design.auroraGlobalDbRpoSeconds} s on the active cluster (${activeName}) blocks commits when the ${passiveName} cluster lags more (so a problem in the passive region pauses payment writes: availability traded for bounded loss)`,
       boundSeconds: design.auroraGlobalDbRpoSeconds,
       source: 'Aurora User Guide, aurora-global-database-disaster-recovery (Managing RPOs for Aurora PostgreSQL)',
       objective: 'RPO',
@@ -474,7 +503,7 @@ export function evaluateObjectives(objectives: DrObjectives, design: DrDesign): 
     },
     {
       component: 'S3 payment artefacts',
-      mechanism: 'Cross-region replication with Replication Time Control and replication metrics',
+      mechanism: 'Two-way cross-region replication with Replication Time Control, replication metrics and replica modification sync',
       boundSeconds: S3_RTC_SECONDS,
       source: 'S3 User Guide, replication-time-control (99.99% of objects within 15 minutes)',
       objective: 'object-storage RPO',
@@ -544,7 +573,7 @@ export function evaluateObjectives(objectives: DrObjectives, design: DrDesign): 
     'Aurora promotion has no guaranteed duration; the bound is failover.promotionBudgetSeconds. The typical column uses the guides\' "under a minute".',
     'Failback (unplanned) is the same sequence with the sites swapped, once activeRegion is "dr"; the planned failback is a switchover (no data loss).',
   ];
-  return { objectives, design, scenarios, components, verdicts, assumptions, problems };
+  return { objectives, design, scenarios, components, verdicts, assumptions, problems, directions };
 }
 
 /** Evaluates and throws a DrObjectiveError listing every objective the design cannot meet. */
@@ -583,6 +612,8 @@ export function renderMarkdown(report: DrReport, stackName: string): string {
     `# DR report: ${stackName}`,
     '',
     `Generated at synth from the stack's own settings. Failover mode: **${report.design.mode}**. RTO counts every step from "the active region fails" to "a client's payment succeeds through the public name"; the verdict takes the worse direction of the configured mode. RPO is the largest bound of the stores that serve it.`,
+    '',
+    `Failover: ${report.directions.failover}. Failback: ${report.directions.failback}.`,
     '',
     '| objective | target | worst case | verdict |',
     '|---|---|---|---|',

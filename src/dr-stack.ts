@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { PlatformConfig } from './config';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { AuroraGlobalDatabase } from './constructs/aurora-global-database';
 import { CrossRegionBackup } from './constructs/cross-region-backup';
 import { CrossRegionPeering } from './constructs/cross-region-peering';
@@ -20,8 +21,8 @@ import { AcceleratorEdge } from './constructs/accelerator-edge';
 import { FailoverDns } from './constructs/failover-dns';
 import { FailoverController } from './constructs/failover-controller';
 import { HealthStatusRecords, RegionalPager, controlPath } from './constructs/regional-pager';
-import { DrObservability } from './constructs/observability';
-import { REPLICATION_RULE_ID } from './constructs/replicated-bucket';
+import { DrObservability, DrObservabilityProps } from './constructs/observability';
+import { ActiveSiteDesignation } from './constructs/active-site-designation';
 import { DrReport, assertObjectives } from './dr-objectives';
 import { acceleratorFailoverBound } from './edge-objectives';
 import { applyGuardrails } from './guardrails';
@@ -35,7 +36,7 @@ import { ReplicatedBucket } from './constructs/replicated-bucket';
 import { RuntimeParameters } from './constructs/runtime-parameters';
 import { SessionTable } from './constructs/session-table';
 import { Naming } from './naming';
-import { RegionContext, RegionRole } from './region';
+import { RegionContext, RegionRole, otherRole } from './region';
 
 export interface DrStackProps {
   readonly config: PlatformConfig;
@@ -46,6 +47,7 @@ export const PAYMENT_DB_CONNECT_TIMEOUT_MS = 2000;
 
 /** The DR objectives of `config` checked against the design it configures; throws a DrObjectiveError. */
 export function drReportFor(config: PlatformConfig): DrReport {
+  const site = (role: RegionRole) => ({ site: role, region: config.regions[role].region });
   return assertObjectives(config.objectives, {
     mode: config.failover.mode,
     regions: { primary: config.regions.primary.region, dr: config.regions.dr.region },
@@ -64,6 +66,8 @@ export function drReportFor(config: PlatformConfig): DrReport {
     paymentDbConnectTimeoutMs: PAYMENT_DB_CONNECT_TIMEOUT_MS,
     manualAcknowledgeSeconds: config.failover.manualAcknowledgeSeconds,
     manualSecondPersonSeconds: config.failover.manualSecondPersonSeconds,
+    active: site(config.activeRegion),
+    passive: site(otherRole(config.activeRegion)),
     // Accelerator mode: the edge term from Global Accelerator's behaviour instead of the DNS one.
     ...(config.edge.mode === 'accelerator' ? { edgeFailover: acceleratorFailoverBound(config.edge.healthCheck) } : {}),
   });
@@ -126,9 +130,15 @@ export class DrStack extends TerraformStack {
   public readonly dns: FailoverDns;
   /** Accelerator mode only: Global Accelerator in front of an internal ALB per region. */
   public readonly edge?: AcceleratorEdgeStack;
-  /** Rotates the database master password (primary region; the DR replica follows). */
+  /** Rotates the database master password (in the secret's home region, regions.primary; the DR replica follows). */
   public readonly rotationFunction: RegionalFunction;
   public readonly observability: DrObservability;
+  /** The site that is active (`config.activeRegion`). */
+  public readonly activeRole: RegionRole;
+  /** The active-site designation parameter in each region (the passive site's second fence). */
+  public readonly designation: ActiveSiteDesignation;
+  /** The rotation function's own security group (it reaches the writer of either site). */
+  public readonly rotationSecurityGroup: SecurityGroup;
   /** Route 53's view of each site, readable through DNS from any region (the prober's second opinion). */
   public readonly healthStatus: HealthStatusRecords;
   /** A pager per region: the prober watching the other region, its alarms and the pager topic. */
@@ -142,6 +152,8 @@ export class DrStack extends TerraformStack {
     super(scope, id);
     const config = props.config;
     this.config = config;
+    const active = config.activeRegion;
+    this.activeRole = active;
     // Objectives first: a design that cannot meet them fails before any resource exists.
     this.drReport = drReportFor(config);
     const naming = new Naming(config.namePrefix, config.environmentSuffix, config.accountId);
@@ -251,6 +263,8 @@ export class DrStack extends TerraformStack {
       accepter: this.dr,
     });
 
+    this.designation = new ActiveSiteDesignation(this, 'active-site', { primary: primaryCtx, dr: drCtx, active });
+
     const protection = config.protection;
     this.database = new AuroraGlobalDatabase(this, 'database', {
       primary: this.primary,
@@ -268,6 +282,7 @@ export class DrStack extends TerraformStack {
       globalDbRpoSeconds: config.objectives.rpoSeconds,
       recoveryWindowInDays: protection.secretRecoveryWindowDays,
       exportedLogs: { key: this.logsKey, retentionDays: config.logRetentionDays },
+      activeRole: active,
     });
     for (const r of [this.primary, this.dr]) {
       new VpcSecurityGroupEgressRule(this, `app-sg-${r.ctx.role}-postgres`, {
@@ -298,12 +313,14 @@ export class DrStack extends TerraformStack {
       preventDestroy: protection.preventDestroy,
     });
 
-    // Replication copies logical corruption faithfully; backups copied to the DR vault can undo it.
+    // Replication copies logical corruption faithfully; backups copied to the other site's vault can undo it. The
+    // plan runs in the active site's region, on the active cluster and the table's replica there.
     this.backup = new CrossRegionBackup(this, 'backup', {
       primary: primaryCtx,
       dr: drCtx,
       key: this.storageKey,
-      resources: [{ arn: this.database.primaryCluster.arn }, { arn: this.sessions.table.arn }],
+      source: active,
+      resources: [{ arn: this.database.activeCluster.arn }, { arn: this.sessions.arnIn(active) }],
       forceDestroy: protection.forceDestroyBuckets,
       schedule: config.backup.schedule,
       retentionDays: config.backup.retentionDays,
@@ -395,11 +412,15 @@ export class DrStack extends TerraformStack {
         },
         { Sid: 'DatabaseCredentials', Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: [secretArn] },
         { Sid: 'DecryptCredentials', Effect: 'Allow' as const, Action: ['kms:Decrypt'], Resource: [this.databaseKey.in(ctx.role).arn] },
+        // Only this region's copy of the designation (no cross-region read).
+        { Sid: 'ActiveSiteDesignation', Effect: 'Allow' as const, Action: ['ssm:GetParameter'], Resource: [this.designation.arnIn(ctx)] },
       ];
       const tableArn = this.sessions.arnIn(ctx.role);
       const bucket = this.artifacts.bucketIn(ctx.role);
       const environment = (service: string) => ({
         CONFIG_PATH: parameters.path,
+        // This region's active-site designation (read, never written, by the function; cached <= 5 s).
+        ACTIVE_SITE_PARAMETER: this.designation.parameterName,
         POWERTOOLS_SERVICE_NAME: service,
         POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
         NODE_OPTIONS: '--enable-source-maps',
@@ -475,9 +496,75 @@ export class DrStack extends TerraformStack {
     };
     this.runtime = { primary: runtime(this.primary), dr: runtime(this.dr) };
 
-    // Credential rotation: Secrets Manager's four steps in a Lambda of ours in the primary region, next to the
-    // writer. The secret's DR replica receives every new version automatically.
+    // Credential rotation: Secrets Manager's four steps in a Lambda of ours in the region of the secret's
+    // primary (regions.primary): Secrets Manager rotates only a primary secret, never a replica (Secrets Manager
+    // user guide, create-manage-multi-region-secrets: "rotation ... in the primary Region, and the new secret
+    // value propagates to all of the associated replica secrets"). The writer is in whichever site is active,
+    // so the function finds it among both sites' cluster endpoints (DB_WRITER_HOSTS) and reaches the DR writer
+    // over the peering. While the primary site's region is down, rotation cannot run at all (README, Rotation).
     const secretArn = `arn:aws:secretsmanager:${primaryCtx.region}:${primaryCtx.accountId}:secret:${this.database.credentials.secretName}-??????`;
+    this.rotationSecurityGroup = new SecurityGroup(this, 'rotation-sg', {
+      provider: primaryCtx.provider,
+      name: primaryCtx.naming.name('generic', 'secret-rotation', primaryCtx.region),
+      description: 'Secret rotation Lambda: PostgreSQL to the writer of either site, HTTPS to the VPC endpoints',
+      vpcId: this.primary.network.vpc.id,
+      tags: { Name: primaryCtx.naming.name('generic', 'secret-rotation', primaryCtx.region) },
+    });
+    const rotationNetwork = [
+      new VpcSecurityGroupEgressRule(this, 'rotation-sg-https-endpoints', {
+        provider: primaryCtx.provider,
+        securityGroupId: this.rotationSecurityGroup.id,
+        description: 'HTTPS to the interface endpoints in the VPC (Secrets Manager)',
+        ipProtocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: config.regions.primary.vpcCidr,
+      }),
+      new VpcSecurityGroupEgressRule(this, 'rotation-sg-postgres-primary', {
+        provider: primaryCtx.provider,
+        securityGroupId: this.rotationSecurityGroup.id,
+        description: 'PostgreSQL to the Aurora cluster of the primary site',
+        ipProtocol: 'tcp',
+        fromPort: this.database.port,
+        toPort: this.database.port,
+        referencedSecurityGroupId: this.database.securityGroups.primary.id,
+      }),
+      new VpcSecurityGroupIngressRule(this, 'aurora-primary-from-rotation', {
+        provider: primaryCtx.provider,
+        securityGroupId: this.database.securityGroups.primary.id,
+        description: 'PostgreSQL from the secret rotation Lambda',
+        ipProtocol: 'tcp',
+        fromPort: this.database.port,
+        toPort: this.database.port,
+        referencedSecurityGroupId: this.rotationSecurityGroup.id,
+      }),
+      // Security groups cannot be referenced across regions over a peering, so the DR side admits the subnets
+      // the function runs in, and the function may reach the DR isolated subnets the cluster lives in.
+      ...this.dr.network.isolatedSubnets.map(
+        (subnet, i) =>
+          new VpcSecurityGroupEgressRule(this, `rotation-sg-postgres-dr-${i + 1}`, {
+            provider: primaryCtx.provider,
+            securityGroupId: this.rotationSecurityGroup.id,
+            description: `PostgreSQL to the Aurora cluster of the DR site (isolated subnet ${i + 1}, over the peering)`,
+            ipProtocol: 'tcp',
+            fromPort: this.database.port,
+            toPort: this.database.port,
+            cidrIpv4: subnet.cidrBlock,
+          }),
+      ),
+      ...this.primary.network.privateSubnets.map(
+        (subnet, i) =>
+          new VpcSecurityGroupIngressRule(this, `aurora-dr-from-rotation-${i + 1}`, {
+            provider: drCtx.provider,
+            securityGroupId: this.database.securityGroups.dr.id,
+            description: `PostgreSQL from the secret rotation Lambda (primary-site private subnet ${i + 1}, over the peering)`,
+            ipProtocol: 'tcp',
+            fromPort: this.database.port,
+            toPort: this.database.port,
+            cidrIpv4: subnet.cidrBlock,
+          }),
+      ),
+    ];
     this.rotationFunction = new RegionalFunction(this, 'rotation-fn', {
       ctx: primaryCtx,
       purpose: 'secret-rotation',
@@ -486,11 +573,16 @@ export class DrStack extends TerraformStack {
       timeout: 30,
       memorySize: 256,
       subnets: this.primary.network.privateSubnets,
-      // An application-tier client: the database admits it, and it reaches Secrets Manager via the endpoint.
-      securityGroup: this.primary.appSecurityGroup,
+      securityGroup: this.rotationSecurityGroup,
       logKey: this.logsKey.in('primary'),
       logRetentionDays: config.logRetentionDays,
-      environment: { POWERTOOLS_SERVICE_NAME: 'secret-rotation', NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' },
+      environment: {
+        POWERTOOLS_SERVICE_NAME: 'secret-rotation',
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        // Both sites' cluster endpoints, the active one first: the function uses whichever is writable.
+        // WRITER_HOSTS_ENV of lambdas/secret-rotation (a test checks the two agree).
+        DB_WRITER_HOSTS: [this.database.activeCluster.endpoint, this.database.passiveCluster.endpoint].join(','),
+      },
       statements: [
         {
           Sid: 'RotateDatabaseSecret',
@@ -500,6 +592,17 @@ export class DrStack extends TerraformStack {
         },
         { Sid: 'GeneratePassword', Effect: 'Allow', Action: ['secretsmanager:GetRandomPassword'], Resource: '*' },
         { Sid: 'SecretKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [this.databaseKey.in('primary').arn] },
+        // Secrets Manager replicates each new version to the DR replica with the caller's permissions: it
+        // re-encrypts with the replica's key, which needs kms:GenerateDataKey and kms:Encrypt on that key
+        // (Secrets Manager user guide, replicate-secrets_troubleshoot). Without it the DR replica keeps the old
+        // password after a rotation, and the DR site cannot log in once promoted.
+        {
+          Sid: 'ReplicaSecretKey',
+          Effect: 'Allow',
+          Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
+          Resource: [this.databaseKey.in('dr').arn],
+          Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${drCtx.region}.amazonaws.com` } },
+        },
       ],
     });
     const rotationPermission = new LambdaPermission(this, 'rotation-permission', {
@@ -509,17 +612,41 @@ export class DrStack extends TerraformStack {
       principal: 'secretsmanager.amazonaws.com',
       sourceArn: this.database.secret.arn,
     });
+    // RotateSecret rotates at once by default, and a failed first rotation leaves AWSPENDING on a version, which
+    // makes every later RotateSecret fail until it is cleared (RotateSecret API reference, RotateImmediately;
+    // provider docs, secretsmanager_secret_rotation). So the rotation is configured only once there is something
+    // to rotate and a way to do it: the secret's first value, every instance of both clusters, the network path
+    // (security group rules, the Secrets Manager endpoint, the peering routes), the function's policy and the
+    // permission for Secrets Manager to invoke it. The immediate first rotation then proves rotation works.
+    const secretsEndpoint = this.primary.network.interfaceEndpoints.secretsmanager;
     new SecretsmanagerSecretRotation(this, 'rotation', {
       provider: primaryCtx.provider,
       secretId: this.database.secret.id,
       rotationLambdaArn: this.rotationFunction.function.arn,
       rotationRules: { automaticallyAfterDays: config.database.rotationDays },
-      dependsOn: [rotationPermission],
+      rotateImmediately: true,
+      dependsOn: [
+        rotationPermission,
+        this.rotationFunction.policy,
+        this.database.secretVersion,
+        ...this.database.primaryInstances,
+        ...this.database.drInstances,
+        ...rotationNetwork,
+        ...(secretsEndpoint ? [secretsEndpoint] : []),
+        ...this.peering.requesterRoutes,
+        ...this.peering.accepterRoutes,
+      ],
     });
 
     const target = (r: RegionStack) => {
       const api = this.runtime[r.ctx.role].api;
-      return { ctx: r.ctx, domain: api.domain, healthCheckHost: api.executeApiHost, healthCheckPath: `/${api.stageName}/health` };
+      return {
+        ctx: r.ctx,
+        domain: api.domain,
+        healthCheckHost: api.executeApiHost,
+        healthCheckPath: `/${api.stageName}/health`,
+        activeClaimPath: `/${api.stageName}/health/active`,
+      };
     };
     // In accelerator mode the API name belongs to the accelerator; the failover records (and their health checks,
     // which the alarms, `npm run dr -- status` and drills read) stay under a name of their own.
@@ -530,6 +657,8 @@ export class DrStack extends TerraformStack {
       recordName: failoverRecordName,
       primary: target(this.primary),
       dr: target(this.dr),
+      active,
+      recordTtlSeconds: config.dns.recordTtlSeconds,
       healthCheckInterval: config.dns.healthCheckIntervalSeconds,
       failureThreshold: config.dns.healthCheckFailureThreshold,
     });
@@ -576,28 +705,43 @@ export class DrStack extends TerraformStack {
       functionNames: [this.runtime[r.ctx.role].paymentFunction.functionName, this.runtime[r.ctx.role].healthFunction.functionName],
       paymentRoutes: this.runtime[r.ctx.role].api.paymentRoutes,
     });
-    this.observability = new DrObservability(this, 'observability', {
+    const observabilityProps: DrObservabilityProps = {
       primary: watch(this.primary),
       dr: watch(this.dr),
       route53MetricsCtx: usEast1,
       key: this.logsKey,
       emails: config.alerts.emails,
       healthChecks: this.dns.healthChecks,
-      drClusterIdentifier: drCtx.naming.name('rds', 'aurora', drCtx.region),
+      activeRole: active,
+      clusterIdentifiers: { primary: primaryCtx.naming.name('rds', 'aurora', primaryCtx.region), dr: drCtx.naming.name('rds', 'aurora', drCtx.region) },
       // Alarm at half the objective: time to act before the bound blocks commits on the primary.
       rpoLagThresholdMs: (config.objectives.rpoSeconds * 1000) / 2,
       sessionsTableName: this.sessions.tableName,
       replication: {
-        sourceBucket: this.artifacts.bucketIn('primary').bucket,
-        destinationBucket: this.artifacts.bucketIn('dr').bucket,
-        ruleId: REPLICATION_RULE_ID,
+        primary: this.replicationWatch('primary'),
+        dr: this.replicationWatch('dr'),
       },
-      backupVaultName: this.backup.vaultNames.primary,
-    });
+      backupVaultName: this.backup.vaultNames[active],
+    };
+    this.observability = new DrObservability(this, 'observability', observabilityProps);
+
+    // The DR replica of the database secret must receive every rotated version (replication runs with the
+    // rotation role's permissions); Secrets Manager publishes no metric for it, only CloudTrail service events,
+    // which EventBridge receives without a trail. Rotation failures are watched the same way.
+    this.observability.notifyOnEvents(
+      primaryCtx,
+      observabilityProps,
+      'secret-replication-rotation-failed',
+      `Secrets Manager in ${primaryCtx.region}: a secret failed to replicate to ${drCtx.region}, or a rotation failed or was abandoned`,
+      {
+        source: ['aws.secretsmanager'],
+        'detail-type': ['AWS Service Event via CloudTrail'],
+        detail: { eventName: ['ReplicationFailed', 'RotationFailed', 'RotationAbandoned'] },
+      },
+    );
 
     // --- Paging from the surviving region, and the optional automatic failover -----------------------------
-    const active: RegionRole = config.activeRegion;
-    const passive: RegionRole = active === 'primary' ? 'dr' : 'primary';
+    const passive: RegionRole = otherRole(active);
     const contexts: Record<RegionRole, RegionContext> = { primary: primaryCtx, dr: drCtx };
     this.healthStatus = new HealthStatusRecords(this, 'health-status', {
       ctx: primaryCtx,
@@ -622,7 +766,7 @@ export class DrStack extends TerraformStack {
         peerHealthUrl: healthUrl(peerRole),
         ownHealthUrl: healthUrl(role),
         peerStatusRecord: this.healthStatus.names[peerRole],
-        designationArn: `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${controlPath(ctx)}/active-site`,
+        designationArn: this.designation.arnIn(ctx),
         probeIntervalSeconds: config.failover.probeIntervalSeconds,
         probeTimeoutSeconds: config.failover.probeTimeoutSeconds,
         failureThreshold: config.failover.probeFailureThreshold,
@@ -686,10 +830,17 @@ export class DrStack extends TerraformStack {
     // concurrency unreserved, so the regional quota must be at least this total + 100.
     const reserved = (fns: readonly RegionalFunction[]) => fns.reduce((n, f) => n + f.reservedConcurrency, 0);
     const rt = this.runtime;
-    output('lambda-reserved-concurrency-primary', String(reserved([rt.primary.paymentFunction, rt.primary.healthFunction, this.rotationFunction])), 'Reserved concurrency of the functions in the primary region');
-    output('lambda-reserved-concurrency-dr', String(reserved([rt.dr.paymentFunction, rt.dr.healthFunction])), 'Reserved concurrency of the functions in the DR region');
+    // The probers, and the controller in its region, reserve concurrency too.
+    const extra = (role: RegionRole) => [this.pagers[role].prober, ...(this.controller && passive === role ? [this.controller.function] : [])];
+    output('lambda-reserved-concurrency-primary', String(reserved([rt.primary.paymentFunction, rt.primary.healthFunction, this.rotationFunction, ...extra('primary')])), 'Reserved concurrency of the functions in the primary region');
+    output('lambda-reserved-concurrency-dr', String(reserved([rt.dr.paymentFunction, rt.dr.healthFunction, ...extra('dr')])), 'Reserved concurrency of the functions in the DR region');
     output('peering-connection-id', this.peering.connection.id, 'Cross-region VPC peering connection');
     output('api-client-secret-name', this.apiClientSecret.name, 'Secret holding the API client key (both regions)');
+    // The active site and the levers a DR operation moves live (CONTRACTS.md).
+    output('active-region', active, 'Active site per the config (activeRegion): primary or dr');
+    output('active-site-parameter-name', this.designation.parameterName, 'SSM parameter holding the active-site designation (same name in both regions)');
+    output('primary-cluster-parameter-group', this.database.parameterGroups.primary.name, 'DB cluster parameter group of the primary site\'s cluster');
+    output('dr-cluster-parameter-group', this.database.parameterGroups.dr.name, 'DB cluster parameter group of the DR site\'s cluster');
     output('failover-mode', config.failover.mode, 'manual or automatic (failover.mode)');
     output('control-path', controlPath(primaryCtx), 'SSM path of the control parameters (same in both regions)');
     for (const role of ['primary', 'dr'] as const) {
@@ -717,5 +868,11 @@ export class DrStack extends TerraformStack {
 
     // Last, so it sees every resource: synth fails on any violation of the security baseline (docs/security.md).
     applyGuardrails(this, { profile: config.profile });
+  }
+
+  /** The metric dimensions of the replication out of one site's bucket. */
+  private replicationWatch(from: RegionRole) {
+    const direction = this.artifacts.replications[from];
+    return { sourceBucket: direction.sourceBucket.bucket, destinationBucket: direction.destinationBucket.bucket, ruleId: direction.ruleId };
   }
 }

@@ -1,7 +1,16 @@
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Naming } from './naming';
 
+/**
+ * A site: one of the two configured regions (`regions.primary`, `regions.dr`). A site's name never changes; which
+ * site is *active* (holds the Aurora writer, takes traffic) is `config.activeRegion`.
+ */
 export type RegionRole = 'primary' | 'dr';
+
+/** The other site: the passive one when `role` is active, and vice versa. */
+export function otherRole(role: RegionRole): RegionRole {
+  return role === 'primary' ? 'dr' : 'primary';
+}
 
 /** Everything a single-region construct needs to place its resources: every resource sets `provider`. */
 export interface RegionContext {

@@ -1,8 +1,20 @@
 // Faults against a real PostgreSQL: not the writer, a connection killed mid-transaction, a database restart.
+import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { createHandler } from '../../lambdas/payment-processor';
 import { runMigrations } from '../../lambdas/payment-processor/migrations';
 import type { ApiHandler } from '../../lambdas/shared/runtime';
-import { awsMocks, getPayment, invoker, postPayment, secretString, silentObservability, testConfig, uniqueKey, VALID_PAYMENT } from '../support/lambda';
+import {
+  awsMocks,
+  getPayment,
+  invoker,
+  postPayment,
+  secretString,
+  silentObservability,
+  TEST_DESIGNATION_PARAMETER,
+  testConfig,
+  uniqueKey,
+  VALID_PAYMENT,
+} from '../support/lambda';
 import { startPostgres, type TestPostgres } from '../support/postgres';
 
 let pg: TestPostgres;
@@ -31,11 +43,13 @@ async function migratedDatabase(prefix: string): Promise<string> {
 
 function container(db: string) {
   const aws = awsMocks(secretString(pg, db));
+  // The DR site, designated active: what these tests exercise is the database (the first fence) alone.
+  aws.mocks.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'dr' } });
   const handler = createHandler({
     ...aws.clients,
     ...silentObservability(),
     config: testConfig(db, { regionRole: 'dr' }),
-    env: { AWS_REGION: 'us-west-2' },
+    env: { AWS_REGION: 'us-west-2', ACTIVE_SITE_PARAMETER: TEST_DESIGNATION_PARAMETER },
     db: { ssl: false, connectionTimeoutMillis: 1000 },
   });
   handlers.push(handler);

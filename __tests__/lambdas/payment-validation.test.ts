@@ -2,7 +2,18 @@
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { loadRuntimeConfig, PARAMETER_NAMES } from '../../lambdas/shared/config';
 import { canonicalJson, createHandler, MAX_BODY_BYTES } from '../../lambdas/payment-processor';
-import { apiEvent, awsMocks, getPayment, invoker, lambdaContext, postPayment, silentObservability, testConfig, VALID_PAYMENT } from '../support/lambda';
+import {
+  apiEvent,
+  awsMocks,
+  getPayment,
+  invoker,
+  lambdaContext,
+  postPayment,
+  silentObservability,
+  TEST_DESIGNATION_PARAMETER,
+  testConfig,
+  VALID_PAYMENT,
+} from '../support/lambda';
 
 // No database: any request that got past validation would fail to connect (nothing listens on port 9).
 const aws = awsMocks(JSON.stringify({ username: 'u', password: 'p', port: 9 }));
@@ -10,7 +21,7 @@ const handler = createHandler({
   ...aws.clients,
   ...silentObservability(),
   config: testConfig('unused'),
-  env: { AWS_REGION: 'us-east-1' },
+  env: { AWS_REGION: 'us-east-1', ACTIVE_SITE_PARAMETER: TEST_DESIGNATION_PARAMETER },
   db: { ssl: false, connectionTimeoutMillis: 200 },
 });
 const invoke = invoker(handler);

@@ -526,3 +526,64 @@ test('the SCRAM-SHA-256 verifier authenticates a full SCRAM exchange for its pas
   expect(await canLogin(username, password)).toBe(true);
   expect(await canLogin(username, `${password}x`)).toBe(false);
 });
+
+describe('the writer in either site (DB_WRITER_HOSTS): rotation follows the writer, not the secret host', () => {
+  /** Both sites' cluster endpoints on the one local server; the passive site's sessions are read-only. */
+  function acrossSites(fake: FakeSecret, hosts: readonly string[], readOnly: ReadonlySet<string>) {
+    const opened: string[] = [];
+    const rotation = createHandler({
+      secretsManager: fake.client,
+      logger: captureLogger,
+      ssl: false,
+      writerHosts: hosts,
+      createClient: (config: ClientConfig) => {
+        opened.push(String(config.host));
+        const reachable = config.host !== 'down.invalid';
+        return new Client({
+          ...config,
+          host: pg.host,
+          port: reachable ? pg.port : deadPort,
+          ...(readOnly.has(String(config.host)) ? { options: '-c default_transaction_read_only=on' } : {}),
+        });
+      },
+    });
+    return {
+      opened,
+      all: async (token: string) => {
+        for (const Step of ROTATION_STEPS) await rotation({ SecretId: SECRET_ARN, ClientRequestToken: token, Step });
+      },
+    };
+  }
+
+  test.each([
+    ['the primary site active (writer listed first)', ['primary.cluster.invalid', 'dr.cluster.invalid'], 'dr.cluster.invalid'],
+    ['the DR site active (the primary site is the read-only secondary)', ['primary.cluster.invalid', 'dr.cluster.invalid'], 'primary.cluster.invalid'],
+    ['the DR site active and the primary site unreachable', ['down.invalid', 'dr.cluster.invalid'], 'none'],
+  ])('%s: the password is changed on the writer', async (_name, hosts, readOnlyHost) => {
+    const user = await masterUser();
+    const fake = fakeSecret(user.secret);
+    const { all, opened } = acrossSites(fake, hosts, new Set([readOnlyHost]));
+    const token = fake.startRotation();
+    await all(token);
+    expect(fake.versionOf(CURRENT)).toBe(token);
+    expect(await canLogin(user.username, fake.value(CURRENT).password)).toBe(true);
+    expect(await canLogin(user.username, user.password)).toBe(false);
+    // The secret's host (where it was created) is never what the function connects to.
+    expect(opened).not.toContain(pg.host);
+    expect(fake.value(CURRENT).host).toBe(user.secret.host);
+  });
+
+  test('no writable cluster: setSecret changes nothing and fails; the retry completes once a writer is back', async () => {
+    const user = await masterUser();
+    const fake = fakeSecret(user.secret);
+    const readOnly = new Set(['primary.cluster.invalid', 'dr.cluster.invalid']);
+    const { all } = acrossSites(fake, ['primary.cluster.invalid', 'dr.cluster.invalid'], readOnly);
+    const token = fake.startRotation();
+    await expect(all(token)).rejects.toMatchObject({ message: expect.stringMatching(/could not log in .*the password was not changed/), cause: expect.objectContaining({ message: "no writable cluster among primary.cluster.invalid, dr.cluster.invalid" }) });
+    expect(fake.stagesOf(token)).toEqual([PENDING]);
+    expect(await canLogin(user.username, user.password)).toBe(true);
+    readOnly.delete('dr.cluster.invalid');
+    await all(token);
+    expect(await canLogin(user.username, fake.value(CURRENT).password)).toBe(true);
+  });
+});

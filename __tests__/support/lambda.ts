@@ -7,13 +7,15 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { ALBEvent, ALBResult, APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { RuntimeConfig } from '../../lambdas/shared/config';
 import type { TestPostgres } from './postgres';
 
 export const TEST_REGION = 'us-east-1';
+/** The active-site designation parameter the handlers are given in tests (the stack's name for dev). */
+export const TEST_DESIGNATION_PARAMETER = '/pay/dev-control/active-site';
 
 /** Quiet Powertools (set TEST_LOG_LEVEL=DEBUG to see the handlers' logs). */
 export function silentObservability(): { logger: Logger; metrics: Metrics } {
@@ -57,6 +59,8 @@ export function awsMocks(secret: string) {
     s3: mockClient(s3),
   };
   mocks.secretsManager.on(GetSecretValueCommand).resolves({ SecretString: secret });
+  // This site (the test config's role, 'primary') is the designated active site unless a test says otherwise.
+  mocks.ssm.on(GetParameterCommand, { Name: TEST_DESIGNATION_PARAMETER }).resolves({ Parameter: { Name: TEST_DESIGNATION_PARAMETER, Value: 'primary' } });
   mocks.dynamodb.on(UpdateItemCommand).resolves({});
   mocks.dynamodb.on(GetItemCommand).resolves({});
   mocks.s3.on(PutObjectCommand).resolves({});
@@ -72,7 +76,7 @@ export function localDeps(aws: ReturnType<typeof awsMocks>, database: string) {
     ...aws.clients,
     ...silentObservability(),
     config: testConfig(database),
-    env: { AWS_REGION: TEST_REGION },
+    env: { AWS_REGION: TEST_REGION, ACTIVE_SITE_PARAMETER: TEST_DESIGNATION_PARAMETER },
     db: { ssl: false as const },
   };
 }

@@ -1,16 +1,24 @@
 /**
  * Health check: `GET /health`, the target of the Route 53 failover health check.
  *
- * Deep: the region can take payments only if its database is the writer (`SHOW transaction_read_only` is
- * `off`) and its DynamoDB sessions table answers. The checks run in parallel under one budget (default
+ * Deep: the region can take payments only if it is the designated active site (its own region's
+ * active-site parameter names it), its database is the writer (`SHOW transaction_read_only` is `off`) and
+ * its DynamoDB sessions table answers. A passive site is never healthy for traffic merely because its database
+ * became writable: the designation moves only through the DR CLI. The checks run in parallel under one budget (default
  * 1.5 s) so the answer always beats Route 53's 2-second timeout: every dependency call has a timeout and an
  * abort signal, and a check that has not finished in time counts as failed. 200 when every check passes,
  * 503 otherwise; the body names the region, its role and each check's status.
+ *
+ * `GET /health/active`: 200 only while this site's designation names itself ("I am designated active"),
+ * whatever its database says. Route 53 watches it **inverted** on the passive site: once the passive site
+ * claims active (the DR CLI set its designation during a failover), the PRIMARY record's calculated check fails
+ * and the old site cannot win DNS back even if its own `/health` passes.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { withTimeout } from '../shared/async';
 import type { RuntimeConfig } from '../shared/config';
+import type { Designation } from '../shared/designation';
 import { describeError, TimeoutError } from '../shared/errors';
 import { type ApiResult, dispatch, jsonResponse, type Route } from '../shared/http';
 import { type ApiHandler, instrument, Runtime, type RuntimeDeps } from '../shared/runtime';
@@ -42,6 +50,8 @@ export interface HealthReport {
   readonly role: string;
   /** Whether this region's database accepts writes now (it may be a promoted DR region). */
   readonly writer: boolean;
+  /** The site this region's designation names as active (`unknown` if it could not be read). */
+  readonly activeSite: string;
   readonly checks: Readonly<Record<string, CheckResult>>;
   readonly durationMs: number;
   readonly checkedAt: string;
@@ -62,6 +72,15 @@ export function createHandler(deps: HealthCheckDeps = {}): ApiHandler {
     const db = await runtime.database();
     const rows = await db.query<{ transaction_read_only: string }>('SHOW transaction_read_only');
     return rows[0]?.transaction_read_only === 'off' ? undefined : 'read-only (not the writer)';
+  }
+
+  /** The designation of this site; `designation` records it for the report. */
+  let designation: Designation | undefined;
+  async function checkDesignation(timeoutMs: number): Promise<string | undefined> {
+    designation = undefined;
+    const d = await runtime.designation(AbortSignal.timeout(timeoutMs));
+    designation = d;
+    return d.designated ? undefined : `not the active site (the designation names ${d.activeSite})`;
   }
 
   async function checkDynamoDb(config: RuntimeConfig, timeoutMs: number): Promise<string | undefined> {
@@ -101,10 +120,12 @@ export function createHandler(deps: HealthCheckDeps = {}): ApiHandler {
       role = config.regionRole;
       const cfg = config;
       const timeoutMs = remaining();
-      const [database, dynamo] = await Promise.all([
+      const [designated, database, dynamo] = await Promise.all([
+        check('designation', timeoutMs, () => checkDesignation(timeoutMs)),
         check('database', timeoutMs, checkDatabase),
         check('dynamodb', timeoutMs, () => checkDynamoDb(cfg, timeoutMs)),
       ]);
+      checks.designation = designated;
       checks.database = database;
       checks.dynamodb = dynamo;
     }
@@ -116,6 +137,7 @@ export function createHandler(deps: HealthCheckDeps = {}): ApiHandler {
       region: runtime.region,
       role,
       writer: checks.database?.status === 'pass',
+      activeSite: designation?.activeSite ?? 'unknown',
       checks,
       durationMs: Date.now() - started,
       checkedAt: runtime.now().toISOString(),
@@ -124,7 +146,28 @@ export function createHandler(deps: HealthCheckDeps = {}): ApiHandler {
     return jsonResponse(healthy ? 200 : 503, report);
   }
 
-  const routes: Route[] = [{ resource: '/health', methods: { GET: health } }];
+  /** `GET /health/active`: 200 only while this site is designated active (the passive site's claim). */
+  async function claim(): Promise<ApiResult> {
+    const started = Date.now();
+    const result = await check('designation', budgetMs, () => checkDesignation(budgetMs));
+    const designated = result.status === 'pass';
+    metrics.addMetric('DesignatedActive', MetricUnit.Count, designated ? 1 : 0);
+    return jsonResponse(designated ? 200 : 503, {
+      status: result.status,
+      region: runtime.region,
+      site: designation?.site ?? 'unknown',
+      activeSite: designation?.activeSite ?? 'unknown',
+      designated,
+      ...(result.detail ? { detail: result.detail } : {}),
+      durationMs: Date.now() - started,
+      checkedAt: runtime.now().toISOString(),
+    });
+  }
+
+  const routes: Route[] = [
+    { resource: '/health', methods: { GET: health } },
+    { resource: '/health/active', methods: { GET: claim } },
+  ];
   return instrument(runtime, (event) => dispatch(event, routes));
 }
 

@@ -24,6 +24,7 @@ import {
   classifyDbError,
   describeError,
   type ErrorDetail,
+  NOT_WRITER_RETRY_AFTER_SECONDS,
   TRANSIENT_RETRY_AFTER_SECONDS,
 } from '../shared/errors';
 import { type ApiEvent, type ApiResult, bodyText, dispatch, headerValues, jsonResponse, type Route, validationError, header } from '../shared/http';
@@ -172,6 +173,7 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
 
   async function createPayment(event: ApiEvent): Promise<ApiResult> {
     const request = validatePost(event);
+    await requireActiveSite();
     const db = await database();
     const config = await runtime.config();
     const { row, created } = await insertOrGet(db, request).catch((err: unknown) => {
@@ -303,6 +305,20 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
     const apiError = apiErrorFromDb(err);
     metrics.addMetric(apiError.code === 'NOT_WRITER' ? 'NotWriter' : apiError.statusCode === 503 ? 'DatabaseUnavailable' : 'DatabaseError', MetricUnit.Count, 1);
     return apiError;
+  }
+
+  /**
+   * The passive site's second fence, independent of its read-only database: a site whose designation (this
+   * region's parameter, cached <= 5 s) is not itself takes no payment writes, even if its database accepts them
+   * (Aurora's fencing of an old writer is best effort). Fails closed when the designation cannot be read.
+   */
+  async function requireActiveSite(): Promise<void> {
+    const designation = await dependency('site designation', () => runtime.designation(AbortSignal.timeout(2000)));
+    if (designation.designated) return;
+    metrics.addMetric('NotActiveSite', MetricUnit.Count, 1);
+    throw new ApiError(503, 'NOT_ACTIVE_SITE', `this site (${designation.site}) is not the active site (${designation.activeSite}); retry later`, {
+      retryAfterSeconds: NOT_WRITER_RETRY_AFTER_SECONDS,
+    });
   }
 
   /** Configuration and credentials failures are retryable 503s, not 500s. */

@@ -17,6 +17,12 @@
  * retries the rotation: the retry's setSecret finds the pending password working and finishSecret makes it
  * current; clients that refresh the secret on 28P01 (`lambdas/shared/db.ts`) then recover on their own.
  *
+ * Where it connects: the secret's `host`, or, when `DB_WRITER_HOSTS` lists the cluster endpoints of both sites,
+ * whichever of them is writable now (`SHOW transaction_read_only` = off). Rotation runs where the secret's
+ * primary lives (Secrets Manager rotates only a primary secret, never a replica), while the writer is in
+ * whichever site is active: with DR active the function reaches the DR writer over the VPC peering. The
+ * secret's `host` is never rewritten (the first value is kept), so it cannot be what follows the writer.
+ *
  * The new password goes to the server as a SCRAM-SHA-256 verifier computed here, never in clear text: the
  * cluster exports its PostgreSQL log to CloudWatch, and a failed (or logged) `ALTER USER` statement would
  * otherwise carry the password there. No password is ever logged by this function or put in an error.
@@ -76,7 +82,15 @@ export interface SecretRotationDeps {
   readonly passwordLength?: number;
   /** @default EXCLUDE_CHARACTERS */
   readonly excludeCharacters?: string;
+  /**
+   * Cluster endpoints to find the writer among, in order; empty: the secret's `host`.
+   * @default `DB_WRITER_HOSTS` (comma-separated), else none
+   */
+  readonly writerHosts?: readonly string[];
 }
+
+/** Environment variable listing the candidate writer hosts (both sites' cluster endpoints). */
+export const WRITER_HOSTS_ENV = 'DB_WRITER_HOSTS';
 
 export type RotationHandler = (event: RotationEvent, context?: { readonly awsRequestId?: string }) => Promise<void>;
 
@@ -107,6 +121,9 @@ export function createHandler(deps: SecretRotationDeps = {}): RotationHandler {
   const passwordLength = deps.passwordLength ?? PASSWORD_LENGTH;
   const excludeCharacters = deps.excludeCharacters ?? EXCLUDE_CHARACTERS;
   const tracer = deps.tracer ?? createTracer(SERVICE_NAME);
+  const writerHosts = (deps.writerHosts ?? (process.env[WRITER_HOSTS_ENV] ?? '').split(','))
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
   let secretsManager = deps.secretsManager;
 
   function sm(): SecretsManagerClient {
@@ -297,8 +314,37 @@ export function createHandler(deps: SecretRotationDeps = {}): RotationHandler {
    */
   async function login(secret: DbSecret, label: string, log: Log): Promise<{ client?: Client; error?: unknown }> {
     if (!secret.host) throw new RotationError(`the ${label} value has no 'host'`);
+    if (writerHosts.length === 0) return connect(secret, secret.host, label, log);
+    // Find the writer among the sites' clusters: a reader would refuse ALTER USER (25006), and the replicated
+    // password change reaches the other cluster through the global database.
+    const errors: unknown[] = [];
+    for (const host of writerHosts) {
+      const attempt = await connect(secret, host, label, log);
+      if (!attempt.client) {
+        errors.push(attempt.error);
+        continue;
+      }
+      try {
+        const rows = await attempt.client.query<{ transaction_read_only: string }>('SHOW transaction_read_only');
+        if (rows.rows[0]?.transaction_read_only === 'off') {
+          log.info('connected to the writer', { host, with: label });
+          return attempt;
+        }
+        log.info('skipping a read-only cluster', { host });
+      } catch (error) {
+        errors.push(error);
+      }
+      await close(attempt.client);
+    }
+    // A refused password anywhere means these credentials are wrong (the clusters share one storage); otherwise
+    // no writer was reachable.
+    const refused = errors.find((e) => classifyDbError(e) === 'auth');
+    return { error: refused ?? new RotationError(`no writable cluster among ${writerHosts.join(', ')}`, { cause: errors[0] }) };
+  }
+
+  async function connect(secret: DbSecret, host: string, label: string, log: Log): Promise<{ client?: Client; error?: unknown }> {
     const client = createClient({
-      host: secret.host,
+      host,
       port: secret.port ?? 5432,
       database: secret.dbname ?? 'postgres',
       user: secret.username,
@@ -317,8 +363,8 @@ export function createHandler(deps: SecretRotationDeps = {}): RotationHandler {
     } catch (error) {
       await close(client);
       // A refused password is expected (the pending one before setSecret); anything else is worth a warning.
-      if (classifyDbError(error) === 'auth') log.info(`the database refused the ${label} password`, { error: describeError(error) });
-      else log.warn(`could not log in with the ${label} value`, { error: describeError(error) });
+      if (classifyDbError(error) === 'auth') log.info(`the database refused the ${label} password`, { host, error: describeError(error) });
+      else log.warn(`could not log in with the ${label} value`, { host, error: describeError(error) });
       return { error };
     }
   }

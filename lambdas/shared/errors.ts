@@ -22,6 +22,8 @@ export type ErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   /** 503 + Retry-After: the region's database is not the writer (DR region before promotion). */
   | 'NOT_WRITER'
+  /** 503 + Retry-After: this site is not the designated active site (the passive site's second fence). */
+  | 'NOT_ACTIVE_SITE'
   /** 503 + Retry-After: the database is unreachable, restarting, timed out or refused the credentials. */
   | 'DATABASE_UNAVAILABLE'
   /**

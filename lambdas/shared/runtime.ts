@@ -7,6 +7,7 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { memoizeSuccess, withTimeout } from './async';
 import { loadRuntimeConfig, type RuntimeConfig } from './config';
 import { Database, type DbOptions } from './db';
+import { ACTIVE_SITE_PARAMETER_ENV, type Designation, DesignationReader, designationOf } from './designation';
 import { ApiError, describeError, TimeoutError, TRANSIENT_RETRY_AFTER_SECONDS } from './errors';
 import {
   type AlbEvent,
@@ -73,6 +74,7 @@ export class Runtime {
   private ssmClient?: SSMClient;
   private secretsClient?: SecretsManagerClient;
   private db?: Database;
+  private readonly designationReader: DesignationReader;
   private apiKeyCache?: { readonly value: Promise<string>; readonly at: number };
 
   constructor(
@@ -93,6 +95,7 @@ export class Runtime {
       this.logger.info('runtime configuration loaded', { configPath: this.env.CONFIG_PATH, regionRole: config.regionRole });
       return config;
     });
+    this.designationReader = new DesignationReader(() => this.ssm(), this.env[ACTIVE_SITE_PARAMETER_ENV], () => this.now().getTime());
     const dbOptions: DbOptions = { ...defaults.db, ...(deps.db ?? {}) };
     this.databaseCache = memoizeSuccess(async () => {
       const config = await this.config();
@@ -115,6 +118,15 @@ export class Runtime {
 
   database(): Promise<Database> {
     return this.databaseCache.get();
+  }
+
+  /**
+   * Whether this site is the designated active site: this region's `ACTIVE_SITE_PARAMETER` (cached <= 5 s)
+   * against the site in the runtime configuration. Throws when either cannot be read (callers fail closed).
+   */
+  async designation(abortSignal?: AbortSignal): Promise<Designation> {
+    const [config, activeSite] = await Promise.all([this.config(), this.designationReader.activeSite(abortSignal)]);
+    return designationOf(config.regionRole, activeSite);
   }
 
   /**

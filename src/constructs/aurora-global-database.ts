@@ -5,12 +5,13 @@ import { RdsClusterInstance } from '@cdktf/provider-aws/lib/rds-cluster-instance
 import { RdsClusterParameterGroup } from '@cdktf/provider-aws/lib/rds-cluster-parameter-group';
 import { RdsGlobalCluster } from '@cdktf/provider-aws/lib/rds-global-cluster';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { Protection } from '../config';
-import { RegionContext, RegionRole } from '../region';
+import { RegionContext, RegionRole, otherRole } from '../region';
 import { DatabaseCredentials } from './database-credentials';
 import { MultiRegionKey } from './multi-region-key';
 import { RegionalNetwork } from './regional-network';
@@ -78,12 +79,35 @@ export interface AuroraGlobalDatabaseProps {
   /** Days a deleted credentials secret stays recoverable: 0 or 7-30. @default 30 */
   readonly recoveryWindowInDays?: number;
   /**
+   * The site whose cluster is the writer (`config.activeRegion`). Only its parameter group carries
+   * `rds.global_db_rpo`; nothing else depends on it, so a switchover in either direction plans no change to
+   * either cluster. @default 'primary'
+   */
+  readonly activeRole?: RegionRole;
+  /**
    * Where the exported PostgreSQL log goes: the log group RDS would otherwise create itself (unencrypted, never
    * expiring, left behind by a destroy) is created here first, with this key and retention.
    * @default RDS creates the log groups
    */
   readonly exportedLogs?: { readonly key: MultiRegionKey; readonly retentionDays: number };
 }
+
+/**
+ * What a switchover or failover rewrites on a member cluster, ignored on **both** clusters. Without it the
+ * next plan after a swap would call PromoteReadReplicaDBCluster on the new secondary
+ * (`replication_source_identifier` read back from AWS, configured as "") or RemoveFromGlobalCluster
+ * (`global_cluster_identifier`): provider `internal/service/rds/cluster.go`, resourceClusterUpdate.
+ */
+export const SWAP_REWRITTEN = ['replication_source_identifier', 'global_cluster_identifier'] as const;
+
+/**
+ * The credentials the cluster was created with stay on the cluster that was created with them (the primary
+ * site's), ignored after creation: the rotation Lambda owns the password, and `master_username` /
+ * `database_name` are ForceNew in the provider, read back from AWS (master_username always, database_name when
+ * returned), so a difference after a swap must never plan a replacement. The DR site's cluster never carries
+ * them (AWS rejects them on a cross-region member; they are Computed, so no diff in either role).
+ */
+export const CREATION_CREDENTIALS = ['master_password', 'master_username', 'database_name'] as const;
 
 /** Per-region pieces of the database, keyed by region role. */
 export interface PerRegion<T> {
@@ -113,12 +137,16 @@ export class AuroraGlobalDatabase extends Construct {
   public readonly credentials: DatabaseCredentials;
   /** The credentials secret (JSON: username, password, engine, host, port, dbname), replicated to the DR region. */
   public readonly secret: SecretsmanagerSecret;
+  /** The secret's first value (later values come from rotation). */
+  public readonly secretVersion: SecretsmanagerSecretVersion;
   public readonly masterUsername: string;
   public readonly databaseName: string;
   public readonly engineVersion: string;
   public readonly port = PORT;
   /** Writer endpoint of the global database: follows the writer across switchover and failover. */
   public readonly globalWriterEndpoint: string;
+  /** The site whose cluster is the writer (and whose parameter group sets `rds.global_db_rpo`). */
+  public readonly activeRole: RegionRole;
   /** The exported PostgreSQL log group of each cluster (when `exportedLogs` is set). */
   public readonly logGroups?: PerRegion<CloudwatchLogGroup>;
 
@@ -126,6 +154,7 @@ export class AuroraGlobalDatabase extends Construct {
     super(scope, id);
     const v = validate(props);
     const { primary, dr, protection } = props;
+    this.activeRole = props.activeRole ?? 'primary';
     this.engineVersion = v.engineVersion;
     this.masterUsername = v.masterUsername;
     this.databaseName = v.databaseName;
@@ -151,7 +180,8 @@ export class AuroraGlobalDatabase extends Construct {
     });
     this.globalWriterEndpoint = this.globalCluster.endpoint;
 
-    const regional = (side: DatabaseRegionProps) => this.regionalBase(side, props.appSecurityGroup[side.ctx.role], v);
+    const regional = (side: DatabaseRegionProps) =>
+      this.regionalBase(side, props.appSecurityGroup[side.ctx.role], v, side.ctx.role === this.activeRole);
     const p = regional(primary);
     const d = regional(dr);
     this.securityGroups = { primary: p.securityGroup, dr: d.securityGroup };
@@ -202,6 +232,8 @@ export class AuroraGlobalDatabase extends Construct {
       };
     };
 
+    // Construct ids name the *site* ('primary-cluster' is the cluster in regions.primary, whichever role it has
+    // now): they are Terraform addresses, and renaming one would replace a database.
     this.primaryCluster = new RdsCluster(this, 'primary-cluster', {
       ...clusterSettings(primary, p),
       // Global clusters do not support RDS-managed master passwords (manage_master_user_password); the password
@@ -209,8 +241,7 @@ export class AuroraGlobalDatabase extends Construct {
       masterUsername: v.masterUsername,
       masterPassword: this.credentials.password.result,
       databaseName: v.databaseName,
-      // The rotation Lambda changes the password after creation; Terraform must not set it back.
-      lifecycle: { preventDestroy: protection.preventDestroy, ignoreChanges: ['master_password'] },
+      lifecycle: { preventDestroy: protection.preventDestroy, ignoreChanges: [...CREATION_CREDENTIALS, ...SWAP_REWRITTEN] },
       dependsOn: primaryLogs ? [primaryLogs] : undefined,
     });
     this.primaryInstances = this.instances(primary, this.primaryCluster, p, v.primaryInstanceCount, props);
@@ -223,21 +254,31 @@ export class AuroraGlobalDatabase extends Construct {
       //
       // The secondary can only join the global cluster once the primary has a writer instance.
       dependsOn: [...this.primaryInstances, ...(drLogs ? [drLogs] : [])],
-      lifecycle: {
-        preventDestroy: protection.preventDestroy,
-        // After a switchover or failover AWS changes these (the old primary becomes a replica and vice versa);
-        // without ignoring them the next plan would replace a cluster.
-        ignoreChanges: ['replication_source_identifier', 'global_cluster_identifier'],
-      },
+      lifecycle: { preventDestroy: protection.preventDestroy, ignoreChanges: [...SWAP_REWRITTEN] },
     });
     this.drInstances = this.instances(dr, this.secondaryCluster, d, v.drInstanceCount, props);
 
     // The host is the primary cluster's writer endpoint: no cycle (password -> cluster -> secret version).
-    this.credentials.storeConnection({ engine: 'postgres', host: this.primaryCluster.endpoint, port: PORT, dbname: v.databaseName });
+    this.secretVersion = this.credentials.storeConnection({ engine: 'postgres', host: this.primaryCluster.endpoint, port: PORT, dbname: v.databaseName });
+  }
+
+  /** The cluster of one site. */
+  clusterIn(role: RegionRole): RdsCluster {
+    return role === 'primary' ? this.primaryCluster : this.secondaryCluster;
+  }
+
+  /** The cluster of the active site (the writer when the live state matches the config). */
+  get activeCluster(): RdsCluster {
+    return this.clusterIn(this.activeRole);
+  }
+
+  /** The cluster of the passive site (the secondary). */
+  get passiveCluster(): RdsCluster {
+    return this.clusterIn(otherRole(this.activeRole));
   }
 
   /** Security group, subnet group and cluster parameter group of one region. */
-  private regionalBase(side: DatabaseRegionProps, appSecurityGroup: SecurityGroup, v: Validated): RegionalBase {
+  private regionalBase(side: DatabaseRegionProps, appSecurityGroup: SecurityGroup, v: Validated, active: boolean): RegionalBase {
     const { ctx, network } = side;
     const provider = ctx.provider;
     const role = ctx.role;
@@ -277,11 +318,13 @@ export class AuroraGlobalDatabase extends Construct {
         // pending-reboot is accepted for static and dynamic parameters alike; a new cluster starts with it.
         { name: 'rds.force_ssl', value: '1', applyMethod: 'pending-reboot' },
         { name: 'log_min_duration_statement', value: Token.isUnresolved(v.slowQueryMs) ? Token.asString(v.slowQueryMs) : String(v.slowQueryMs), applyMethod: 'immediate' },
-        // Primary only. Aurora blocks commits on the primary while no secondary is within this lag: with one
-        // secondary, a DR-region problem pauses payment writes (bounded loss traded for availability, stated
-        // in the DR report). The DR group keeps the default so a promoted DR cluster never blocks on the lost
-        // region (Aurora User Guide, aurora-global-database-disaster-recovery, "Managing RPOs").
-        ...(v.globalDbRpoSeconds !== undefined && ctx.role === 'primary'
+        // Active site only. Aurora blocks commits on the primary while no secondary is within this lag: with one
+        // secondary, a problem in the passive region pauses payment writes (bounded loss traded for
+        // availability, stated in the DR report). The passive site's group keeps the default so a promoted
+        // secondary never blocks on the lost region (Aurora User Guide, aurora-global-database-disaster-recovery,
+        // "Managing RPOs"). Each cluster has its own group, so moving the parameter is an in-place change of two
+        // groups; the DR CLI sets it live during an operation.
+        ...(v.globalDbRpoSeconds !== undefined && active
           ? [{ name: 'rds.global_db_rpo', value: String(v.globalDbRpoSeconds), applyMethod: 'immediate' }]
           : []),
       ],

@@ -5,7 +5,7 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole, policyDocument } from '../region';
+import { RegionContext, RegionRole, otherRole, policyDocument } from '../region';
 import { MultiRegionKey } from './multi-region-key';
 import { checkRegionPair } from './replicated-bucket';
 
@@ -21,7 +21,12 @@ export interface CrossRegionBackupProps {
   readonly dr: RegionContext;
   /** Encrypts each vault with its region's key; the key's users must include 'backup'. */
   readonly key: MultiRegionKey;
-  /** The resources to back up, all in the primary region. */
+  /**
+   * The site whose region runs the plan (`config.activeRegion`): the resources are backed up there into its
+   * vault and every recovery point is copied to the other site's vault. @default 'primary'
+   */
+  readonly source?: RegionRole;
+  /** The resources to back up, all in the `source` site's region (the active cluster, the table's replica there). */
   readonly resources: readonly BackupTarget[];
   /** Let `terraform destroy` delete vaults that still hold recovery points (dev only). */
   readonly forceDestroy: boolean;
@@ -61,10 +66,14 @@ const PURPOSE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const CRON = /^cron\(\S+( \S+){5}\)$/;
 
 /**
- * AWS Backup for the primary region's data stores, with a copy of every recovery point in the DR region: a vault
- * per region (each encrypted with its region's key), a daily plan in the primary region whose rule copies to the
- * DR vault, and a selection of the given resources assumed through a role with the AWS managed backup and restore
- * policies.
+ * AWS Backup for the active site's data stores, with a copy of every recovery point in the other site's region: a
+ * vault per region (each encrypted with its region's key, both always present), a daily plan in the `source`
+ * site's region whose rule copies to the other vault, and a selection of the given resources assumed through a
+ * role with the AWS managed backup and restore policies.
+ *
+ * The plan, selection and role of each site have their own construct ids (the primary site's keep the original
+ * ones), so moving `source` destroys one region's plan with its own provider and creates the other's; a vault
+ * and its recovery points never move.
  */
 export class CrossRegionBackup extends Construct {
   public readonly vaults: { readonly primary: BackupVault; readonly dr: BackupVault };
@@ -74,10 +83,17 @@ export class CrossRegionBackup extends Construct {
   public readonly selection: BackupSelection;
   /** The role AWS Backup assumes to back up and restore the selected resources. */
   public readonly role: IamRole;
+  /** The site whose region runs the plan. */
+  public readonly source: RegionRole;
 
   constructor(scope: Construct, id: string, props: CrossRegionBackupProps) {
     super(scope, id);
     const { primary, dr, key } = props;
+    const source = props.source ?? 'primary';
+    this.source = source;
+    const ctx = props[source];
+    // The primary site's plan keeps the construct ids it has always had; the DR site's are prefixed.
+    const siteId = (name: string) => (source === 'primary' ? name : `dr-${name}`);
     const purpose = props.purpose ?? 'backup';
     const schedule = props.schedule ?? 'cron(0 5 * * ? *)';
     const retentionDays = props.retentionDays ?? 35;
@@ -99,18 +115,18 @@ export class CrossRegionBackup extends Construct {
     };
     this.vaults = { primary: vault('primary', primary), dr: vault('dr', dr) };
 
-    this.plan = new BackupPlan(this, 'plan', {
-      provider: primary.provider,
-      name: checked(what, 'plan name', primary.naming.name('generic', `${purpose}-plan`, primary.region), PLAN_NAME),
+    this.plan = new BackupPlan(this, siteId('plan'), {
+      provider: ctx.provider,
+      name: checked(what, 'plan name', ctx.naming.name('generic', `${purpose}-plan`, ctx.region), PLAN_NAME),
       rule: [
         {
           ruleName: 'scheduled-with-dr-copy',
-          targetVaultName: this.vaults.primary.name,
+          targetVaultName: this.vaults[source].name,
           schedule,
           lifecycle: { deleteAfter: retentionDays },
           copyAction: [
             {
-              destinationVaultArn: this.vaults.dr.arn,
+              destinationVaultArn: this.vaults[otherRole(source)].arn,
               lifecycle: { deleteAfter: copyRetentionDays },
             },
           ],
@@ -121,9 +137,9 @@ export class CrossRegionBackup extends Construct {
     // No aws:SourceAccount condition here, unlike serviceTrustPolicy(): AWS Backup documents no confused-deputy
     // condition keys for the role it assumes (only for key and topic policies), and a condition the service does
     // not send would fail every job. The role can only be passed by principals of this account (iam:PassRole).
-    this.role = new IamRole(this, 'role', {
-      provider: primary.provider,
-      name: primary.naming.name('iamRole', purpose, primary.region),
+    this.role = new IamRole(this, siteId('role'), {
+      provider: ctx.provider,
+      name: ctx.naming.name('iamRole', purpose, ctx.region),
       description: `AWS Backup service role of the ${purpose} plan (backup and restore)`,
       assumeRolePolicy: policyDocument([
         { Effect: 'Allow', Principal: { Service: 'backup.amazonaws.com' }, Action: 'sts:AssumeRole' },
@@ -131,18 +147,18 @@ export class CrossRegionBackup extends Construct {
     });
     const attachments = BACKUP_MANAGED_POLICIES.map(
       (policyArn) =>
-        new IamRolePolicyAttachment(this, `role-${policyArn.split('/').pop()}`, {
-          provider: primary.provider,
+        new IamRolePolicyAttachment(this, siteId(`role-${policyArn.split('/').pop()}`), {
+          provider: ctx.provider,
           role: this.role.name,
           policyArn,
         }),
     );
 
-    this.selection = new BackupSelection(this, 'selection', {
-      provider: primary.provider,
+    this.selection = new BackupSelection(this, siteId('selection'), {
+      provider: ctx.provider,
       // The role must hold its policies before the first scheduled job assumes it.
       dependsOn: attachments,
-      name: checked(what, 'selection name', primary.naming.name('generic', `${purpose}-selection`, primary.region), PLAN_NAME),
+      name: checked(what, 'selection name', ctx.naming.name('generic', `${purpose}-selection`, ctx.region), PLAN_NAME),
       planId: this.plan.id,
       iamRoleArn: this.role.arn,
       resources: props.resources.map((r) => r.arn),

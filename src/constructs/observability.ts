@@ -7,8 +7,15 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
-import { PolicyStatement, RegionContext, RegionRole, accountRootArn, policyDocument } from '../region';
+import { PolicyStatement, RegionContext, RegionRole, accountRootArn, otherRole, policyDocument } from '../region';
 import { MultiRegionKey } from './multi-region-key';
+
+/** One direction of S3 replication (the `SourceBucket`, `DestinationBucket`, `RuleId` metric dimensions). */
+export interface S3ReplicationWatch {
+  readonly sourceBucket: string;
+  readonly destinationBucket: string;
+  readonly ruleId: string;
+}
 
 /** What the alarms watch in one region. */
 export interface RegionWatch {
@@ -38,21 +45,27 @@ export interface DrObservabilityProps {
   readonly key: MultiRegionKey;
   readonly emails: readonly string[];
   readonly healthChecks: Record<RegionRole, Route53HealthCheck>;
-  /** DR cluster identifier (AuroraGlobalDBRPOLag is published for the secondary cluster, in its region). */
-  readonly drClusterIdentifier: string;
+  /** The active site (`config.activeRegion`): its cluster is the writer, the other one the secondary. */
+  readonly activeRole: RegionRole;
+  /**
+   * Each site's cluster identifier. AuroraGlobalDBRPOLag is published only for a secondary cluster, in its
+   * region: the lag alarm exists in both regions and treats missing data as breaching only on the passive site.
+   */
+  readonly clusterIdentifiers: Record<RegionRole, string>;
   /** Alarm when the replication lag exceeds this many milliseconds (derived from the RPO objective). */
   readonly rpoLagThresholdMs: number;
   readonly sessionsTableName: string;
   /** DynamoDB replication latency alarm threshold, ms. @default 5000 */
   readonly dynamoReplicationLatencyThresholdMs?: number;
-  readonly replication: { readonly sourceBucket: string; readonly destinationBucket: string; readonly ruleId: string };
+  /** S3 replication rules, keyed by the site of the source bucket (two-way replication: one per direction). */
+  readonly replication: Record<RegionRole, S3ReplicationWatch>;
   /** API Gateway 5xx rate (fraction of requests) that alarms. @default 0.05 */
   readonly api5xxRateThreshold?: number;
   /** API Gateway p99 latency that alarms, ms. @default 2000 */
   readonly apiLatencyP99ThresholdMs?: number;
   /**
-   * The name of the vault the backup plan writes to, in the primary region (a plain string: the DR region's rule
-   * names it without a cross-region reference); its failed backup and copy jobs notify the topics.
+   * The name of the vault the backup plan writes to, in the active site's region (a plain string: the other
+   * region's rule names it without a cross-region reference); its failed backup and copy jobs notify the topics.
    */
   readonly backupVaultName: string;
 }
@@ -85,21 +98,33 @@ export class DrObservability extends Construct {
 
     for (const ctx of [primary.ctx, dr.ctx, props.route53MetricsCtx]) this.topicFor(ctx, props);
 
-    // --- Aurora global database replication (published for the DR cluster, in the DR region) ---
-    this.alarm(dr.ctx, props, 'aurora-rpo-lag', {
-      alarmDescription: `Aurora global replication lag above ${props.rpoLagThresholdMs} ms: the RPO objective is at risk`,
-      namespace: 'AWS/RDS',
-      metricName: 'AuroraGlobalDBRPOLag',
-      dimensions: { DBClusterIdentifier: props.drClusterIdentifier },
-      statistic: 'Maximum',
-      period: 60,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      threshold: props.rpoLagThresholdMs,
-      comparisonOperator: 'GreaterThanThreshold',
-      // No data means replication is not reporting: treat as breaching.
-      treatMissingData: 'breaching',
-    });
+    const watches: Record<RegionRole, RegionWatch> = { primary, dr };
+    const active = props.activeRole;
+    const passive = otherRole(active);
+
+    // --- Aurora global database replication: AuroraGlobalDBRPOLag exists only for the secondary cluster, in its
+    // region. The alarm exists in both regions, each on its own cluster, so it follows the secondary in either
+    // role: on the passive site no data means replication is not reporting (breaching); on the active site the
+    // metric is absent by design (not breaching), so no alarm is in ALARM by design in either role. ---
+    for (const role of [active, passive]) {
+      const { ctx } = watches[role];
+      const secondary = role === passive;
+      this.alarm(ctx, props, 'aurora-rpo-lag', {
+        alarmDescription: secondary
+          ? `Aurora global replication lag of the secondary cluster (${ctx.region}) above ${props.rpoLagThresholdMs} ms: the RPO objective is at risk`
+          : `Aurora global replication lag of this site's cluster (${ctx.region}); it is the writer while activeRegion is '${active}', and the metric exists only while it is a secondary`,
+        namespace: 'AWS/RDS',
+        metricName: 'AuroraGlobalDBRPOLag',
+        dimensions: { DBClusterIdentifier: props.clusterIdentifiers[role] },
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+        threshold: props.rpoLagThresholdMs,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: secondary ? 'breaching' : 'notBreaching',
+      });
+    }
 
     // --- Route 53 health checks: metrics exist only in us-east-1 ---
     const healthMetric = (role: RegionRole, metricId: string) => ({
@@ -112,11 +137,11 @@ export class DrObservability extends Construct {
         stat: 'Minimum',
       },
     });
-    this.alarm(props.route53MetricsCtx, props, 'primary-unhealthy', {
-      alarmDescription: `The primary region (${primary.ctx.region}) fails its deep health check: decide on failover (RUNBOOK.md)`,
+    this.alarm(props.route53MetricsCtx, props, 'active-site-unhealthy', {
+      alarmDescription: `The active site (${active}, ${watches[active].ctx.region}) fails its deep health check: decide on failover (RUNBOOK.md)`,
       namespace: 'AWS/Route53',
       metricName: 'HealthCheckStatus',
-      dimensions: { HealthCheckId: props.healthChecks.primary.id },
+      dimensions: { HealthCheckId: props.healthChecks[active].id },
       statistic: 'Minimum',
       period: 60,
       evaluationPeriods: 2,
@@ -124,8 +149,8 @@ export class DrObservability extends Construct {
       comparisonOperator: 'LessThanThreshold',
       treatMissingData: 'breaching',
     });
-    // The DR check is unhealthy by design until the DR database is promoted, so alarming on it alone would
-    // page all the time; what matters is that no region can take payments.
+    // The passive site's check is unhealthy by design (not designated, read-only database), so alarming on it
+    // alone would page all the time; what matters is that no site can take payments.
     this.alarm(props.route53MetricsCtx, props, 'no-region-healthy', {
       alarmDescription: 'Neither region passes its deep health check: no region can take payments',
       metricQuery: [
@@ -205,12 +230,54 @@ export class DrObservability extends Construct {
       }
     }
 
-    // --- DynamoDB global table: latency of replication into the DR region (published in the source region) ---
-    this.alarm(primary.ctx, props, 'dynamodb-replication-latency', {
-      alarmDescription: `Sessions table replication to ${dr.ctx.region} is slow`,
+    // Every regional alarm below exists in both regions: each watches what its region sends to the other.
+    for (const role of ['primary', 'dr'] as const) {
+      const { ctx } = watches[role];
+      this.replicationAlarms(ctx, watches[otherRole(role)].ctx, props, props.replication[role]);
+    }
+
+    // --- AWS Backup: failed backup and copy jobs, as EventBridge events ---
+    // AWS Backup sends "Backup Job State Change" and "Copy Job State Change" events to EventBridge (AWS Backup
+    // Developer Guide, eventbridge); unlike its CloudWatch job metrics they need no guess about which dimension set
+    // is published, and they name the job. Filtered to this stack's vault, so another environment's jobs in the same
+    // account do not page this one. The plan runs in the active site's region (backup jobs there); copy jobs are
+    // watched in both regions (the copy lands in the other one).
+    const activeCtx = watches[active].ctx;
+    const vaultArn = `arn:aws:backup:${activeCtx.region}:${activeCtx.accountId}:backup-vault:${props.backupVaultName}`;
+    const pattern = (detailType: string, detail: Record<string, unknown>) =>
+      JSON.stringify({ source: ['aws.backup'], 'detail-type': [detailType], detail });
+    this.eventRule(activeCtx, props, 'backup-job-failed', `AWS Backup jobs into ${props.backupVaultName} that ${BACKUP_JOB_FAILURE_STATES.join('/')}`, pattern('Backup Job State Change', {
+      state: [...BACKUP_JOB_FAILURE_STATES],
+      backupVaultName: [props.backupVaultName],
+    }));
+    for (const ctx of [primary.ctx, dr.ctx]) {
+      this.eventRule(ctx, props, 'backup-copy-failed', `Copies of ${props.backupVaultName} recovery points to the other site's vault that ${COPY_JOB_FAILURE_STATES.join('/')}`, pattern('Copy Job State Change', {
+        state: [...COPY_JOB_FAILURE_STATES],
+        sourceBackupVaultArn: [vaultArn],
+      }));
+    }
+    for (const ctx of [primary.ctx, dr.ctx, props.route53MetricsCtx]) this.topicPolicy(ctx, props);
+
+    for (const watch of [primary, dr]) this.dashboard(watch.ctx, props);
+  }
+
+  /**
+   * Notifies the topic of `ctx`'s region of every event matching `pattern` (an EventBridge rule in that region):
+   * for what publishes no CloudWatch metric, such as Secrets Manager replication and rotation failures.
+   */
+  notifyOnEvents(ctx: RegionContext, props: DrObservabilityProps, name: string, description: string, pattern: Record<string, unknown>): CloudwatchEventRule {
+    this.topicPolicy(ctx, props);
+    return this.eventRule(ctx, props, name, description, JSON.stringify(pattern));
+  }
+
+  /** DynamoDB and S3 replication from `ctx` to `peer` (both metrics are published in the source region). */
+  private replicationAlarms(ctx: RegionContext, peer: RegionContext, props: DrObservabilityProps, replication: S3ReplicationWatch) {
+    // --- DynamoDB global table: latency of replication into the peer region ---
+    this.alarm(ctx, props, 'dynamodb-replication-latency', {
+      alarmDescription: `Sessions table replication from ${ctx.region} to ${peer.region} is slow`,
       namespace: 'AWS/DynamoDB',
       metricName: 'ReplicationLatency',
-      dimensions: { TableName: props.sessionsTableName, ReceivingRegion: dr.ctx.region },
+      dimensions: { TableName: props.sessionsTableName, ReceivingRegion: peer.region },
       statistic: 'Average',
       period: 60,
       evaluationPeriods: 5,
@@ -220,14 +287,14 @@ export class DrObservability extends Construct {
       treatMissingData: 'notBreaching',
     });
 
-    // --- S3 replication (RTC metrics, published in the source region) ---
+    // --- S3 replication (RTC metrics) ---
     const s3Dims = {
-      SourceBucket: props.replication.sourceBucket,
-      DestinationBucket: props.replication.destinationBucket,
-      RuleId: props.replication.ruleId,
+      SourceBucket: replication.sourceBucket,
+      DestinationBucket: replication.destinationBucket,
+      RuleId: replication.ruleId,
     };
-    this.alarm(primary.ctx, props, 's3-replication-failed', {
-      alarmDescription: 'Objects failed to replicate to the DR bucket',
+    this.alarm(ctx, props, 's3-replication-failed', {
+      alarmDescription: `Objects failed to replicate from ${ctx.region} to the ${peer.region} bucket`,
       namespace: 'AWS/S3',
       metricName: 'OperationsFailedReplication',
       dimensions: s3Dims,
@@ -238,8 +305,8 @@ export class DrObservability extends Construct {
       comparisonOperator: 'GreaterThanThreshold',
       treatMissingData: 'notBreaching',
     });
-    this.alarm(primary.ctx, props, 's3-replication-latency', {
-      alarmDescription: 'S3 replication latency is above the 15-minute Replication Time Control threshold',
+    this.alarm(ctx, props, 's3-replication-latency', {
+      alarmDescription: `S3 replication from ${ctx.region} to ${peer.region} is above the 15-minute Replication Time Control threshold`,
       namespace: 'AWS/S3',
       metricName: 'ReplicationLatency',
       dimensions: s3Dims,
@@ -251,27 +318,6 @@ export class DrObservability extends Construct {
       treatMissingData: 'notBreaching',
     });
 
-    // --- AWS Backup: failed backup and copy jobs, as EventBridge events ---
-    // AWS Backup sends "Backup Job State Change" and "Copy Job State Change" events to EventBridge (AWS Backup
-    // Developer Guide, eventbridge); unlike its CloudWatch job metrics they need no guess about which dimension set
-    // is published, and they name the job. Filtered to this stack's vault, so another environment's jobs in the same
-    // account do not page this one. Copy jobs are watched in both regions (the copy lands in the DR region).
-    const vaultArn = `arn:aws:backup:${primary.ctx.region}:${primary.ctx.accountId}:backup-vault:${props.backupVaultName}`;
-    const pattern = (detailType: string, detail: Record<string, unknown>) =>
-      JSON.stringify({ source: ['aws.backup'], 'detail-type': [detailType], detail });
-    this.eventRule(primary.ctx, props, 'backup-job-failed', `AWS Backup jobs into ${props.backupVaultName} that ${BACKUP_JOB_FAILURE_STATES.join('/')}`, pattern('Backup Job State Change', {
-      state: [...BACKUP_JOB_FAILURE_STATES],
-      backupVaultName: [props.backupVaultName],
-    }));
-    for (const ctx of [primary.ctx, dr.ctx]) {
-      this.eventRule(ctx, props, 'backup-copy-failed', `Copies of ${props.backupVaultName} recovery points to the DR vault that ${COPY_JOB_FAILURE_STATES.join('/')}`, pattern('Copy Job State Change', {
-        state: [...COPY_JOB_FAILURE_STATES],
-        sourceBackupVaultArn: [vaultArn],
-      }));
-    }
-    for (const ctx of [primary.ctx, dr.ctx, props.route53MetricsCtx]) this.topicPolicy(ctx, props);
-
-    for (const watch of [primary, dr]) this.dashboard(watch.ctx, props);
   }
 
   private topicFor(ctx: RegionContext, props: DrObservabilityProps): SnsTopic {
@@ -416,11 +462,17 @@ export class DrObservability extends Construct {
         widget(`Route 53 health — ${label}`, x, 19, 'us-east-1', [['AWS/Route53', 'HealthCheckStatus', 'HealthCheckId', props.healthChecks[watch.ctx.role].id]], 'Minimum'),
       );
     });
+    const passive = otherRole(props.activeRole);
+    const passiveCtx = props[passive].ctx;
+    const activeCtx = props[props.activeRole].ctx;
+    const replication = props.replication[props.activeRole];
     widgets.push(
-      widget('Aurora global replication lag (ms)', 0, 25, props.dr.ctx.region, [['AWS/RDS', 'AuroraGlobalDBRPOLag', 'DBClusterIdentifier', props.drClusterIdentifier]], 'Maximum'),
-      widget('S3 replication latency (s) and DynamoDB replication latency (ms)', 12, 25, props.primary.ctx.region, [
-        ['AWS/S3', 'ReplicationLatency', 'SourceBucket', props.replication.sourceBucket, 'DestinationBucket', props.replication.destinationBucket, 'RuleId', props.replication.ruleId],
-        ['AWS/DynamoDB', 'ReplicationLatency', 'TableName', props.sessionsTableName, 'ReceivingRegion', props.dr.ctx.region],
+      widget(`Aurora global replication lag (ms) — secondary in ${passiveCtx.region}`, 0, 25, passiveCtx.region, [
+        ['AWS/RDS', 'AuroraGlobalDBRPOLag', 'DBClusterIdentifier', props.clusterIdentifiers[passive]],
+      ], 'Maximum'),
+      widget(`S3 replication latency (s) and DynamoDB replication latency (ms) — from the active site ${activeCtx.region}`, 12, 25, activeCtx.region, [
+        ['AWS/S3', 'ReplicationLatency', 'SourceBucket', replication.sourceBucket, 'DestinationBucket', replication.destinationBucket, 'RuleId', replication.ruleId],
+        ['AWS/DynamoDB', 'ReplicationLatency', 'TableName', props.sessionsTableName, 'ReceivingRegion', passiveCtx.region],
       ], 'Maximum'),
     );
     this.dashboards.push(

@@ -34,7 +34,7 @@ export interface RegionalApiProps {
   readonly ctx: RegionContext;
   /** Handles `POST /payments` and `GET /payments/{id}`. */
   readonly paymentFunction: LambdaInvokeTarget;
-  /** Handles `GET /health` (unauthenticated: Route 53 health checkers call it). */
+  /** Handles `GET /health` and `GET /health/active` (unauthenticated: Route 53 health checkers call them). */
   readonly healthFunction: LambdaInvokeTarget;
   /**
    * The client credential, identical in both regions, so the same key works whichever region DNS points to
@@ -115,10 +115,13 @@ export class RegionalApi extends Construct {
     const payments = new ApiGatewayResource(this, 'payments', { provider, restApiId: this.api.id, parentId: this.api.rootResourceId, pathPart: 'payments' });
     const payment = new ApiGatewayResource(this, 'payment', { provider, restApiId: this.api.id, parentId: payments.id, pathPart: '{id}' });
     const health = new ApiGatewayResource(this, 'health', { provider, restApiId: this.api.id, parentId: this.api.rootResourceId, pathPart: 'health' });
+    // "I am designated active": Route 53 watches it inverted on the passive site (see FailoverDns).
+    const healthActive = new ApiGatewayResource(this, 'health-active', { provider, restApiId: this.api.id, parentId: health.id, pathPart: 'active' });
     const routes: Route[] = [
       { resource: payments, path: 'payments', resourcePath: '/payments', method: 'POST', fn: props.paymentFunction, apiKeyRequired: true },
       { resource: payment, path: 'payments/*', resourcePath: '/payments/{id}', method: 'GET', fn: props.paymentFunction, apiKeyRequired: true },
       { resource: health, path: 'health', resourcePath: '/health', method: 'GET', fn: props.healthFunction, apiKeyRequired: false },
+      { resource: healthActive, path: 'health/active', resourcePath: '/health/active', method: 'GET', fn: props.healthFunction, apiKeyRequired: false },
     ];
     this.paymentRoutes = routes.filter((r) => r.fn === props.paymentFunction).map((r) => ({ method: r.method, resource: r.resourcePath }));
 

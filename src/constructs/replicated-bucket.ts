@@ -10,11 +10,26 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole, policyDocument, serviceTrustPolicy } from '../region';
+import { RegionContext, RegionRole, otherRole, policyDocument, serviceTrustPolicy } from '../region';
 import { MultiRegionKey } from './multi-region-key';
 
-/** The replication rule's id (S3 replication metrics carry it as the `RuleId` dimension). */
-export const REPLICATION_RULE_ID = 'replicate-all-to-dr';
+/** The id of the rule replicating into site `to` (S3 replication metrics carry it as the `RuleId` dimension). */
+export function replicationRuleId(to: RegionRole): string {
+  return `replicate-all-to-${to}`;
+}
+
+/** The primary-to-DR rule's id. */
+export const REPLICATION_RULE_ID = replicationRuleId('dr');
+
+/** One direction of the two-way replication. */
+export interface ReplicationDirection {
+  readonly role: IamRole;
+  readonly policy: IamRolePolicy;
+  readonly config: S3BucketReplicationConfigurationA;
+  readonly ruleId: string;
+  readonly sourceBucket: S3Bucket;
+  readonly destinationBucket: S3Bucket;
+}
 
 export interface ReplicatedBucketProps {
   /** Region of the source bucket; replication runs from here. */
@@ -53,8 +68,9 @@ const PURPOSE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 const RTC_MINUTES = 15;
 
 /**
- * A versioned, SSE-KMS encrypted, private S3 bucket in the primary region, replicated with S3 Replication Time
- * Control to an identical bucket in the DR region (replicas encrypted with the DR key, delete markers replicated).
+ * A versioned, SSE-KMS encrypted, private S3 bucket in each region, replicated **both ways** with S3 Replication
+ * Time Control and replica modification sync (replicas encrypted with the destination region's key, delete markers
+ * replicated), always on whichever site is active: artefacts written while DR is active reach the primary site.
  *
  * Both buckets: versioning, default encryption with the region's key and an S3 Bucket Key, all four public access
  * blocks, a TLS-only bucket policy, BucketOwnerEnforced (ACLs disabled), and a lifecycle that expires noncurrent
@@ -69,11 +85,14 @@ export class ReplicatedBucket extends Construct {
   public readonly replicationRole: IamRole;
   /** The replication role's only permissions. */
   public readonly replicationPolicy: IamRolePolicy;
+  /** The primary-to-DR replication configuration. */
   public readonly replication: S3BucketReplicationConfigurationA;
+  /** Both directions, keyed by the site of the source bucket. */
+  public readonly replications: Record<RegionRole, ReplicationDirection>;
 
   constructor(scope: Construct, id: string, props: ReplicatedBucketProps) {
     super(scope, id);
-    const { primary, dr, key } = props;
+    const { primary, dr } = props;
     const noncurrentDays = props.noncurrentVersionExpirationDays ?? 90;
     const abortDays = props.abortIncompleteUploadDays ?? 7;
     validate(props, noncurrentDays, abortDays);
@@ -85,23 +104,43 @@ export class ReplicatedBucket extends Construct {
     this.drBucket = d.bucket;
     this.drVersioning = d.versioning;
 
-    const source = this.primaryBucket.arn;
-    const destination = this.drBucket.arn;
-    this.replicationRole = new IamRole(this, 'replication-role', {
-      provider: primary.provider,
-      name: primary.naming.name('iamRole', `${props.purpose}-s3-replication`, primary.region),
-      description: `S3 replication of the ${props.purpose} bucket from ${primary.region} to ${dr.region}`,
-      assumeRolePolicy: serviceTrustPolicy('s3.amazonaws.com', primary.accountId),
+    const p2d = this.direction('primary', props, { role: 'replication-role', policy: 'replication-policy', config: 'replication' });
+    const d2p = this.direction('dr', props, { role: 'dr-replication-role', policy: 'dr-replication-policy', config: 'dr-replication' });
+    this.replicationRole = p2d.role;
+    this.replicationPolicy = p2d.policy;
+    this.replication = p2d.config;
+    this.replications = { primary: p2d, dr: d2p };
+  }
+
+  /**
+   * Replication of the bucket of site `from` into the other site's bucket, by a role of its own. Both directions
+   * exist whichever site is active, so objects written while DR is active come back, and replica modification
+   * sync carries metadata changes made on a replica back to its source (S3 User Guide,
+   * replication-for-metadata-changes: two-way replication needs a rule in each direction, each with
+   * `ReplicaModifications` enabled). S3 does not replicate replicas again, so the two rules never loop.
+   */
+  private direction(from: RegionRole, props: ReplicatedBucketProps, ids: { role: string; policy: string; config: string }): ReplicationDirection {
+    const to = otherRole(from);
+    const src = props[from];
+    const dst = props[to];
+    const key = props.key;
+    const source = this.bucketIn(from).arn;
+    const destination = this.bucketIn(to).arn;
+    const role = new IamRole(this, ids.role, {
+      provider: src.provider,
+      name: src.naming.name('iamRole', `${props.purpose}-s3-replication`, src.region),
+      description: `S3 replication of the ${props.purpose} bucket from ${src.region} to ${dst.region}`,
+      assumeRolePolicy: serviceTrustPolicy('s3.amazonaws.com', src.accountId),
     });
     // Exactly the permissions of the S3 User Guide (replication-config-for-kms-objects): read the source's
     // configuration and object versions, write replicas, and use each key only through S3 in its region for
     // these two buckets. With an S3 Bucket Key the encryption context is the bucket ARN instead of the object ARN,
     // so both are allowed; S3 calls kms:Decrypt on the destination key to verify the bucket key (same guide,
     // "Amazon S3 Bucket Keys and replication").
-    this.replicationPolicy = new IamRolePolicy(this, 'replication-policy', {
-      provider: primary.provider,
+    const policy = new IamRolePolicy(this, ids.policy, {
+      provider: src.provider,
       name: 's3-replication',
-      role: this.replicationRole.id,
+      role: role.id,
       policy: policyDocument([
         {
           Sid: 'ReadSourceConfiguration',
@@ -125,9 +164,9 @@ export class ReplicatedBucket extends Construct {
           Sid: 'DecryptSourceObjects',
           Effect: 'Allow',
           Action: 'kms:Decrypt',
-          Resource: key.in('primary').arn,
+          Resource: key.in(from).arn,
           Condition: {
-            StringEquals: { 'kms:ViaService': `s3.${primary.region}.amazonaws.com` },
+            StringEquals: { 'kms:ViaService': `s3.${src.region}.amazonaws.com` },
             StringLike: { 'kms:EncryptionContext:aws:s3:arn': [source, `${source}/*`] },
           },
         },
@@ -135,9 +174,9 @@ export class ReplicatedBucket extends Construct {
           Sid: 'EncryptReplicas',
           Effect: 'Allow',
           Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
-          Resource: key.in('dr').arn,
+          Resource: key.in(to).arn,
           Condition: {
-            StringEquals: { 'kms:ViaService': `s3.${dr.region}.amazonaws.com` },
+            StringEquals: { 'kms:ViaService': `s3.${dst.region}.amazonaws.com` },
             StringLike: { 'kms:EncryptionContext:aws:s3:arn': [destination, `${destination}/*`] },
           },
         },
@@ -146,25 +185,30 @@ export class ReplicatedBucket extends Construct {
 
     // Replication needs versioning enabled on both buckets before it is configured (AWS rejects it otherwise),
     // and the role's permissions in place before the first object is replicated.
-    this.replication = new S3BucketReplicationConfigurationA(this, 'replication', {
-      provider: primary.provider,
-      dependsOn: [this.primaryVersioning, this.drVersioning, this.replicationPolicy],
-      bucket: this.primaryBucket.id,
-      role: this.replicationRole.arn,
+    const ruleId = replicationRuleId(to);
+    const config = new S3BucketReplicationConfigurationA(this, ids.config, {
+      provider: src.provider,
+      dependsOn: [this.primaryVersioning, this.drVersioning, policy],
+      bucket: this.bucketIn(from).id,
+      role: role.arn,
       rule: [
         {
-          id: REPLICATION_RULE_ID,
+          id: ruleId,
           status: 'Enabled',
           priority: 1,
           // A V2 rule (with `filter`) for every object; V2 rules require `delete_marker_replication`.
           filter: { prefix: '' },
           deleteMarkerReplication: { status: 'Enabled' },
-          // Objects encrypted with SSE-KMS are replicated only when opted in here, with a replica key below.
-          sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: 'Enabled' } },
+          sourceSelectionCriteria: {
+            // Objects encrypted with SSE-KMS are replicated only when opted in here, with a replica key below.
+            sseKmsEncryptedObjects: { status: 'Enabled' },
+            // Metadata changes made on a replica (tags, ACLs, lock settings) flow back: the two-way half.
+            replicaModifications: { status: 'Enabled' },
+          },
           destination: {
             bucket: destination,
             storageClass: 'STANDARD',
-            encryptionConfiguration: { replicaKmsKeyId: key.in('dr').arn },
+            encryptionConfiguration: { replicaKmsKeyId: key.in(to).arn },
             // S3 RTC (99.99% of objects within 15 minutes) requires replication metrics with an event threshold;
             // 15 minutes is the only valid value for both.
             replicationTime: { status: 'Enabled', time: { minutes: RTC_MINUTES } },
@@ -173,6 +217,7 @@ export class ReplicatedBucket extends Construct {
         },
       ],
     });
+    return { role, policy, config, ruleId, sourceBucket: this.bucketIn(from), destinationBucket: this.bucketIn(to) };
   }
 
   /** The bucket of one region: the source in `primary`, the replica in `dr`. */
@@ -193,7 +238,7 @@ export class ReplicatedBucket extends Construct {
       provider,
       bucket: name,
       forceDestroy: props.forceDestroy,
-      tags: { Name: name, Purpose: props.purpose, Replication: role === 'primary' ? 'source' : 'replica' },
+      tags: { Name: name, Purpose: props.purpose, Replication: 'two-way' },
       lifecycle: { preventDestroy: props.preventDestroy },
     });
     const versioning = new S3BucketVersioningA(this, `${role}-versioning`, {
