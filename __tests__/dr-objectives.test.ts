@@ -124,7 +124,7 @@ describe('the shipped profiles', () => {
     // Manual mode is reported honestly next to it: tens of minutes, dominated by the human decision.
     const manual = report.scenarios.find((s) => s.id === 'failover-manual')!;
     expect(manual.worstCaseSeconds).toBeGreaterThan(1500);
-    expect(renderMarkdown(report, 'payments-dr-prod')).toMatch(/\| primary site \(us-east-1\) lost, automatic \| automatic \| 1\d\d s \|/);
+    expect(renderMarkdown(report, 'payments-dr-prod')).toMatch(/\| active site primary \(us-east-1\) lost, automatic \| automatic \| 1\d\d s \|/);
   });
 
   test('dev defaults (manual) meet their honest RTO', () => {
