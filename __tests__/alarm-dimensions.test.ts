@@ -71,6 +71,13 @@ const PUBLISHED: readonly Published[] = [
     dimensionSets: [['Region']],
     source: 'lambdas/prober: PutMetricData, dimension Region (its own)',
   },
+  {
+    namespace: 'PaymentsDR/Drill',
+    metrics: ['StopRequested'],
+    dimensionSets: [['Site']],
+    source:
+      'this platform: the FIS kill switch (src/constructs/fault-injection.ts); nothing publishes it until an operator stops a drill (`aws cloudwatch put-metric-data --namespace PaymentsDR/Drill --metric-name StopRequested --dimensions Site=<site> --value 1`, or set-alarm-state); missing data is not breaching',
+  },
 ];
 
 interface WatchedSeries {

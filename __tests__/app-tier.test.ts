@@ -95,7 +95,8 @@ describe('application tier and failover DNS', () => {
     });
 
     test('no IAM statement anywhere allows every action; "*" resources only for APIs without resource-level permissions', () => {
-      const wildcardOk = new Set(['VpcNetworkInterfaces', 'XRayTraces', 'GeneratePassword', 'ProberMetrics']);
+      // Describe and ExperimentLogDelivery: the FIS experiment role (src/constructs/fault-injection.ts); ProberMetrics: the probers.
+      const wildcardOk = new Set(['VpcNetworkInterfaces', 'XRayTraces', 'GeneratePassword', 'Describe', 'ExperimentLogDelivery', 'ProberMetrics']);
       for (const p of synth.list('aws_iam_role_policy')) {
         for (const s of policyOf(p.policy).Statement) {
           const actions = [s.Action].flat();

@@ -44,11 +44,12 @@ describe('alarms, topics and dashboards', () => {
 
   test('Route 53 health-check alarms live in us-east-1', () => {
     const health = find('HealthCheckStatus');
-    expect(health).toHaveLength(2);
+    // active-site-unhealthy, no-region-healthy, and the drills' RTO guard (a FIS stop condition).
+    expect(health.map((a) => a.alarm_name).sort()).toEqual(['pay-dev-use1-active-site-unhealthy', 'pay-dev-use1-drill-rto-breach', 'pay-dev-use1-no-region-healthy']);
     for (const a of health) expect(stack.config.regions[a.provider === 'aws.primary' ? 'primary' : 'dr'].region).toBe('us-east-1');
     const primary = health.find((a) => a.dimensions)!;
     expect(primary.dimensions.HealthCheckId).toBe(synth.ref(stack.dns.healthChecks.primary.id));
-    const both = health.find((a) => a.metric_query)!;
+    const both = health.find((a) => a.metric_query && a.alarm_name.endsWith('no-region-healthy'))!;
     expect(both.metric_query.map((q: { id: string }) => q.id)).toEqual(['p', 'd', 'healthy']);
   });
 

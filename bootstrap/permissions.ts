@@ -31,6 +31,9 @@ export const DEPLOY_SERVICES = [
   'cloudwatch',
   'dynamodb',
   'ec2',
+  // The drills' experiment templates (aws_fis_experiment_template); the deploy role never starts an experiment,
+  // but the prefix grant includes it: CI runs no drill, and the templates' role is passed only to FIS.
+  'fis',
   // EventBridge rules that notify the alert topics (AWS Backup job failures, Secrets Manager replication and rotation failures).
   'events',
   'kms',
@@ -62,6 +65,8 @@ export const SERVICES_BY_RESOURCE_TYPE: ReadonlyArray<readonly [RegExp, readonly
   [/^aws_cloudwatch_event_(rule|target)$/, ['events']],
   [/^aws_(db|rds)_/, ['rds']],
   [/^aws_dynamodb_/, ['dynamodb']],
+  // FIS checks the stop-condition alarms and passes the experiment role (a `<prefix>-*` role).
+  [/^aws_fis_/, ['fis', 'cloudwatch', 'iam']],
   // Flow logs to CloudWatch Logs: ec2 creates the flow log, passing a `<prefix>-*` role.
   [/^aws_flow_log$/, ['ec2', 'logs', 'iam']],
   [/^aws_(vpc|vpc_.+|subnet|route|route_table|route_table_association|internet_gateway|nat_gateway|eip|security_group|default_security_group)$/, ['ec2']],

@@ -21,6 +21,8 @@ import { AcceleratorEdge } from './constructs/accelerator-edge';
 import { FailoverDns } from './constructs/failover-dns';
 import { FailoverController } from './constructs/failover-controller';
 import { HealthStatusRecords, RegionalPager, controlPath } from './constructs/regional-pager';
+import { FaultInjection } from './constructs/fault-injection';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { DrObservability, DrObservabilityProps } from './constructs/observability';
 import { ActiveSiteDesignation } from './constructs/active-site-designation';
 import { DrReport, assertObjectives } from './dr-objectives';
@@ -133,6 +135,14 @@ export class DrStack extends TerraformStack {
   /** Rotates the database master password (in the secret's home region, regions.primary; the DR replica follows). */
   public readonly rotationFunction: RegionalFunction;
   public readonly observability: DrObservability;
+  /** FIS experiment templates that fail each site (the drill injects on the active one). */
+  public readonly faultInjection: { readonly primary: FaultInjection; readonly dr: FaultInjection };
+  /**
+   * Drill guard (us-east-1, where Route 53 health metrics live): no region has passed its health check for longer
+   * than the RTO objective, so the drill has become an outage. A stop condition of the template of the site in
+   * us-east-1; for the other site's template the drill CLI enforces the same bound (--rto-timeout).
+   */
+  public readonly drillRtoGuard: CloudwatchMetricAlarm;
   /** The site that is active (`config.activeRegion`). */
   public readonly activeRole: RegionRole;
   /** The active-site designation parameter in each region (the passive site's second fence). */
@@ -797,6 +807,36 @@ export class DrStack extends TerraformStack {
         promotionBudgetSeconds: config.failover.promotionBudgetSeconds,
       });
     }
+    // --- Fault injection for the drills (`npm run dr -- drill --inject fis`) -----------------------------------
+    const healthMetric = (role: RegionRole, id: string) => ({
+      id,
+      metric: { namespace: 'AWS/Route53', metricName: 'HealthCheckStatus', dimensions: { HealthCheckId: this.dns.healthChecks[role].id }, period: 60, stat: 'Minimum' },
+    });
+    const rtoMinutes = Math.max(1, Math.ceil(config.objectives.rtoSeconds / 60));
+    this.drillRtoGuard = new CloudwatchMetricAlarm(this, 'drill-rto-guard', {
+      provider: usEast1.provider,
+      alarmName: naming.name('generic', 'drill-rto-breach', usEast1.region),
+      alarmDescription: `No region has passed its deep health check for ${rtoMinutes} min (the RTO objective): a drill has become an outage; FIS stops its experiment`,
+      metricQuery: [healthMetric('primary', 'p'), healthMetric('dr', 'd'), { id: 'healthy', expression: 'MAX([p, d])', label: 'Any region healthy', returnData: true }],
+      evaluationPeriods: rtoMinutes,
+      threshold: 1,
+      comparisonOperator: 'LessThanThreshold',
+      // No data is no evidence of an outage: a drill must not stop on a metric gap.
+      treatMissingData: 'notBreaching',
+      alarmActions: [this.observability.topics[usEast1.region].arn],
+      okActions: [this.observability.topics[usEast1.region].arn],
+    });
+    const faultInjection = (r: RegionStack, peer: RegionStack) =>
+      new FaultInjection(this, `fault-injection-${r.ctx.role}`, {
+        ctx: r.ctx,
+        network: r.network,
+        peerRegion: peer.ctx.region,
+        stopAlarms: r.ctx.region === usEast1.region ? [this.drillRtoGuard] : [],
+        logKey: this.logsKey.in(r.ctx.role),
+        logRetentionDays: config.logRetentionDays,
+        alertTopic: this.observability.topics[r.ctx.region],
+      });
+    this.faultInjection = { primary: faultInjection(this.primary, this.dr), dr: faultInjection(this.dr, this.primary) };
 
     // Outputs the DR CLI reads (`npm run dr`); names are its contract.
     const output = (name: string, value: string, description: string) => new TerraformOutput(this, name, { value, description });
@@ -852,6 +892,10 @@ export class DrStack extends TerraformStack {
       output('kill-switch-parameter-name', this.controller.killSwitch.name, 'Automatic failover kill switch (enabled | disabled), controller region');
       output('last-run-parameter-name', this.controller.lastRun.name, 'Record of the last automatic failover run, controller region');
       output('operation-lock-parameter-name', this.controller.operationLock.name, 'Operation lock the controller honours, controller region');
+    }
+    output('environment-profile', config.profile, 'Config profile (the drill refuses a failover drill on prod without confirmation)');
+    for (const role of ['primary', 'dr'] as const) {
+      output(`fis-experiment-template-${role}`, this.faultInjection[role].template.id, `FIS experiment template that fails the ${role} site`);
     }
     if (this.edge) {
       // The DR CLI reads these (src/dr-cli/edge.ts): dials and endpoint health.

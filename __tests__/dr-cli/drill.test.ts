@@ -1,141 +1,221 @@
-import { SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
-import { CLUSTER_ARN, TOKEN, World } from '../support/dr-cli-world';
+import { StartExperimentCommand, StopExperimentCommand } from '@aws-sdk/client-fis';
+import { PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
+import { FailoverGlobalClusterCommand, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { API_KEY, DrillWorld, SECRET_NAME, TEMPLATE } from '../support/drill-world';
+import { CLUSTER_ARN, OUTPUT_VALUES } from '../support/dr-cli-world';
 
-let world: World;
-beforeEach(() => {
-  world = new World();
-  world.env.DR_DRILL_TOKEN = TOKEN;
-  world.env.DR_DRILL_API_KEY = 'api-key-456';
+/**
+ * Both drill modes end to end: the mocked platform, continuous test payments over real HTTP to a local server
+ * standing in for the public API name, the client-side timeline, RTO and RPO. Real time, scaled down: a 1 s
+ * promotion, 300 ms health-check delay, 500 ms replication lag, 40 payments a second.
+ */
+
+let world: DrillWorld;
+beforeEach(async () => {
+  world = new DrillWorld();
+  await world.start();
 });
-afterEach(() => world.restore());
+afterEach(async () => {
+  await world.stop();
+});
 
-const DEFAULT_REPORT = '/work/dr-drill-20250115T120000Z.json';
-const report = (path = DEFAULT_REPORT) => JSON.parse(world.files.get(path) ?? 'null');
-const switchoverTargets = () =>
-  [...world.calls('dr', 'rds', SwitchoverGlobalClusterCommand), ...world.calls('primary', 'rds', SwitchoverGlobalClusterCommand)].map(
-    (c) => c.TargetDbClusterIdentifier,
-  );
+const FAST = ['--rate', '40', '--duration', '4s', '--baseline', '800ms', '--poll-interval', '100ms', '--rto-timeout', '3s', '--request-timeout', '1s', '--timeout', '10s'];
+const REPORT = '/work/drill.json';
+const report = () => JSON.parse(world.files.get(REPORT) ?? 'null');
+const posts = () => world.httpRequests.filter((q) => q.method === 'POST');
 
-describe('drill', () => {
-  test('switches to DR and back, measuring RTO and RPO per leg, and writes the report', async () => {
-    const r = await world.run('drill');
+describe('drill --mode switchover (planned)', () => {
+  test('continuous traffic through the public name, client-side RTO and timeline, every acknowledged payment read back', async () => {
+    const r = await world.run('drill', '--mode', 'switchover', '--report', 'drill.json', ...FAST);
     expect(r.code).toBe(0);
-    expect(switchoverTargets()).toEqual([CLUSTER_ARN.dr, CLUSTER_ARN.primary]);
-    expect(world.writer).toBe('primary');
+    expect(world.calls('dr', 'rds', SwitchoverGlobalClusterCommand)).toEqual([expect.objectContaining({ TargetDbClusterIdentifier: CLUSTER_ARN.dr })]);
+    expect(world.writer).toBe('dr');
 
     const rep = report();
-    expect(rep).toMatchObject({ kind: 'dr-drill', verdict: 'passed', startedAt: '2025-01-15T12:00:00.000Z', regions: { primary: 'us-east-1', dr: 'us-west-2' } });
-    expect(rep.legs).toHaveLength(2);
-    // Switchover 95 s (seen at the 100 s poll); Route 53 follows the deep health checks 40 s later: RTO 140 s.
-    expect(rep.legs[0]).toMatchObject({
-      from: 'primary',
-      to: 'dr',
-      marker: { reference: 'drill-1736942400000-marker', id: 'pay-1' },
-      switchover: { outcome: 'completed', durationMs: 100_000 },
-      service: { reached: true, dnsBasis: 'answer', dnsAt: '2025-01-15T12:02:20.000Z', paymentAt: '2025-01-15T12:02:20.000Z' },
-      rtoMs: 140_000,
-      rpo: { markerFound: true, writesLost: 0 },
-      passed: true,
-    });
-    // The second leg's marker is the test payment that succeeded in DR.
-    expect(rep.legs[1]).toMatchObject({ from: 'dr', to: 'primary', marker: { id: 'pay-2' }, rtoMs: 140_000, rpo: { writesLost: 0 }, passed: true });
-    expect(r.out).toBe(
-      'DRILL PASSED\n' +
-        '  primary → dr: switchover 1m 40s, RTO 2m 20s, RPO writes lost 0\n' +
-        '  dr → primary: switchover 1m 40s, RTO 2m 20s, RPO writes lost 0\n',
-    );
-    expect(r.err).toContain(`drill report: ${DEFAULT_REPORT}`);
-  });
+    expect(rep).toMatchObject({ kind: 'dr-drill', version: 2, mode: 'switchover', injected: 'none', verdict: 'passed', from: { role: 'primary' }, to: { role: 'dr', region: 'us-west-2' } });
+    expect(rep.notes.join('\n')).toMatch(/no fault injected .*measures the switchover alone, from the command/);
+    expect(r.err).toMatch(/drill: no fault injected/);
 
-  test('test payments go to the API name with a bearer token, an API key and one idempotency key per payment', async () => {
-    await world.run('drill');
-    const posts = world.httpRequests.filter((q) => q.method === 'POST');
-    expect(posts[0]).toMatchObject({
-      url: 'https://api.payments.example.com/payments',
-      headers: expect.objectContaining({
-        Authorization: `Bearer ${TOKEN}`,
-        'x-api-key': 'api-key-456',
-        'Idempotency-Key': 'key-1',
-        'Content-Type': 'application/json',
-      }),
-    });
-    expect(JSON.parse(posts[0].body!)).toEqual({ amount: 100, currency: 'USD', merchantId: 'drill', reference: 'drill-1736942400000-marker' });
-    // The leg-1 test payment was retried (503 while DNS still pointed at the old writer) with the same key.
-    const leg1 = posts.filter((q) => JSON.parse(q.body!).reference === 'drill-1736942400000-to-dr');
-    expect(leg1.length).toBeGreaterThanOrEqual(1);
-    expect(new Set(leg1.map((q) => q.headers['Idempotency-Key'])).size).toBe(1);
-    const gets = world.httpRequests.filter((q) => q.method === 'GET').map((q) => q.url);
-    expect(gets).toEqual(['https://api.payments.example.com/payments/pay-1', 'https://api.payments.example.com/payments/pay-2']);
-  });
+    // Traffic: ~40/s for 4 s, every payment with its own idempotency key, the API key from the secret.
+    expect(rep.traffic.sent).toBeGreaterThan(100);
+    expect(rep.traffic.sent).toBeLessThanOrEqual(161);
+    const keys = rep.payments.map((p: { idempotencyKey: string }) => p.idempotencyKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(posts().every((q) => q.headers['x-api-key'] === API_KEY && q.headers.Authorization === undefined)).toBe(true);
+    expect(world.secretMocks.dr.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: SECRET_NAME }]);
+    expect(world.secretMocks.primary.commandCalls(GetSecretValueCommand)).toHaveLength(0);
 
-  test('--report and --json', async () => {
-    const r = await world.run('drill', '--report', 'out/drill.json', '--json');
+    // RTO: from the command to the first payment acknowledged by us-west-2 after the outage.
+    expect(rep.rto.verdict).toBe('recovered');
+    expect(rep.rto.rtoMs).toBeGreaterThanOrEqual(1_000); // the promotion alone takes 1 s
+    expect(rep.rto.rtoMs).toBeLessThan(3_000);
+    expect(rep.rto.recoveryPayment.region).toBe('us-west-2');
+    expect(rep.traffic.http5xx).toBeGreaterThan(0);
+
+    // RPO: 0 by construction, and verified.
+    expect(rep.rpo.missing).toEqual([]);
+    expect(rep.rpo.found).toBe(rep.traffic.ok);
+    expect(rep.rpo.basis).toMatch(/RPO 0 by construction/);
+    expect(world.lostWrites()).toEqual([]);
+
+    // The per-second timeline: ok before, errors during, ok after; the DNS answer moves to us-west-2.
+    const tl = rep.timeline as Array<{ ok: number; http5xx: number; dns?: string; events?: string[] }>;
+    expect(tl.length).toBeGreaterThanOrEqual(4);
+    expect(tl[0].ok).toBeGreaterThan(0);
+    expect(tl[0].dns).toMatch(/us-east-1/);
+    expect(tl[tl.length - 1].dns).toMatch(/us-west-2/);
+    expect(tl.flatMap((s) => s.events ?? [])).toEqual(expect.arrayContaining(['switchover requested', 'switchover completed']));
+
+    const md = world.files.get('/work/drill.md')!;
+    expect(md).toMatch(/^# DR drill: switchover, PASSED/);
+    expect(md).toMatch(/\| t \(s\) \| time \| ok \| 5xx \| 4xx \| conn err \| DNS answer \| events \|/);
+    expect(md).toMatch(/\| 0 \| 12:00:00 \| \d+ \| \d+ \| 0 \| 0 \| d-primaryxyz\.execute-api\.us-east-1\.amazonaws\.com \| traffic started/);
+    expect(r.out).toMatch(/^DRILL PASSED: switchover primary \(us-east-1\) → dr \(us-west-2\), no fault injected/);
+    expect(r.out).toMatch(/RPO: 0 of \d+ acknowledged payments missing from the new writer \(0 by construction\)/);
+    // The writer moved: the report carries the config change the switchover printed (or switch back).
+    expect(rep.promotion.configChange).toMatch(/activeRegion/);
+    expect(r.out).toMatch(/switch back with `npm run dr -- switchover --to primary`/);
+    expect(r.out).toMatch(/until the writer is back: .*activeRegion/s);
+  }, 30_000);
+});
+
+describe('drill --mode failover --inject fis (unplanned)', () => {
+  test('injects the fault on the active site, fails over, measures RTO from the injection and the payments really lost', async () => {
+    const r = await world.run('drill', '--mode', 'failover', '--inject', 'fis', '--report', 'drill.json', ...FAST);
     expect(r.code).toBe(0);
-    expect(report('/work/out/drill.json').verdict).toBe('passed');
-    expect(JSON.parse(r.out).verdict).toBe('passed');
-  });
+    // The active site's template, in its region; stopped at the end.
+    expect(world.fisCalls('primary', StartExperimentCommand)).toEqual([
+      expect.objectContaining({ experimentTemplateId: TEMPLATE.primary, tags: expect.objectContaining({ Purpose: 'dr-drill' }) }),
+    ]);
+    expect(world.fisCalls('primary', StopExperimentCommand)).toHaveLength(1);
+    expect(world.fisCalls('dr', StartExperimentCommand)).toHaveLength(0);
+    expect(world.calls('dr', 'rds', FailoverGlobalClusterCommand)).toEqual([expect.objectContaining({ AllowDataLoss: true, TargetDbClusterIdentifier: CLUSTER_ARN.dr })]);
+    expect(world.calls('primary', 'lambda', PutFunctionConcurrencyCommand)).toHaveLength(1); // the old writer fenced
+    expect(world.faulted).toBeUndefined();
 
-  test('lost writes fail the drill (RPO must be 0) but it still returns to the primary', async () => {
-    world.loseWritesOnSwitch = true;
-    const r = await world.run('drill');
+    const rep = report();
+    expect(rep).toMatchObject({ mode: 'failover', injected: 'fis', verdict: 'passed', injection: { templateId: TEMPLATE.primary, region: 'us-east-1', experimentId: 'EXPdrill1', finalState: { status: 'stopped' } } });
+    // RTO from the injection, not from the failover command.
+    expect(rep.faultAt).toBe(rep.injection.requestedAt);
+    expect(rep.rto.verdict).toBe('recovered');
+    expect(new Date(rep.rto.recoveredAt).getTime() - new Date(rep.injection.requestedAt).getTime()).toBe(rep.rto.rtoMs);
+    expect(rep.traffic.connection).toBeGreaterThan(0);
+    expect(rep.traffic.http5xx).toBeGreaterThan(0);
+
+    // RPO: exactly the acknowledged payments the new writer lost (the server's ground truth), matched by key.
+    const lost = world.lostWrites().map((w) => w.key).sort();
+    expect(lost.length).toBeGreaterThan(0);
+    expect(rep.rpo.missing.map((p: { idempotencyKey: string }) => p.idempotencyKey).sort()).toEqual(lost);
+    expect(rep.rpo.found + rep.rpo.missing.length).toBe(rep.traffic.ok);
+    expect(rep.rpo.lossWindow.from <= rep.rpo.lossWindow.to).toBe(true);
+    expect(r.out).toMatch(new RegExp(`RPO: ${lost.length} of \\d+ acknowledged payments missing from the new writer`));
+    expect(r.out).toMatch(/primary is fenced: reconcile \(`npm run dr -- reconcile`\)/);
+
+    const tl = rep.timeline as Array<{ connection: number; events?: string[] }>;
+    expect(tl.some((s) => s.connection > 0)).toBe(true);
+    expect(tl.flatMap((s) => s.events ?? []).join('\n')).toMatch(/FIS experiment start requested \(EXTprimary111 in us-east-1\)[\s\S]*failover requested[\s\S]*injection stop requested \(end of the drill\)/);
+    const md = world.files.get('/work/drill.md')!;
+    expect(md).toMatch(/## Acknowledged payments not found on the new writer/);
+  }, 30_000);
+
+  test('Ctrl-C stops the traffic and the injection and reports the drill as aborted', async () => {
+    setTimeout(() => world.interrupt?.(), 1_300);
+    const r = await world.run('drill', '--mode', 'failover', '--inject', 'fis', '--report', 'drill.json', ...FAST, '--duration', '20s', '--rto-timeout', '20s', '--decision-delay', '5s');
     expect(r.code).toBe(1);
-    expect(world.writer).toBe('primary');
+    expect(world.fisCalls('primary', StopExperimentCommand)).toHaveLength(1);
+    expect(world.calls('dr', 'rds', FailoverGlobalClusterCommand)).toHaveLength(0);
+    const rep = report();
+    expect(rep.verdict).toBe('aborted');
+    expect(rep.injection.finalState.status).toBe('stopped');
+    expect(new Date(rep.finishedAt).getTime() - new Date(rep.startedAt).getTime()).toBeLessThan(10_000);
+  }, 30_000);
+
+  test('without recovery within --rto-timeout the drill stops the injection (the guard) and fails', async () => {
+    world.healthDelayMs = 60_000; // Route 53 never sends traffic to the new writer in time
+    const r = await world.run('drill', '--mode', 'failover', '--inject', 'fis', '--report', 'drill.json', ...FAST, '--rto-timeout', '2s');
+    expect(r.code).toBe(1);
     const rep = report();
     expect(rep.verdict).toBe('failed');
-    expect(rep.legs[0].rpo).toEqual({ markerFound: false, writesLost: 1, detail: 'marker pay-1 is missing (HTTP 404) after the switchover' });
-    expect(r.out).toMatch(/^DRILL FAILED\n  primary → dr: .*RPO writes lost 1 \(marker pay-1 is missing/);
-  });
+    expect(rep.rto.verdict).toBe('not-recovered');
+    expect(rep.timeline.flatMap((s: { events?: string[] }) => s.events ?? [])).toContain('injection stop requested (no recovery within --rto-timeout)');
+    expect(r.out).toMatch(/problem: no payment acknowledged by dr \(us-west-2\) within 2\.0s of the fault/);
+  }, 30_000);
+});
 
-  test('a switchover that times out stops the drill where it is, reports it, and does not switch back', async () => {
-    world.switchDurationMs = 60 * 60_000;
-    const r = await world.run('drill', '--timeout', '5m');
-    expect(r.code).toBe(1);
-    expect(switchoverTargets()).toEqual([CLUSTER_ARN.dr]);
-    const rep = report();
-    expect(rep.verdict).toBe('failed');
-    expect(rep.legs[0].switchover).toMatchObject({ outcome: 'timeout' });
-    expect(rep.summary).toMatch(/DRILL FAILED: switchover primary → dr did not complete \(switchover requested at 2025-01-15T12:00:00\.000Z; not complete after 5m 0s.*Not switching back: run `npm run dr -- status`/);
-  });
+describe('drill refusals (nothing changed, no traffic)', () => {
+  const nothingHappened = () => {
+    expect(world.httpRequests).toHaveLength(0);
+    expect(world.calls('dr', 'rds', FailoverGlobalClusterCommand)).toHaveLength(0);
+    expect(world.calls('dr', 'rds', SwitchoverGlobalClusterCommand)).toHaveLength(0);
+    expect(world.fisCalls('primary', StartExperimentCommand)).toHaveLength(0);
+  };
 
-  test('when DNS never answers from DR, RTO is not reached; the drill still switches back and fails', async () => {
-    world.healthDelayMs = 24 * 3_600_000; // Route 53 never notices
-    const r = await world.run('drill', '--rto-timeout', '3m');
-    expect(r.code).toBe(1);
-    expect(world.writer).toBe('primary');
-    const leg = report().legs[0];
-    expect(leg.service).toMatchObject({ reached: false, lastProblem: expect.stringMatching(/^DNS answers from primary/) });
-    expect(leg.rtoMs).toBeUndefined();
-    expect(r.out).toMatch(/primary → dr: switchover 1m 40s, RTO not reached \(DNS answers from primary/);
-  });
-
-  test('a failing marker payment stops the drill before any switchover', async () => {
-    world.http = async () => ({ status: 403, body: '{"message":"Forbidden"}' });
-    const r = await world.run('drill');
-    expect(r.code).toBe(1);
-    expect(r.err).toMatch(/drill not started: the marker payment failed before any switchover \(HTTP 403: \{"message":"Forbidden"\}\); nothing was changed/);
-    expect(switchoverTargets()).toEqual([]);
-  });
-
-  test('refuses without DR_DRILL_TOKEN', async () => {
-    world.env.DR_DRILL_TOKEN = undefined;
+  test('--mode is required', async () => {
     const r = await world.run('drill');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/refused: the drill sends test payments and needs an API token: set DR_DRILL_TOKEN/);
-    expect(world.httpRequests).toHaveLength(0);
+    expect(r.err).toMatch(/--mode is required: switchover or failover/);
   });
 
-  test('refuses unless the primary writes (the drill starts from the normal state)', async () => {
-    world.writer = 'dr';
-    const r = await world.run('drill');
+  test('failover mode on prod needs --allow-prod and --confirm-prod <global cluster id>', async () => {
+    await world.stop();
+    world = new DrillWorld({ 'environment-profile': 'prod' });
+    await world.start();
+    let r = await world.run('drill', '--mode', 'failover', ...FAST);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/drill refused: the dr cluster .* is already the writer/);
-    expect(world.httpRequests).toHaveLength(0);
+    expect(r.err).toMatch(/drill refused: a failover drill on the prod profile LOSES .* re-run with --allow-prod --confirm-prod /);
+    expect(r.err).toContain(`--confirm-prod ${OUTPUT_VALUES['global-cluster-id']}`);
+    r = await world.run('drill', '--mode', 'failover', '--allow-prod', '--confirm-prod', 'pay-prod-global', ...FAST);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--confirm-prod "pay-prod-global" does not match the global cluster id/);
+    nothingHappened();
   });
 
-  test('warns when DR_DRILL_API_KEY is missing', async () => {
-    world.env.DR_DRILL_API_KEY = undefined;
-    const r = await world.run('drill');
-    expect(r.err).toMatch(/warning: DR_DRILL_API_KEY is not set/);
-    expect(world.httpRequests[0].headers['x-api-key']).toBeUndefined();
+  test('an outputs file without the profile counts as prod for a failover drill', async () => {
+    await world.stop();
+    world = new DrillWorld({ 'environment-profile': undefined });
+    await world.start();
+    const r = await world.run('drill', '--mode', 'failover', ...FAST);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/outputs do not name its profile \(treated as prod\)/);
+    nothingHappened();
   });
+
+  test('--inject fis needs the active site\'s template in the outputs', async () => {
+    await world.stop();
+    world = new DrillWorld({ 'fis-experiment-template-primary': undefined });
+    await world.start();
+    const r = await world.run('drill', '--mode', 'switchover', '--inject', 'fis', ...FAST);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no `fis-experiment-template-primary`/);
+    nothingHappened();
+  });
+
+  test('the API key secret must be readable in the surviving region', async () => {
+    world.secretMocks.dr.reset();
+    world.secretMocks.dr.on(GetSecretValueCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const r = await world.run('drill', '--mode', 'switchover', ...FAST);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/could not read the API client key from secret pay-dev-api-client-key in us-west-2 \(AccessDeniedException: denied\)/);
+    nothingHappened();
+  });
+
+  test('a failover drill from inside the region it fails is refused by the failover prechecks', async () => {
+    world.env.AWS_REGION = 'us-east-1';
+    const r = await world.run('drill', '--mode', 'failover', ...FAST);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/drill refused: .*runs in us-east-1/);
+    nothingHappened();
+  });
+
+  test('no acknowledged payment in the baseline: nothing is injected or promoted', async () => {
+    world.secretMocks.dr.reset();
+    world.secretMocks.dr.on(GetSecretValueCommand).resolves({ SecretString: 'a-stale-key' });
+    const r = await world.run('drill', '--mode', 'switchover', '--inject', 'fis', '--report', 'drill.json', ...FAST);
+    expect(r.code).toBe(1);
+    expect(report().traffic.http4xx).toBeGreaterThan(0);
+    expect(r.out).toMatch(/no test payment was acknowledged during the 0\.8s baseline: nothing was injected or promoted/);
+    expect(world.fisCalls('primary', StartExperimentCommand)).toHaveLength(0);
+    expect(world.calls('dr', 'rds', SwitchoverGlobalClusterCommand)).toHaveLength(0);
+  }, 30_000);
 });

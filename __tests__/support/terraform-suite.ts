@@ -31,6 +31,11 @@ export function terraformSuite(profile: string, overrides: Record<string, unknow
         // random_* resources are planned as their terraform_data stand-ins: one each.
         expect(planned).toBe(synth.all().length);
       });
+
+      test('the FIS experiment templates of both sites, their role, log group and stop alarms plan with the provider\'s validation', () => {
+        expect(report.plannedCreates.aws_fis_experiment_template).toBe(2);
+        expect(report.plannedCreates.aws_cloudwatch_log_resource_policy).toBe(2);
+      });
     } else {
       test('validates with 0 errors and 0 warnings', () => {
         expect(formatDiagnostics(report.validateDiagnostics)).toBe('');

@@ -1,7 +1,8 @@
 import { BackupClient, DescribeRegionSettingsCommand } from '@aws-sdk/client-backup';
 import { randomUUID } from 'node:crypto';
 import { Resolver } from 'node:dns/promises';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { FisClient } from '@aws-sdk/client-fis';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GlobalAcceleratorClient } from '@aws-sdk/client-global-accelerator';
@@ -9,6 +10,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsCredentialIdentity } from '@smithy/types';
 
@@ -30,6 +32,10 @@ export interface RegionClients {
   readonly s3: S3Client;
   readonly lambda: LambdaClient;
   readonly ssm: SSMClient;
+  /** The drill reads the API client key from the replicated secret (optional: only `drill` needs it). */
+  readonly secretsManager?: SecretsManagerClient;
+  /** Fault injection for `drill --inject fis` (optional: only `drill` needs it). */
+  readonly fis?: FisClient;
 }
 
 export interface AwsClients {
@@ -93,6 +99,12 @@ export interface Deps {
   readonly resolveNs?: NsResolver;
   /** The whole-command budget of `status` (ms). @default STATUS_BUDGET_MS */
   readonly statusBudgetMs?: number;
+  /** Appends to a file (streamed reports such as `reconcile`'s CSV). */
+  appendFile?(path: string, text: string): void;
+  /** The client's DNS resolver for a name: CNAME targets, else addresses (the drill's per-second DNS answer). */
+  resolveName?(name: string): Promise<string[]>;
+  /** Registers `handler` for an operator abort (SIGINT); returns the function that unregisters it. */
+  onInterrupt?(handler: () => void): () => void;
 }
 
 /**
@@ -209,6 +221,8 @@ export function createAwsClients(options: AwsClientOptions = {}): RealAwsClients
           s3: bounded(new S3Client({ ...config(region), ...(options.endpoint ? { forcePathStyle: true } : {}) })),
           lambda: bounded(new LambdaClient(config(region))),
           ssm: bounded(new SSMClient(config(region))),
+          secretsManager: bounded(new SecretsManagerClient(config(region))),
+          fis: bounded(new FisClient(config(region))),
         };
         cache.set(region, clients);
       }
@@ -263,5 +277,29 @@ export function createRealDeps(): Deps {
     writeFile: (p, text) => writeFileSync(p, text),
     randomId: () => randomUUID(),
     resolveNs: systemNsResolver,
+    appendFile: (p, text) => appendFileSync(p, text),
+    resolveName: systemNameResolver,
+    onInterrupt: (handler) => {
+      process.once('SIGINT', handler);
+      return () => process.off('SIGINT', handler);
+    },
   };
 }
+
+/**
+ * What a client's resolver answers for `name`: the CNAME target when there is one (the failover records are
+ * CNAMEs to the regional API domains, so the region is visible), else the addresses. The system's configured
+ * recursive resolver, so its caching is what a client sees; bounded like the AWS calls.
+ */
+export const systemNameResolver = async (name: string): Promise<string[]> => {
+  const resolver = new Resolver({ timeout: 3_000, tries: 2 });
+  const lookup = async () => {
+    try {
+      return await resolver.resolveCname(name);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ENODATA') throw e;
+      return resolver.resolve4(name);
+    }
+  };
+  return withDeadline(lookup(), DEFAULT_CALL_LIMITS.callDeadlineMs, `DNS lookup of ${name}`);
+};

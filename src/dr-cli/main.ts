@@ -7,6 +7,7 @@ import { drillCommand } from './drill';
 import { ConfigError, loadConfig } from '../config';
 import { failoverCommand } from './failover';
 import { parseDuration } from './format';
+import { reconcileCommand } from './reconcile';
 import { loadOutputs, OutputsError, outputsPath, type Role } from './outputs';
 import { preflightCommand } from './preflight';
 import { statusCommand } from './status';
@@ -25,7 +26,10 @@ Commands:
                designation restored, fence lifted, rds.global_db_rpo moved, config change printed
   preflight    Before a deploy: refuses (exit 1) when the live writer or designation differs from the config's
                activeRegion, a DR operation or fence is in place, or a fresh-account check fails (reads DR_CONFIG)
-  drill        Switchover to DR and back, measuring RTO and RPO with test payments; writes a JSON report
+  drill        Moves the writer off the active site under continuous test traffic (optionally after an injected
+               fault) and measures RTO, RPO and the error timeline from the client's side; JSON + Markdown report
+  reconcile    After an unplanned failover: keep the old writer's final snapshot, restore it, compare its payments
+               with the new writer's (missing, conflicting); CSV + JSON for finance; cleanup of the restore
   auto         Automatic failover: mode, kill switch and last run; --disable / --enable flip the kill switch
   lock         Take (or --release) the operation lock the automatic controller honours (deploys, DR operations; reads DR_CONFIG)
 
@@ -46,8 +50,15 @@ switchover, failover and failback end by setting the accelerator's traffic dials
 Global Accelerator API (us-west-2 only) does not answer they still complete and print the commands to set them later.
 auto:        --enable | --disable (the kill switch in the controller's region; failover.mode "automatic" only)
 lock:        --operation <name> (default deploy)  --for 60m (the lock expires by itself)  --release
-drill:       --report <file> (default dr-drill-<timestamp>.json)  --timeout 15m  --rto-timeout 10m  --poll-interval 10s  --max-lag 60s
-             needs DR_DRILL_TOKEN (sent as Authorization: Bearer <token>)
+drill:       --mode switchover|failover (required)  --inject fis|none (default none: nothing injected)
+             --rate 5 (payments/s)  --duration 10m  --baseline 30s  --max-in-flight 20  --request-timeout 10s
+             --rto-timeout 10m  --decision-delay 0s (failover)  --report <file.json> (default dr-drill-<timestamp>.json, + .md)
+             --timeout 15m  --poll-interval 10s  --max-lag 60s
+             failover mode on prod (or an unknown profile): --allow-prod --confirm-prod <global cluster id>
+             uses the API client key from the secret \`api-client-secret-name\` (read in the surviving region)
+reconcile:   --snapshot <id> (default: newest rds:unplanned-global-failover-* of the old writer)  --old-cluster primary|dr
+             --restored-cluster <id> (skip copy/restore)  --compare (needs RECONCILE_OLD_DATABASE_URL, RECONCILE_NEW_DATABASE_URL)
+             --since <ISO time>  --page-size 1000  --out <dir>  --cleanup [--dry-run]
 
 Durations: 500ms, 90s, 15m, 1h; a plain number is seconds.
 Exit codes: 0 ok, 1 failed (see the message for the state the system is in), 2 refused or usage error.
@@ -72,7 +83,36 @@ const COMMANDS: Record<string, Options> = {
   failover: { ...COMMON, ...WAITING, ...LIVE, to: { type: 'string' }, 'confirm-data-loss': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
   failback: SWITCHOVER,
   preflight: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'synth-dir': { type: 'string' } },
-  drill: { ...COMMON, ...WAITING, report: { type: 'string' }, 'rto-timeout': { type: 'string' }, 'max-lag': { type: 'string' } },
+  drill: {
+    ...COMMON,
+    ...WAITING,
+    mode: { type: 'string' },
+    inject: { type: 'string' },
+    report: { type: 'string' },
+    'rto-timeout': { type: 'string' },
+    'max-lag': { type: 'string' },
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    baseline: { type: 'string' },
+    'max-in-flight': { type: 'string' },
+    'request-timeout': { type: 'string' },
+    'decision-delay': { type: 'string' },
+    'allow-prod': { type: 'boolean' },
+    'confirm-prod': { type: 'string' },
+  },
+  reconcile: {
+    ...COMMON,
+    ...WAITING,
+    snapshot: { type: 'string' },
+    'old-cluster': { type: 'string' },
+    'restored-cluster': { type: 'string' },
+    compare: { type: 'boolean' },
+    since: { type: 'string' },
+    'page-size': { type: 'string' },
+    out: { type: 'string' },
+    cleanup: { type: 'boolean' },
+    'dry-run': { type: 'boolean' },
+  },
   auto: { ...COMMON, enable: { type: 'boolean' }, disable: { type: 'boolean' } },
   lock: { help: { type: 'boolean', short: 'h' }, operation: { type: 'string' }, for: { type: 'string' }, release: { type: 'boolean' } },
 };
@@ -85,6 +125,28 @@ function duration(values: Record<string, unknown>, name: string, fallbackMs: num
   const ms = parseDuration(String(v));
   if (ms === undefined) throw new UsageError(`--${name} "${String(v)}" is not a duration; use e.g. 90s, 15m or 1h`);
   return ms;
+}
+
+function oneOf<T extends string>(values: Record<string, unknown>, name: string, allowed: readonly T[], fallback?: T): T {
+  const v = values[name] ?? fallback;
+  if (v === undefined) throw new UsageError(`--${name} is required: ${allowed.join(' or ')}`);
+  if (!(allowed as readonly unknown[]).includes(v)) throw new UsageError(`--${name} "${String(v)}" must be ${allowed.map((a) => `"${a}"`).join(' or ')}`);
+  return v as T;
+}
+
+function number(values: Record<string, unknown>, name: string, fallback: number, min: number, max: number): number {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`--${name} "${String(v)}" must be a number from ${min} to ${max}`);
+  return n;
+}
+
+function isoTime(values: Record<string, unknown>, name: string): Date {
+  const v = String(values[name]);
+  const d = new Date(v);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(d.getTime())) throw new UsageError(`--${name} "${v}" is not an ISO time like 2025-01-15T12:00:00Z`);
+  return d;
 }
 
 function whole(values: Record<string, unknown>, name: string, min: number): number | undefined {
@@ -222,11 +284,35 @@ async function dispatch(argv: readonly string[], deps: Deps): Promise<ExitCode> 
         });
       case 'drill':
         return await drillCommand(ctx, {
+          mode: oneOf(values, 'mode', ['switchover', 'failover'] as const),
+          inject: oneOf(values, 'inject', ['none', 'fis'] as const, 'none'),
           reportPath: values.report as string | undefined,
           timeoutMs: duration(values, 'timeout', 15 * 60_000),
           rtoTimeoutMs: duration(values, 'rto-timeout', 10 * 60_000),
           pollMs: poll(),
           maxLagMs: duration(values, 'max-lag', 60_000),
+          ratePerSecond: number(values, 'rate', 5, 0.1, 100),
+          durationMs: duration(values, 'duration', 10 * 60_000),
+          baselineMs: duration(values, 'baseline', 30_000),
+          maxInFlight: number(values, 'max-in-flight', 20, 1, 200),
+          requestTimeoutMs: duration(values, 'request-timeout', 10_000),
+          decisionDelayMs: /^0(ms|s|m|h)?$/.test(String(values['decision-delay'] ?? '')) ? 0 : duration(values, 'decision-delay', 0),
+          allowProd: values['allow-prod'] === true,
+          confirmProd: values['confirm-prod'] as string | undefined,
+        });
+      case 'reconcile':
+        return await reconcileCommand(ctx, {
+          snapshotId: values.snapshot as string | undefined,
+          oldRole: values['old-cluster'] === undefined ? undefined : oneOf(values, 'old-cluster', ['primary', 'dr'] as const),
+          restoredCluster: values['restored-cluster'] as string | undefined,
+          compare: values.compare === true,
+          since: values.since === undefined ? undefined : isoTime(values, 'since'),
+          pageSize: number(values, 'page-size', 1000, 10, 100_000),
+          outDir: values.out as string | undefined,
+          cleanup: values.cleanup === true,
+          dryRun: values['dry-run'] === true,
+          timeoutMs: duration(values, 'timeout', 60 * 60_000),
+          pollMs: poll(),
         });
       case 'auto':
         return await autoCommand(ctx, { enable: values.enable === true, disable: values.disable === true });

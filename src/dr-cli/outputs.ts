@@ -40,6 +40,11 @@ export const OUTPUT_SCHEMA = z.object({
   'active-site-parameter-name': z.string().regex(/^\/[A-Za-z0-9_.\-/]+$/, { message: 'is not an SSM parameter name like "/pay/dev-control/active-site"' }),
   'primary-cluster-parameter-group': nonEmpty,
   'dr-cluster-parameter-group': nonEmpty,
+  // Optional: stacks deployed before these outputs existed still load; the commands that need one say so.
+  'api-client-secret-name': nonEmpty.optional(),
+  'environment-profile': z.enum(['dev', 'prod']).optional(),
+  'fis-experiment-template-primary': nonEmpty.optional(),
+  'fis-experiment-template-dr': nonEmpty.optional(),
 });
 
 export const OUTPUT_NAMES = Object.keys(OUTPUT_SCHEMA.shape) as (keyof z.infer<typeof OUTPUT_SCHEMA>)[];
@@ -76,6 +81,8 @@ export interface RegionSite {
   readonly clusterParameterGroup: string;
   /** Account of the stack (from the cluster ARN): builds Lambda function ARNs for tagging. */
   readonly accountId: string;
+  /** FIS experiment template that fails this site (output `fis-experiment-template-<role>`), when deployed. */
+  readonly fisTemplateId?: string;
 }
 
 export interface StackOutputs {
@@ -91,6 +98,10 @@ export interface StackOutputs {
   readonly dr: RegionSite;
   /** Present when the stack runs the accelerator edge. */
   readonly edge?: EdgeOutputs;
+  /** Secret (replicated to both regions) holding the API client key (output `api-client-secret-name`). */
+  readonly apiClientSecretName?: string;
+  /** The config profile the stack was deployed with (output `environment-profile`); undefined on older stacks. */
+  readonly profile?: 'dev' | 'prod';
   /** Where the outputs came from (for messages). */
   readonly source: string;
 }
@@ -177,7 +188,7 @@ export function parseOutputs(json: unknown, source: string, stack?: string): Sta
 
   const result = OUTPUT_SCHEMA.safeParse(flat);
   if (!result.success) {
-    const missing = OUTPUT_NAMES.filter((n) => flat[n] === undefined || flat[n] === null);
+    const missing = OUTPUT_NAMES.filter((n) => !OUTPUT_SCHEMA.shape[n].isOptional() && (flat[n] === undefined || flat[n] === null));
     const invalid = result.error.issues
       .filter((i) => !missing.includes(i.path[0] as (typeof OUTPUT_NAMES)[number]))
       .map((i) => `  - ${i.path.join('.')}: ${JSON.stringify(flat[i.path[0] as string])} ${i.message}`);
@@ -202,6 +213,7 @@ export function parseOutputs(json: unknown, source: string, stack?: string): Sta
     apiEndpoint: o[`api-endpoint-${role}`].replace(/\/+$/, ''),
     clusterParameterGroup: o[`${role}-cluster-parameter-group`],
     accountId: o[`${role}-cluster-arn`].split(':')[4],
+    ...(o[`fis-experiment-template-${role}`] ? { fisTemplateId: o[`fis-experiment-template-${role}`] } : {}),
   });
   let edge: EdgeOutputs | undefined;
   if (flat['edge-mode'] !== undefined) {
@@ -225,6 +237,8 @@ export function parseOutputs(json: unknown, source: string, stack?: string): Sta
     activeSiteParameter: o['active-site-parameter-name'],
     primary: site('primary'),
     dr: site('dr'),
+    ...(o['api-client-secret-name'] ? { apiClientSecretName: o['api-client-secret-name'] } : {}),
+    ...(o['environment-profile'] ? { profile: o['environment-profile'] } : {}),
     source,
   };
 }

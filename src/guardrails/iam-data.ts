@@ -212,6 +212,11 @@ export const REFERENCE_ARNS: Readonly<Record<string, Readonly<Record<string, str
   aws_cloudwatch_metric_alarm: { arn: 'arn:aws:cloudwatch:region:111111111111:alarm:ref' },
   aws_api_gateway_rest_api: { execution_arn: 'arn:aws:execute-api:region:111111111111:ref' },
   aws_api_gateway_stage: { arn: 'arn:aws:apigateway:region::/restapis/ref/stages/ref' },
+  // EC2 network resources (the FIS experiment role scopes its grants to the site's): `arn:aws:ec2:<region>:<account>:<type>/<id>`.
+  aws_vpc: { arn: 'arn:aws:ec2:region:111111111111:vpc/ref' },
+  aws_subnet: { arn: 'arn:aws:ec2:region:111111111111:subnet/ref' },
+  aws_route_table: { arn: 'arn:aws:ec2:region:111111111111:route-table/ref' },
+  aws_vpc_endpoint: { arn: 'arn:aws:ec2:region:111111111111:vpc-endpoint/ref' },
 };
 
 const TOKEN = /\$\{([a-z][a-z0-9_]*)\.([A-Za-z0-9_-]+)\.([a-z0-9_]+)\}/g;
