@@ -71,11 +71,13 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
           expect(synth.bodyOf(fn.function).environment.variables.ACTIVE_SITE_PARAMETER).toBe(stack.designation.parameterName);
           const statements = policyOf(synth.bodyOf(fn.policy).policy).Statement;
           const reads = statements.filter((s) => [s.Action].flat().includes('ssm:GetParameter'));
+          // The payment function also reads its region's payment-events endpoint URL (issue 19), in the same statement.
+          const endpointUrl = fn === stack.runtime[role].paymentFunction ? [`arn:aws:ssm:${region(role)}:123456789012:parameter/pay/${stack.config.environmentSuffix}/payment-events-endpoint-url`] : [];
           expect(reads).toEqual([
             expect.objectContaining({
               Sid: 'ActiveSiteDesignation',
               Action: ['ssm:GetParameter'],
-              Resource: [`arn:aws:ssm:${region(role)}:123456789012:parameter${stack.designation.parameterName}`],
+              Resource: [`arn:aws:ssm:${region(role)}:123456789012:parameter${stack.designation.parameterName}`, ...endpointUrl],
             }),
           ]);
         }
@@ -153,7 +155,8 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
     });
 
     test('failed backup jobs are watched where the plan runs (the active site), failed copies in both regions', () => {
-      const rules = synth.list('aws_cloudwatch_event_rule').map((r) => [r.provider, JSON.parse(r.event_pattern)] as const);
+      // Rules with a pattern (the outbox sweep's schedule has none).
+      const rules = synth.list('aws_cloudwatch_event_rule').filter((r) => r.event_pattern).map((r) => [r.provider, JSON.parse(r.event_pattern)] as const);
       const backup = rules.filter(([, p]) => p.source[0] === 'aws.backup');
       expect(backup.filter(([, p]) => p['detail-type'][0] === 'Backup Job State Change').map(([provider, p]) => [provider, p.detail.backupVaultName])).toEqual([
         [`aws.${active}`, [stack.backup.vaultNames[active]]],

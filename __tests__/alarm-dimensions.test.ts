@@ -52,6 +52,19 @@ const PUBLISHED: readonly Published[] = [
     source: 'DynamoDB Developer Guide, "DynamoDB Metrics and dimensions": ReplicationLatency with TableName, ReceivingRegion (in the source Region)',
   },
   {
+    namespace: 'AWS/SQS',
+    metrics: ['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage', 'NumberOfMessagesSent'],
+    dimensionSets: [['QueueName']],
+    source: 'SQS Developer Guide, "Available CloudWatch metrics for Amazon SQS": the only dimension is QueueName',
+  },
+  {
+    namespace: 'PaymentsDR',
+    metrics: ['OutboxOldestUnsentAgeSeconds', 'OutboxUnsent'],
+    dimensionSets: [['service']],
+    source:
+      'our own: lambdas/outbox-sweep publishes both on every run through Powertools Metrics (EMF), namespace POWERTOOLS_METRICS_NAMESPACE, default dimension service = POWERTOOLS_SERVICE_NAME (outbox-sweep)',
+  },
+  {
     namespace: 'AWS/S3',
     metrics: ['ReplicationLatency', 'OperationsFailedReplication', 'OperationsPendingReplication', 'BytesPendingReplication'],
     dimensionSets: [['DestinationBucket', 'RuleId', 'SourceBucket']],

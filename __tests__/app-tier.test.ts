@@ -12,8 +12,10 @@ describe('application tier and failover DNS', () => {
       const fns = synth.list('aws_lambda_function').filter((f) => !/secret-rotation|prober$/.test(f.function_name));
       expect(fns.map((f) => [f.provider, f.function_name]).sort()).toEqual([
         ['aws.dr', 'pay-dev-usw2-health-check'],
+        ['aws.dr', 'pay-dev-usw2-outbox-sweep'],
         ['aws.dr', 'pay-dev-usw2-payment-processor'],
         ['aws.primary', 'pay-dev-use1-health-check'],
+        ['aws.primary', 'pay-dev-use1-outbox-sweep'],
         ['aws.primary', 'pay-dev-use1-payment-processor'],
       ]);
       const payment = fns.filter((f) => f.function_name.endsWith('payment-processor'));
@@ -43,7 +45,7 @@ describe('application tier and failover DNS', () => {
     test('every function (rotation included) carries the Powertools layer of its own region, at the pinned version', () => {
       const regionOf = { 'aws.primary': stack.primary.ctx.region, 'aws.dr': stack.dr.ctx.region } as Record<string, string>;
       const fns = synth.list('aws_lambda_function');
-      expect(fns).toHaveLength(7); // payment and health per region, rotation, a prober per region
+      expect(fns).toHaveLength(9); // payment, health and outbox sweep per region, rotation, a prober per region
       for (const fn of fns) {
         expect(fn.layers).toEqual([
           `arn:aws:lambda:${regionOf[fn.provider]}:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:${POWERTOOLS_LAYER.layerVersion}`,
@@ -55,11 +57,14 @@ describe('application tier and failover DNS', () => {
     test('environment carries no secrets, only where to read configuration', () => {
       for (const fn of [...Object.values(rt('primary')), ...Object.values(rt('dr'))].flatMap((f) => ('function' in f ? [synth.bodyOf(f.function)] : []))) {
         const env = fn.environment.variables as Record<string, string>;
+        // The payment function also publishes payment events (bus, source, the parameter holding the endpoint URL).
+        const events = env.POWERTOOLS_SERVICE_NAME === 'payment-processor' ? ['PAYMENT_EVENTS_BUS_NAME', 'PAYMENT_EVENTS_ENDPOINT_PARAMETER', 'PAYMENT_EVENTS_SOURCE'] : [];
         expect(Object.keys(env).sort()).toEqual([
           'ACTIVE_SITE_PARAMETER',
           'CONFIG_PATH',
           'NODE_EXTRA_CA_CERTS',
           'NODE_OPTIONS',
+          ...events,
           'POWERTOOLS_METRICS_NAMESPACE',
           'POWERTOOLS_SERVICE_NAME',
         ]);

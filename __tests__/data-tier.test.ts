@@ -8,11 +8,11 @@ describe('data tier in the composed stack', () => {
   );
   const keyIn = (role: 'primary' | 'dr', which: 'databaseKey' | 'storageKey' | 'logsKey') => synth.ref(stack[which].in(role).arn);
 
-  test('a multi-region key with rotation per data domain (logs, database, storage), each replicated to DR', () => {
+  test('a multi-region key with rotation per data domain (logs, database, storage, events), each replicated to DR', () => {
     const keys = synth.list('aws_kms_key');
-    expect(keys).toHaveLength(3);
+    expect(keys).toHaveLength(4);
     for (const k of keys) expect(k).toMatchObject({ multi_region: true, enable_key_rotation: true, provider: 'aws.primary' });
-    expect(synth.list('aws_kms_replica_key').map((k) => k.provider)).toEqual(['aws.dr', 'aws.dr', 'aws.dr']);
+    expect(synth.list('aws_kms_replica_key').map((k) => k.provider)).toEqual(['aws.dr', 'aws.dr', 'aws.dr', 'aws.dr']);
   });
 
   test('each key policy grants only its domain\'s services, scoped to our account and the key\'s region', () => {

@@ -19,24 +19,26 @@ describe('FIS experiment templates: a regional outage of each site', () => {
     const net = stack[role].network;
     const body = synth.bodyOf(fi.template);
     expect(body.role_arn).toBe(synth.ref(fi.role.arn));
+    // A target lists at most 5 ARNs (provider schema): 3 zones × 2 tiers = 6 site subnets → two targets, two actions.
     expect(body.target).toEqual([
-      {
-        name: 'site-subnets',
-        resource_type: 'aws:ec2:subnet',
-        selection_mode: 'ALL',
-        resource_arns: [...net.privateSubnets, ...net.isolatedSubnets].map((s) => synth.ref(s.arn)),
-      },
+      { name: 'site-subnets-1', resource_type: 'aws:ec2:subnet', selection_mode: 'ALL', resource_arns: [...net.privateSubnets, ...net.isolatedSubnets].slice(0, 5).map((s) => synth.ref(s.arn)) },
+      { name: 'site-subnets-2', resource_type: 'aws:ec2:subnet', selection_mode: 'ALL', resource_arns: [...net.privateSubnets, ...net.isolatedSubnets].slice(5).map((s) => synth.ref(s.arn)) },
       { name: 'database-subnets', resource_type: 'aws:ec2:subnet', selection_mode: 'ALL', resource_arns: net.isolatedSubnets.map((s) => synth.ref(s.arn)) },
     ]);
+    for (const t of body.target as Array<{ resource_arns: unknown[] }>) expect(t.resource_arns.length).toBeLessThanOrEqual(5);
     const actions = Object.fromEntries((body.action as Array<Record<string, any>>).map((a) => [a.name, a]));
-    expect(actions['isolate-from-peer-region']).toMatchObject({
-      action_id: 'aws:network:route-table-disrupt-cross-region-connectivity',
-      parameter: [
-        { key: 'region', value: stack[peer[role]].ctx.region },
-        { key: 'duration', value: 'PT30M' },
-      ],
-      target: { key: 'Subnets', value: 'site-subnets' },
-    });
+    expect(Object.keys(actions).sort()).toEqual(['cut-database-path', 'isolate-from-peer-region-1', 'isolate-from-peer-region-2']);
+    for (const n of [1, 2]) {
+      expect(actions[`isolate-from-peer-region-${n}`]).toMatchObject({
+        action_id: 'aws:network:route-table-disrupt-cross-region-connectivity',
+        parameter: [
+          { key: 'region', value: stack[peer[role]].ctx.region },
+          { key: 'duration', value: 'PT30M' },
+        ],
+        target: { key: 'Subnets', value: `site-subnets-${n}` },
+      });
+      expect(actions[`isolate-from-peer-region-${n}`].start_after).toBeUndefined();
+    }
     expect(actions['cut-database-path']).toMatchObject({
       action_id: 'aws:network:disrupt-connectivity',
       parameter: [

@@ -92,6 +92,10 @@ describe('dev stack foundation', () => {
       'aws_cloudwatch_dashboard -> aws_route53_health_check',
       'aws_cloudwatch_dashboard -> aws_s3_bucket',
       'aws_cloudwatch_metric_alarm -> aws_s3_bucket',
+      // Payment events: the global endpoint names the bus of both regions; the other region's copy of the endpoint
+      // URL parameter points at the one endpoint (it lives in the active site's region).
+      'aws_cloudwatch_event_endpoint -> aws_cloudwatch_event_bus',
+      'aws_ssm_parameter -> aws_cloudwatch_event_endpoint',
       // Each region's prober probes the other region's public API endpoint (regional-pager.ts).
       'aws_lambda_function -> aws_api_gateway_rest_api',
     ]);
@@ -349,7 +353,7 @@ describe('prod profile and variations', () => {
       const route = synth.list('aws_route').find((r) => r.route_table_id === synth.ref(rt.id) && r.destination_cidr_block === '0.0.0.0/0')!;
       expect(route.nat_gateway_id).toBe(natRefs[i]);
     });
-    expect(synth.list('aws_kms_key').map((k) => k.deletion_window_in_days)).toEqual([30, 30, 30]);
+    expect(synth.list('aws_kms_key').map((k) => k.deletion_window_in_days)).toEqual([30, 30, 30, 30]);
     expect(synth.json.terraform.backend.s3.key).toBe('payments-dr/prod/terraform.tfstate');
   });
 

@@ -14,6 +14,7 @@ const LAMBDAS = resolve(__dirname, '..', 'lambdas');
 /** IAM service prefix of each AWS SDK v3 client package the handlers use. */
 const IAM_PREFIX: Record<string, string> = {
   '@aws-sdk/client-dynamodb': 'dynamodb',
+  '@aws-sdk/client-eventbridge': 'events',
   '@aws-sdk/client-s3': 's3',
   '@aws-sdk/client-secrets-manager': 'secretsmanager',
   '@aws-sdk/client-ssm': 'ssm',
@@ -79,6 +80,7 @@ describe('least privilege, measured against the Lambda code', () => {
     ...(['primary', 'dr'] as const).flatMap((role): Array<[string, RegionalFunction, string]> => [
       [`payment ${role}`, stack.runtime[role].paymentFunction, 'payment-processor'],
       [`health ${role}`, stack.runtime[role].healthFunction, 'health-check'],
+      [`outbox sweep ${role}`, stack.outboxSweep[role], 'outbox-sweep'],
     ]),
     ['rotation', stack.rotationFunction, 'secret-rotation'],
   ];

@@ -121,8 +121,8 @@ describe('npm scripts', () => {
     })),
   );
 
-  test('the workflows run npm ci, npm test, synth, the layer check, the DR preflight and deploy', () => {
-    expect(new Set(used.map((u) => u.script))).toEqual(new Set(['ci', 'test', 'synth', 'verify:layers', 'dr', 'deploy']));
+  test('the workflows run npm ci, npm test, synth, the layer check, the DR preflight, the upgrade check and deploy', () => {
+    expect(new Set(used.map((u) => u.script))).toEqual(new Set(['ci', 'test', 'synth', 'verify:layers', 'dr', 'plan:upgrade', 'deploy']));
   });
 
   test('every `npm run <script>` and `npm test` names a script in package.json', () => {
@@ -287,6 +287,43 @@ describe('pull requests', () => {
 
   test('the plan is posted as a PR comment', () => {
     expect(stepsUsing(planJob!, 'actions/github-script')).toHaveLength(1);
+  });
+});
+
+describe('pull requests: safe change (npm run plan:upgrade)', () => {
+  const pr = workflow('pull-request.yml');
+  const found = jobsOf(pr).find(([, job]) => /npm run plan:upgrade/.test(runs(job)));
+  const job = found?.[1];
+  const steps = job?.steps ?? [];
+  const check = steps.find((s) => /npm run plan:upgrade/.test(s.run ?? ''));
+
+  test('a job runs it for dev and prod, each with its config, against the merge base', () => {
+    expect(job?.strategy?.matrix?.environment).toEqual(['dev', 'prod']);
+    expect(check?.run).toMatch(/base="\$\(git merge-base "origin\/\$BASE_REF" HEAD\)"/);
+    expect(check?.run).toMatch(/--from "\$base" --config "config\/\$ENVIRONMENT\.json"/);
+    expect(check?.env).toMatchObject({ ENVIRONMENT: '${{ matrix.environment }}', BASE_REF: '${{ github.base_ref }}' });
+    // The base's history is needed for the merge base.
+    expect(steps.find((s) => action(s.uses) === 'actions/checkout')?.with).toMatchObject({ 'fetch-depth': 0 });
+  });
+
+  test('the report goes to the job summary and the exit code fails the job', () => {
+    expect(check?.run).toMatch(/--summary "\$GITHUB_STEP_SUMMARY"/);
+    expect(check?.run).toMatch(/code=\$\?[\s\S]*exit \$code\s*$/);
+  });
+
+  test('offline: Terraform and the provider mirror are set up before it, and it gets no AWS credentials', () => {
+    const at = steps.indexOf(check!);
+    expect(steps.findIndex((s) => action(s.uses) === 'hashicorp/setup-terraform')).toBeLessThan(at);
+    expect(steps.findIndex((s) => /TF_PROVIDER_MIRROR=/.test(s.run ?? ''))).toBeLessThan(at);
+    expect(stepsUsing(job!, 'aws-actions/configure-aws-credentials')).toEqual([]);
+    expect(job?.permissions).toBeUndefined();
+  });
+
+  test('waivers count only with the maintainer label, from the reviewed waiver file', () => {
+    expect(check?.env?.WAIVER_APPROVED).toBe("${{ contains(github.event.pull_request.labels.*.name, 'stateful-change-approved') }}");
+    expect(check?.run).toMatch(/if \[ "\$WAIVER_APPROVED" = "true" \]; then[\s\S]*args\+=\(--waivers \.github\/upgrade-waivers\.json\)/);
+    // Adding or removing the label re-runs the checks.
+    expect((pr.on.pull_request as { types?: string[] }).types).toEqual(expect.arrayContaining(['opened', 'synchronize', 'reopened', 'labeled', 'unlabeled']));
   });
 });
 

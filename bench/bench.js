@@ -85,7 +85,7 @@ const results = {
 };
 
 const bundles = {};
-for (const name of ['payment-processor', 'health-check', 'secret-rotation']) {
+for (const name of ['payment-processor', 'health-check', 'secret-rotation', 'outbox-sweep']) {
   const file = join(root, '.cache', 'lambda-bundles', name, 'index.js');
   bundles[name] = existsSync(file) ? statSync(file).size : null;
 }

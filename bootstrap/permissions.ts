@@ -34,7 +34,9 @@ export const DEPLOY_SERVICES = [
   // The drills' experiment templates (aws_fis_experiment_template); the deploy role never starts an experiment,
   // but the prefix grant includes it: CI runs no drill, and the templates' role is passed only to FIS.
   'fis',
-  // EventBridge rules that notify the alert topics (AWS Backup job failures, Secrets Manager replication and rotation failures).
+  // EventBridge: payment events (buses, global endpoint, rules, archives, outbox sweep schedule) and the rules that
+  // notify the alert topics (AWS Backup job failures, Secrets Manager replication and rotation failures). SQS: the
+  // payment event queues.
   'events',
   'kms',
   'lambda',
@@ -45,6 +47,7 @@ export const DEPLOY_SERVICES = [
   'scheduler',
   'secretsmanager',
   'sns',
+  'sqs',
   'ssm',
   // Step Functions: the automatic failover controller (failover.mode "automatic").
   'states',
@@ -62,7 +65,8 @@ export const SERVICES_BY_RESOURCE_TYPE: ReadonlyArray<readonly [RegExp, readonly
   [/^aws_backup_/, ['backup', 'backup-storage']],
   [/^aws_cloudwatch_log_/, ['logs']],
   [/^aws_cloudwatch_(metric_alarm|dashboard)$/, ['cloudwatch']],
-  [/^aws_cloudwatch_event_(rule|target)$/, ['events']],
+  // EventBridge: the global endpoint reads the Route 53 health check it follows (route53 is granted anyway).
+  [/^aws_cloudwatch_event_/, ['events']],
   [/^aws_(db|rds)_/, ['rds']],
   [/^aws_dynamodb_/, ['dynamodb']],
   // FIS checks the stop-condition alarms and passes the experiment role (a `<prefix>-*` role).
@@ -80,6 +84,7 @@ export const SERVICES_BY_RESOURCE_TYPE: ReadonlyArray<readonly [RegExp, readonly
   [/^aws_sfn_/, ['states', 'iam']],
   [/^aws_secretsmanager_/, ['secretsmanager']],
   [/^aws_sns_/, ['sns']],
+  [/^aws_sqs_/, ['sqs']],
   [/^aws_ssm_/, ['ssm']],
   [/^aws_wafv2_/, ['wafv2']],
   // hashicorp/random runs locally: no AWS call.

@@ -5,12 +5,14 @@
  * What the harness changes in its private copy (never in cdktf.out), and why:
  * - the S3 backend is removed: a plan without AWS credentials cannot reach the state bucket;
  * - `random_*` resources are stood in for by `terraform_data` because the hashicorp/random provider is not in
- *   the mirror; references to them are rewritten to the stand-in's `output`;
+ *   the mirror; references to them are rewritten to the stand-in's `output`; the stand-in's `triggers_replace`
+ *   holds the random resource's arguments (all of which force a new value);
  * - an override file gives the AWS providers dummy credentials and the `skip_*` flags, and clears
  *   `allowed_account_ids` (there is no account to compare against).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -77,10 +79,11 @@ export function unavailableReason(): string | undefined {
   return undefined;
 }
 
-interface TfJson {
+export interface TfJson {
   terraform?: { backend?: unknown; required_providers?: Record<string, unknown> };
   provider?: Record<string, Array<Record<string, unknown>>>;
   resource?: Record<string, Record<string, unknown>>;
+  moved?: Array<{ from: string; to: string }>;
 }
 
 /** Makes the hermetic copy described in the header; returns the notes of what changed. */
@@ -100,8 +103,14 @@ export function prepareHermeticCopy(stack: TfJson, dir: string): string[] {
   for (const type of Object.keys(copy.resource ?? {})) {
     if (!type.startsWith('random_')) continue;
     const data = (copy.resource!.terraform_data ??= {});
-    for (const name of Object.keys(copy.resource![type])) {
-      data[`${type}_${name}`] = { input: `standin-${name}-Aa0!`.padEnd(40, 'x') };
+    for (const [name, body] of Object.entries(copy.resource![type] as Record<string, Record<string, unknown>>)) {
+      // Every argument of a random_* resource forces a new value (a new password): the stand-in is replaced when
+      // they change, so an offline plan shows it. Meta-arguments stay meta-arguments.
+      const meta: Record<string, unknown> = {};
+      const args: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(body)) (['//', 'count', 'for_each', 'depends_on', 'lifecycle', 'provider'].includes(k) ? meta : args)[k] = v;
+      delete meta.provider;
+      data[`${type}_${name}`] = { ...meta, input: `standin-${name}-Aa0!`.padEnd(40, 'x'), triggers_replace: args };
       standIns.push(`${type}.${name}`);
     }
     delete copy.resource![type];
@@ -109,6 +118,8 @@ export function prepareHermeticCopy(stack: TfJson, dir: string): string[] {
   let text = JSON.stringify(copy, null, 1);
   if (standIns.length > 0) {
     text = text.replace(/\brandom_([a-z_]+)\.([A-Za-z0-9_-]+)\.[a-z0-9_]+/g, (_m, type: string, name: string) => `terraform_data.random_${type}_${name}.output`);
+    // Whole addresses (depends_on entries, moved blocks): the stand-in's address.
+    text = text.replace(/"random_([a-z_]+)\.([A-Za-z0-9_-]+)"/g, (_m, type: string, name: string) => `"terraform_data.random_${type}_${name}"`);
     notes.push(`stood in: ${standIns.join(', ')}`);
   }
   writeFileSync(join(dir, 'main.tf.json'), text);
@@ -129,29 +140,127 @@ export function prepareHermeticCopy(stack: TfJson, dir: string): string[] {
   return notes;
 }
 
-function run(dir: string, mirror: string, args: string[]) {
+/** The environment of every terraform run in `dir`: the CLI config that installs providers from the mirror only. */
+function terraformEnv(dir: string, mirror: string): NodeJS.ProcessEnv {
   const cliConfig = join(dir, 'harness.tfrc');
-  writeFileSync(
-    cliConfig,
-    `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`,
-  );
-  return spawnSync('terraform', args, {
-    cwd: dir,
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-    env: {
-      ...process.env,
-      TF_CLI_CONFIG_FILE: cliConfig,
-      TF_IN_AUTOMATION: '1',
-      CHECKPOINT_DISABLE: '1',
-      TF_PLUGIN_CACHE_DIR: '',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    },
+  if (!existsSync(cliConfig)) {
+    writeFileSync(
+      cliConfig,
+      `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirror)}\n    include = ["registry.terraform.io/hashicorp/*"]\n  }\n}\n`,
+    );
+  }
+  return {
+    ...process.env,
+    TF_CLI_CONFIG_FILE: cliConfig,
+    TF_IN_AUTOMATION: '1',
+    CHECKPOINT_DISABLE: '1',
+    TF_PLUGIN_CACHE_DIR: '',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
+function run(dir: string, mirror: string, args: string[]) {
+  return spawnSync('terraform', args, { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: terraformEnv(dir, mirror) });
+}
+
+export interface TerraformRun {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs terraform in a harness working directory (see `prepareWorkdir`) without blocking, so two plans can use the
+ * two cores at once. Never rejects: a failure to start is status null with the error in stderr.
+ */
+export function terraformAsync(dir: string, args: readonly string[]): Promise<TerraformRun> {
+  const mirror = findProviderMirror();
+  if (!mirror) return Promise.resolve({ status: null, stdout: '', stderr: unavailableReason() ?? 'no provider mirror' });
+  return new Promise((resolve) => {
+    const child = spawn('terraform', args, { cwd: dir, env: terraformEnv(dir, mirror) });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', (e) => resolve({ status: null, stdout: '', stderr: String(e) }));
+    child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
   });
 }
 
+export interface Workdir {
+  readonly dir: string;
+  /** What the harness changed in its copy (see the file header). */
+  readonly notes: string[];
+  /** The hermetic copy as written (main.tf.json). */
+  readonly config: TfJson;
+}
+
+/**
+ * A fresh harness working directory for `stack`: the hermetic copy, the offline CLI config and `terraform init`.
+ * Throws `HarnessUnavailable` where terraform or the mirror is missing and an Error when init fails.
+ */
+export function prepareWorkdir(stack: TfJson, dir: string = mkdtempSync(join(tmpdir(), 'tf-harness-'))): Workdir {
+  const reason = unavailableReason();
+  if (reason) throw new HarnessUnavailable(reason);
+  mkdirSync(dir, { recursive: true });
+  const notes = prepareHermeticCopy(stack, dir);
+  const init = run(dir, findProviderMirror()!, ['init', '-backend=false', '-input=false', '-no-color']);
+  if (init.status !== 0) throw new Error(`terraform init failed in ${dir}:\n${init.stderr || init.stdout}`);
+  return { dir, notes, config: JSON.parse(readFileSync(join(dir, 'main.tf.json'), 'utf8')) };
+}
+
+/** Terraform or the provider mirror is missing: nothing can run (the message says which). */
+export class HarnessUnavailable extends Error {}
+
+let fingerprint: string | undefined;
+
+/** Identifies this terraform and provider build (version, and path, size and mtime of the provider binaries). */
+export function harnessFingerprint(): string {
+  if (fingerprint) return fingerprint;
+  const mirror = findProviderMirror()!;
+  const providerDir = join(mirror, 'registry.terraform.io', 'hashicorp', 'aws', AWS_PROVIDER_VERSION);
+  const binaries = readdirSync(providerDir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const path = join(e.parentPath, e.name);
+      const st = statSync(path);
+      return `${path}:${st.size}:${st.mtimeMs}`;
+    })
+    .sort();
+  fingerprint = createHash('sha256').update(JSON.stringify([terraformVersion(), binaries])).digest('hex').slice(0, 24);
+  return fingerprint;
+}
+
+/** Where the harness keeps what is expensive and never changes for one terraform + provider build (the schemas). */
+export function harnessCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.TF_HARNESS_CACHE ?? join(tmpdir(), 'tf-harness-cache');
+}
+
+/**
+ * `terraform providers schema -json` of an initialized working directory, cached per terraform version and
+ * provider binaries (path, size, mtime) under `harnessCacheDir()`: ~3 s of CPU and 14 MB for hashicorp/aws.
+ */
+export async function providerSchemas(dir: string): Promise<Record<string, any>> {
+  const file = join(harnessCacheDir(), `schemas-${harnessFingerprint()}.json`);
+  if (existsSync(file)) {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      /* a torn write by another process: fetch again */
+    }
+  }
+  const r = await terraformAsync(dir, ['providers', 'schema', '-json']);
+  if (r.status !== 0) throw new Error(`terraform providers schema failed: ${r.stderr}`);
+  const schemas = JSON.parse(r.stdout);
+  mkdirSync(harnessCacheDir(), { recursive: true });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, r.stdout);
+  renameSync(tmp, file);
+  return schemas;
+}
+
 /** The messages of terraform's machine-readable UI (`-json`), one JSON object per line. */
-function jsonMessages(stdout: string): Array<Record<string, any>> {
+export function jsonMessages(stdout: string): Array<Record<string, any>> {
   const out: Array<Record<string, any>> = [];
   for (const line of stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
@@ -164,7 +273,7 @@ function jsonMessages(stdout: string): Array<Record<string, any>> {
   return out;
 }
 
-function diagnosticsOf(stdout: string): Diagnostic[] {
+export function diagnosticsOf(stdout: string): Diagnostic[] {
   return jsonMessages(stdout).filter((m) => m.type === 'diagnostic' && m.diagnostic).map((m) => m.diagnostic as Diagnostic);
 }
 

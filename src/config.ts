@@ -267,6 +267,19 @@ export const configSchema = z
         failoverDecisionSeconds: z.number().int().min(0),
       })
       .strict(),
+    /** Payment events: EventBridge buses, global endpoint, consumer queues, archives, outbox sweep. */
+    events: z
+      .object({
+        /** Days each bus's archive keeps every payment event for replay (EventBridge archive retention). */
+        archiveRetentionDays: z.number().int().min(1).max(3650),
+        /** How long an undelivered message stays in each consumer queue (SQS: 60 s to 14 days). */
+        queueRetentionSeconds: z.number().int().min(60).max(1_209_600),
+        /** Receives before a message moves to the consumer queue's dead-letter queue (SQS redrive). */
+        maxReceiveCount: z.number().int().min(1).max(1000),
+        /** Minutes between outbox sweeps (events not sent right after their payment's commit). */
+        sweepIntervalMinutes: z.number().int().min(1).max(60),
+      })
+      .strict(),
     alerts: z
       .object({
         emails: z
@@ -481,6 +494,7 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
   database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500, rotationDays: 30 },
   backup: { schedule: 'cron(0 5 * * ? *)', retentionDays: 35, copyRetentionDays: 35 },
   objectives: { rtoSeconds: 1800, rpoSeconds: 60, objectStorageRpoSeconds: 900, failoverDecisionSeconds: 300 },
+  events: { archiveRetentionDays: 30, queueRetentionSeconds: 1_209_600, maxReceiveCount: 5, sweepIntervalMinutes: 1 },
   alerts: { emails: ['payments-oncall@example.com'], subscriptions: [] },
   failover: { mode: 'manual', probeIntervalSeconds: 10, probeTimeoutSeconds: 3, probeFailureThreshold: 3, cooldownSeconds: 3600, promotionBudgetSeconds: 60, manualAcknowledgeSeconds: 900, manualSecondPersonSeconds: 600 },
   stateBackend: { bucket: 'pay-terraform-state-123456789012', region: 'us-east-1', keyPrefix: 'payments-dr', kmsKeyArn: null },

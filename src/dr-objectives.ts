@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type EventPathSection, renderEventPathMarkdown } from './event-path-report';
 
 /**
  * DR objectives as code. From the stack's own settings, every step from "the active region fails" to "a client's
@@ -140,6 +141,8 @@ export interface DrReport {
   /** Empty when every objective is met. */
   readonly problems: readonly string[];
   readonly directions: Directions;
+  /** The payment-event path (src/event-path-report.ts). */
+  readonly eventPath?: EventPathSection;
 }
 
 /** The smallest `rds.global_db_rpo` Aurora PostgreSQL accepts. */
@@ -630,6 +633,7 @@ export function renderMarkdown(report: DrReport, stackName: string): string {
     '|---|---|---|---|---|',
     ...rows,
     '',
+    ...(report.eventPath ? renderEventPathMarkdown(report.eventPath) : []),
     '### Assumptions',
     '',
     ...report.assumptions.map((a) => `- ${a}`),

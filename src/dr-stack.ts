@@ -26,6 +26,7 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { DrObservability, DrObservabilityProps } from './constructs/observability';
 import { ActiveSiteDesignation } from './constructs/active-site-designation';
 import { DrReport, assertObjectives } from './dr-objectives';
+import { eventPathSection } from './event-path-report';
 import { acceleratorFailoverBound } from './edge-objectives';
 import { applyGuardrails } from './guardrails';
 import { RegionalApi } from './constructs/regional-api';
@@ -33,12 +34,16 @@ import { RegionalFunction } from './constructs/regional-function';
 import { RegionalLoadBalancer } from './constructs/regional-load-balancer';
 import { bundleLambda } from './lambda-bundle';
 import { MultiRegionKey } from './constructs/multi-region-key';
+import { PaymentEvents, paymentEventNames } from './constructs/payment-events';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { RegionalNetwork } from './constructs/regional-network';
 import { ReplicatedBucket } from './constructs/replicated-bucket';
 import { RuntimeParameters } from './constructs/runtime-parameters';
 import { SessionTable } from './constructs/session-table';
 import { Naming } from './naming';
-import { RegionContext, RegionRole, otherRole } from './region';
+import { PolicyStatement, RegionContext, RegionRole, otherRole } from './region';
 
 export interface DrStackProps {
   readonly config: PlatformConfig;
@@ -50,7 +55,7 @@ export const PAYMENT_DB_CONNECT_TIMEOUT_MS = 2000;
 /** The DR objectives of `config` checked against the design it configures; throws a DrObjectiveError. */
 export function drReportFor(config: PlatformConfig): DrReport {
   const site = (role: RegionRole) => ({ site: role, region: config.regions[role].region });
-  return assertObjectives(config.objectives, {
+  const report = assertObjectives(config.objectives, {
     mode: config.failover.mode,
     regions: { primary: config.regions.primary.region, dr: config.regions.dr.region },
     healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
@@ -73,6 +78,17 @@ export function drReportFor(config: PlatformConfig): DrReport {
     // Accelerator mode: the edge term from Global Accelerator's behaviour instead of the DNS one.
     ...(config.edge.mode === 'accelerator' ? { edgeFailover: acceleratorFailoverBound(config.edge.healthCheck) } : {}),
   });
+  return {
+    ...report,
+    eventPath: eventPathSection({
+      healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
+      healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
+      auroraGlobalDbRpoSeconds: config.objectives.rpoSeconds,
+      sweepIntervalMinutes: config.events.sweepIntervalMinutes,
+      archiveRetentionDays: config.events.archiveRetentionDays,
+      queueRetentionSeconds: config.events.queueRetentionSeconds,
+    }),
+  };
 }
 
 /** The S3 backend key of an environment's state. */
@@ -118,6 +134,12 @@ export class DrStack extends TerraformStack {
   public readonly logsKey: MultiRegionKey;
   public readonly databaseKey: MultiRegionKey;
   public readonly storageKey: MultiRegionKey;
+  /** Payment event queues (SQS, read by downstream systems; EventBridge delivers as itself). */
+  public readonly eventsKey: MultiRegionKey;
+  /** Buses, global endpoint, queues and archives of payment events (issue #19). */
+  public readonly paymentEvents: PaymentEvents;
+  /** The scheduled outbox sweep in each region (sends events not sent right after their commit). */
+  public readonly outboxSweep: Record<RegionRole, RegionalFunction>;
   public readonly peering: CrossRegionPeering;
   public readonly database: AuroraGlobalDatabase;
   public readonly sessions: SessionTable;
@@ -228,6 +250,7 @@ export class DrStack extends TerraformStack {
     // Storage: S3 objects and AWS Backup vaults. RDS is listed because AWS Backup re-encrypts the cross-region
     // copies of Aurora snapshots with the destination vault's key through RDS.
     this.storageKey = key('storage-key', 'storage', ['s3', 'backup', 'rds']);
+    this.eventsKey = key('events-key', 'events', ['sqs', 'events']);
 
     const network = (ctx: RegionContext) =>
       new RegionalNetwork(this, `network-${ctx.role}`, {
@@ -262,6 +285,11 @@ export class DrStack extends TerraformStack {
       egress('https-s3', 'HTTPS to S3 through the gateway endpoint', { prefixListId: net.gatewayEndpoints.s3.prefixListId });
       egress('https-dynamodb', 'HTTPS to DynamoDB through the gateway endpoint', {
         prefixListId: net.gatewayEndpoints.dynamodb.prefixListId,
+      });
+      // The global endpoint resolves to the events API of whichever region it routes to (the other one after a
+      // failover), out of reach of a VPC endpoint of this region; EventBridge publishes no prefix list.
+      egress('https-eventbridge', 'HTTPS through NAT to the EventBridge global endpoint (payment events, either region)', {
+        cidrIpv4: '0.0.0.0/0',
       });
       return { ctx, network: net, appSecurityGroup };
     };
@@ -392,6 +420,30 @@ export class DrStack extends TerraformStack {
     const healthCode = asset('health-check');
     const accelerator = config.edge.mode === 'accelerator';
 
+    // Payment events: the publishers get names and ARNs as strings; the endpoint is created once the health check
+    // it follows exists (that check watches the payment function's own API).
+    const eventNames = paymentEventNames(naming);
+    const publishEvents = {
+      Sid: 'PublishPaymentEvents',
+      Effect: 'Allow' as const,
+      Action: 'events:PutEvents',
+      Resource: [primaryCtx, drCtx].map((c) => `arn:aws:events:${c.region}:${config.accountId}:event-bus/${eventNames.busName}`),
+    };
+    const endpointUrlParameter = 'payment-events-endpoint-url';
+    // lambdas/shared/outbox.ts (EventTargetResolver) reads the endpoint URL with GetParameter, every minute at most:
+    // added to the function's GetParameter statement (the designation's) so the action is granted once.
+    const withEndpointUrl = (statements: readonly PolicyStatement[], ctx: RegionContext, configPath: string): PolicyStatement[] => {
+      const arn = `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${configPath}${endpointUrlParameter}`;
+      const i = statements.findIndex((st) => JSON.stringify(st.Action) === JSON.stringify(['ssm:GetParameter']));
+      if (i < 0) return [...statements, { Sid: 'PaymentEventsEndpointUrl', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [arn] }];
+      return statements.map((st, j) => (j === i ? { ...st, Resource: [...[st.Resource ?? []].flat(), arn] } : st));
+    };
+    const eventsEnvironment = (configPath: string) => ({
+      PAYMENT_EVENTS_BUS_NAME: eventNames.busName,
+      PAYMENT_EVENTS_SOURCE: eventNames.source,
+      PAYMENT_EVENTS_ENDPOINT_PARAMETER: `${configPath}${endpointUrlParameter}`,
+    });
+
     const runtime = (r: RegionStack): RegionRuntime => {
       const { ctx } = r;
       const cluster = ctx.role === 'primary' ? this.database.primaryCluster : this.database.secondaryCluster;
@@ -453,9 +505,10 @@ export class DrStack extends TerraformStack {
         // meet no cold start (counted in the DR report).
         provisionedConcurrency: config.api.paymentProvisionedConcurrency,
         timeout: 10,
-        environment: environment('payment-processor'),
+        environment: { ...environment('payment-processor'), ...eventsEnvironment(parameters.path) },
         statements: [
-          ...readConfig,
+          ...withEndpointUrl(readConfig, ctx, parameters.path),
+          publishEvents,
           // The handler only ever updates a session item (UpdateItem with ADD): no PutItem, no GetItem.
           { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: [tableArn] },
           { Sid: 'AuditObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucket.arn}/audit/*`] },
@@ -807,6 +860,136 @@ export class DrStack extends TerraformStack {
         promotionBudgetSeconds: config.failover.promotionBudgetSeconds,
       });
     }
+    // --- Payment events (issue #19) -----------------------------------------------------------------------
+    // The endpoint follows the check of the PRIMARY DNS record (FailoverDns.activeCheck, CALCULATED: the active
+    // site's deep /health AND the passive site not claiming active): the publisher's region, no subscriber metrics,
+    // and events go where payments go, also after a failover while the old region answers again.
+    this.paymentEvents = new PaymentEvents(this, 'payment-events', {
+      primary: primaryCtx,
+      dr: drCtx,
+      activeRole: config.activeRegion,
+      activeHealthCheck: this.dns.activeCheck,
+      key: this.eventsKey,
+      archiveRetentionDays: config.events.archiveRetentionDays,
+      queueRetentionSeconds: config.events.queueRetentionSeconds,
+      maxReceiveCount: config.events.maxReceiveCount,
+    });
+    const sweepCode = asset('outbox-sweep');
+    const sweep = (r: RegionStack): RegionalFunction => {
+      const { ctx } = r;
+      const parameters = this.runtime[ctx.role].parameters;
+      new SsmParameter(this, `payment-events-endpoint-url-${ctx.role}`, {
+        provider: ctx.provider,
+        name: `${parameters.path}${endpointUrlParameter}`,
+        type: 'String',
+        value: this.paymentEvents.endpoint.endpointUrl,
+        description: 'URL of the payment events global endpoint (the payment Lambda derives the EndpointId); managed by cdktf',
+      });
+      const fn = new RegionalFunction(this, `outbox-sweep-fn-${ctx.role}`, {
+        ctx,
+        purpose: 'outbox-sweep',
+        code: sweepCode,
+        // Any number of sweeps is safe (row locks); one at a time is enough.
+        reservedConcurrency: 1,
+        timeout: 60,
+        memorySize: 256,
+        subnets: r.network.privateSubnets,
+        securityGroup: r.appSecurityGroup,
+        logKey: this.logsKey.in(ctx.role),
+        logRetentionDays: config.logRetentionDays,
+        environment: {
+          CONFIG_PATH: parameters.path,
+          // Sends only from the active site (this region's designation, read like the payment function does).
+          ACTIVE_SITE_PARAMETER: this.designation.parameterName,
+          POWERTOOLS_SERVICE_NAME: 'outbox-sweep',
+          POWERTOOLS_METRICS_NAMESPACE: 'PaymentsDR',
+          NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+          // The URL from this region's parameter like the payment function: a re-created endpoint (new activeRegion)
+          // is picked up without redeploying the sweep, and the function does not reference the other region.
+          ...eventsEnvironment(parameters.path),
+        },
+        statements: [
+          {
+            Sid: 'RuntimeConfiguration',
+            Effect: 'Allow',
+            // lambdas/shared/config.ts reads the whole path with GetParametersByPath and nothing else.
+            Action: ['ssm:GetParametersByPath'],
+            Resource: [parameters.arnPattern, parameters.arnPattern.replace(/\/\*$/, '')],
+          },
+          ...withEndpointUrl(
+            [{ Sid: 'ActiveSiteDesignation', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [this.designation.arnIn(ctx)] }],
+            ctx,
+            parameters.path,
+          ),
+          {
+            Sid: 'DatabaseCredentials',
+            Effect: 'Allow',
+            Action: ['secretsmanager:GetSecretValue'],
+            Resource: [`arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${this.database.credentials.secretName}-??????`],
+          },
+          { Sid: 'DecryptCredentials', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [this.databaseKey.in(ctx.role).arn] },
+          publishEvents,
+        ],
+      });
+      const schedule = new CloudwatchEventRule(this, `outbox-sweep-schedule-${ctx.role}`, {
+        provider: ctx.provider,
+        name: ctx.naming.name('generic', 'outbox-sweep', ctx.region),
+        description: 'Sends payment events left in the outbox (lambdas/outbox-sweep)',
+        scheduleExpression: `rate(${config.events.sweepIntervalMinutes} minute${config.events.sweepIntervalMinutes === 1 ? '' : 's'})`,
+      });
+      new CloudwatchEventTarget(this, `outbox-sweep-target-${ctx.role}`, {
+        provider: ctx.provider,
+        rule: schedule.name,
+        targetId: 'outbox-sweep',
+        arn: fn.function.arn,
+      });
+      new LambdaPermission(this, `outbox-sweep-permission-${ctx.role}`, {
+        provider: ctx.provider,
+        functionName: fn.function.functionName,
+        action: 'lambda:InvokeFunction',
+        principal: 'events.amazonaws.com',
+        sourceArn: schedule.arn,
+      });
+      return fn;
+    };
+    this.outboxSweep = { primary: sweep(this.primary), dr: sweep(this.dr) };
+    for (const r of [this.primary, this.dr]) {
+      const { ctx } = r;
+      const topic = this.observability.topics[ctx.region];
+      const alarm = (name: string, description: string, config: Omit<ConstructorParameters<typeof CloudwatchMetricAlarm>[2], 'alarmName' | 'alarmDescription'>) =>
+        new CloudwatchMetricAlarm(this, `payment-events-${name}-${ctx.role}`, {
+          provider: ctx.provider,
+          alarmName: ctx.naming.name('generic', name, ctx.region),
+          alarmDescription: description,
+          alarmActions: [topic.arn],
+          okActions: [topic.arn],
+          ...config,
+        });
+      // Events normally leave within milliseconds of their commit; five minutes of an old unsent row means the
+      // endpoint or the sweep is failing. No data: the sweep is not running, which is as bad.
+      alarm('outbox-backlog-age', 'Payment events waiting in the outbox for over 5 minutes, or the outbox sweep not reporting (RUNBOOK section 8)', {
+        namespace: 'PaymentsDR',
+        metricName: 'OutboxOldestUnsentAgeSeconds',
+        dimensions: { service: 'outbox-sweep' },
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: 5,
+        threshold: 300,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'breaching',
+      });
+      alarm('payment-events-dlq', 'Payment events in the dead-letter queue: a consumer failed or EventBridge could not deliver (RUNBOOK section 8)', {
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: this.paymentEvents.regions[ctx.role].deadLetterQueue.name },
+        statistic: 'Maximum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+      });
+    }
     // --- Fault injection for the drills (`npm run dr -- drill --inject fis`) -----------------------------------
     const healthMetric = (role: RegionRole, id: string) => ({
       id,
@@ -892,6 +1075,17 @@ export class DrStack extends TerraformStack {
       output('kill-switch-parameter-name', this.controller.killSwitch.name, 'Automatic failover kill switch (enabled | disabled), controller region');
       output('last-run-parameter-name', this.controller.lastRun.name, 'Record of the last automatic failover run, controller region');
       output('operation-lock-parameter-name', this.controller.operationLock.name, 'Operation lock the controller honours, controller region');
+    }
+    // Payment events (read by src/dr-cli/events.ts; optional there, so older outputs files still work).
+    output('payment-events-bus-name', this.paymentEvents.busName, 'Payment events bus (same name in both regions)');
+    output('payment-events-endpoint-name', this.paymentEvents.endpoint.name, 'EventBridge global endpoint of payment events');
+    output('payment-events-endpoint-region', this.paymentEvents.endpointRegion, 'Region the global endpoint lives in (the active site)');
+    output('payment-events-endpoint-url', this.paymentEvents.endpoint.endpointUrl, 'URL of the global endpoint');
+    for (const r of [this.primary, this.dr]) {
+      const ev = this.paymentEvents.regions[r.ctx.role];
+      output(`payment-events-queue-url-${r.ctx.role}`, ev.queue.url, `Payment events queue for downstream systems (${r.ctx.region})`);
+      output(`payment-events-archive-${r.ctx.role}`, ev.archive.name, `Payment events archive (${r.ctx.region})`);
+      output(`outbox-sweep-function-${r.ctx.role}`, this.outboxSweep[r.ctx.role].functionName, `Outbox sweep Lambda (${r.ctx.region})`);
     }
     output('environment-profile', config.profile, 'Config profile (the drill refuses a failover drill on prod without confirmation)');
     for (const role of ['primary', 'dr'] as const) {

@@ -20,7 +20,9 @@ afterEach(async () => {
   await world.stop();
 });
 
-const FAST = ['--rate', '40', '--duration', '4s', '--baseline', '800ms', '--poll-interval', '100ms', '--rto-timeout', '3s', '--request-timeout', '1s', '--timeout', '10s'];
+// Short drills on a real clock. The guards (--rto-timeout, --request-timeout) are generous so a loaded machine (CI
+// runs the terraform plans beside this suite) does not trip them; they cost nothing when the drill recovers.
+const FAST = ['--rate', '40', '--duration', '4s', '--baseline', '800ms', '--poll-interval', '100ms', '--rto-timeout', '8s', '--request-timeout', '4s', '--timeout', '20s'];
 const REPORT = '/work/drill.json';
 const report = () => JSON.parse(world.files.get(REPORT) ?? 'null');
 const posts = () => world.httpRequests.filter((q) => q.method === 'POST');
@@ -28,7 +30,7 @@ const posts = () => world.httpRequests.filter((q) => q.method === 'POST');
 describe('drill --mode switchover (planned)', () => {
   test('continuous traffic through the public name, client-side RTO and timeline, every acknowledged payment read back', async () => {
     const r = await world.run('drill', '--mode', 'switchover', '--report', 'drill.json', ...FAST);
-    expect(r.code).toBe(0);
+    expect({ code: r.code, err: r.code === 0 ? '' : r.err }).toEqual({ code: 0, err: '' });
     expect(world.calls('dr', 'rds', SwitchoverGlobalClusterCommand)).toEqual([expect.objectContaining({ TargetDbClusterIdentifier: CLUSTER_ARN.dr })]);
     expect(world.writer).toBe('dr');
 

@@ -15,7 +15,9 @@ import { POWERTOOLS_LAYER } from '../../src/powertools-layer';
 import { apiEvent, lambdaContext } from '../support/lambda';
 
 const ROOT = projectRoot();
-const HANDLERS = ['payment-processor', 'health-check', 'secret-rotation', 'prober', 'failover-controller'] as const;
+const HANDLERS = ['payment-processor', 'health-check', 'secret-rotation', 'outbox-sweep', 'prober', 'failover-controller'] as const;
+/** The bundle budget (README, `npm run bench`). */
+const MAX_BUNDLE_BYTES = 250 * 1024;
 
 describe('Lambda bundles and the Powertools layer', () => {
   test('every @aws-lambda-powertools package is pinned to the layer\'s version, in package.json and installed', () => {
@@ -39,6 +41,14 @@ describe('Lambda bundles and the Powertools layer', () => {
     expect(external.filter((m) => m.startsWith('@aws-lambda-powertools/'))).toContain('@aws-lambda-powertools/logger');
     // No copy of the X-Ray SDK or Powertools inside: they come from the layer.
     expect(js).not.toMatch(/aws-xray-sdk-core|AWSXRayDaemon|POWERTOOLS_LOGGER_LOG_EVENT/);
+    expect(Buffer.byteLength(js)).toBeLessThan(MAX_BUNDLE_BYTES);
+  });
+
+  test.each(['payment-processor', 'outbox-sweep'])('%s: the SigV4a signer for the global endpoint is inside the bundle, not required from the runtime', (name) => {
+    const js = readFileSync(bundleLambda(name).jsPath, 'utf8');
+    expect(js).not.toMatch(/require\("@(aws-sdk|smithy)\/signature-v4a?"\)/);
+    expect(js).toMatch(/AWS4-ECDSA-P256-SHA256/);
+    expect(js).toMatch(/require\("@aws-sdk\/client-eventbridge"\)/);
   });
 });
 

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { formatDiagnostics, unavailableReason, validateAndPlan } from '../../scripts/terraform-harness';
+import { simulate } from '../../scripts/upgrade/simulate';
 import { synthDrStack } from './synth';
 
 /**
@@ -6,7 +9,7 @@ import { synthDrStack } from './synth';
  * mirror) and, with `plan`, plans it without credentials. Warnings fail too: they are deprecations that break
  * on provider 6. One profile per test file, so jest can run them on separate workers.
  */
-export function terraformSuite(profile: string, overrides: Record<string, unknown>, options: { plan: boolean }): void {
+export function terraformSuite(profile: string, overrides: Record<string, unknown>, options: { plan: boolean; simulate?: boolean }): void {
   const reason = unavailableReason();
   if (reason) {
     // Visible in the test output; the suite is skipped, not failed, where terraform or the mirror is missing.
@@ -36,7 +39,24 @@ export function terraformSuite(profile: string, overrides: Record<string, unknow
         expect(report.plannedCreates.aws_fis_experiment_template).toBe(2);
         expect(report.plannedCreates.aws_cloudwatch_log_resource_policy).toBe(2);
       });
-    } else {
+    }
+    if (options.plan && options.simulate) {
+      // `npm run plan:upgrade`'s foundation, on the real stack and sharing this suite's plan: the stack as deployed
+      // (its simulated state) planned against itself changes nothing. A residual diff fails with each attribute.
+      test('planned against its own simulated deployed state (npm run plan:upgrade -- --from HEAD): no changes', async () => {
+        expect(report.planOk).toBe(true);
+        const dir = report.workdir!;
+        const workdir = { dir, notes: report.notes, config: JSON.parse(readFileSync(join(dir, 'main.tf.json'), 'utf8')) };
+        const sim = await simulate(synth.json, { workdir, createPlanFile: 'plan.bin' });
+        console.info(
+          `[${profile}] simulated state: ${sim.state.addresses().length} instances, ${sim.state.stats.evaluated} values from expressions, ` +
+            `${sim.state.stats.placeholders} placeholders; plans against it: ${sim.passes.map((p) => `${p.changed} changed (${p.seconds.toFixed(1)} s)`).join(', ')}`,
+        );
+        expect(sim.finalRun.noChanges).toBe(true);
+        expect(sim.state.addresses()).toHaveLength(synth.all().length);
+      }, 180_000);
+    }
+    if (!options.plan) {
       test('validates with 0 errors and 0 warnings', () => {
         expect(formatDiagnostics(report.validateDiagnostics)).toBe('');
       });

@@ -9,6 +9,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createHash, randomUUID } from 'node:crypto';
 import type { ClientBase } from 'pg';
@@ -30,6 +31,7 @@ import {
 import { type ApiEvent, type ApiResult, bodyText, dispatch, headerValues, jsonResponse, type Route, validationError, header } from '../shared/http';
 import { type ApiHandler, instrument, Runtime, type RuntimeDeps } from '../shared/runtime';
 import { runMigrations, schemaIsCurrent } from './migrations';
+import { PaymentOutbox } from './outbox';
 
 export const SERVICE_NAME = 'payment-processor';
 
@@ -100,6 +102,8 @@ export interface PaymentProcessorDeps extends RuntimeDeps {
   readonly sessionTtlSeconds?: number;
   /** Timeout of each post-commit side effect (DynamoDB, S3). @default 3000 ms */
   readonly sideEffectTimeoutMs?: number;
+  /** Publishes outbox events through the global endpoint. @default a SigV4a client for the function's region */
+  readonly eventbridge?: EventBridgeClient;
 }
 
 interface ValidRequest {
@@ -148,6 +152,7 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
   const sideEffectTimeoutMs = deps.sideEffectTimeoutMs ?? 3000;
   let dynamodb = deps.dynamodb;
   let s3 = deps.s3;
+  const outbox = new PaymentOutbox(runtime, deps.eventbridge, deps.ssm);
 
   const schema = memoizeSuccess(async () => {
     const db = await runtime.database();
@@ -186,7 +191,13 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
       });
     }
     const view = toView(row);
-    await recordSideEffects(config, view, row.request_hash, request.idempotencyKey);
+    // The event's first attempt runs beside the side effects; it never fails the request (the sweep retries).
+    const publishing = outbox.publishAfterCommit(db, view.id);
+    try {
+      await recordSideEffects(config, view, row.request_hash, request.idempotencyKey);
+    } finally {
+      await publishing;
+    }
     metrics.addMetric(created ? 'PaymentCreated' : 'PaymentReplayed', MetricUnit.Count, 1);
     logger.info(created ? 'payment created' : 'payment replayed', { paymentId: view.id });
     return created
@@ -220,7 +231,11 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
          RETURNING ${PAYMENT_COLUMNS}`,
         [randomUUID(), request.idempotencyKey, request.requestHash, p.merchantId, p.reference, p.amount, p.currency, p.sessionId ?? null, runtime.region],
       );
-      if (inserted.rows.length === 1) return { row: inserted.rows[0], created: true };
+      if (inserted.rows.length === 1) {
+        // Same transaction: the payment.accepted event commits with the payment or not at all.
+        await outbox.enqueueAccepted(client, toView(inserted.rows[0]));
+        return { row: inserted.rows[0], created: true };
+      }
       // Conflict: the other transaction has committed (ON CONFLICT waited for it); this statement's snapshot sees it.
       const existing = await client.query<PaymentRow>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE idempotency_key = $1`, [request.idempotencyKey]);
       if (existing.rows.length !== 1) throw new Error('idempotency key conflict without a visible row');

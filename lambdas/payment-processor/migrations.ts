@@ -41,6 +41,28 @@ CREATE TABLE IF NOT EXISTS payments (
     name: 'index payments by merchant',
     sql: `CREATE INDEX IF NOT EXISTS payments_merchant_created_idx ON payments (merchant_id, created_at);`,
   },
+  {
+    // The transactional outbox of payment events (lambdas/shared/outbox.ts). One row per payment and event type,
+    // written in the payment's transaction; payments accepted before this migration get no event.
+    id: 3,
+    name: 'create payment_outbox',
+    sql: `
+CREATE TABLE IF NOT EXISTS payment_outbox (
+  event_id         uuid        PRIMARY KEY,
+  payment_id       uuid        NOT NULL REFERENCES payments (id),
+  event_type       text        NOT NULL,
+  detail           jsonb       NOT NULL,
+  occurred_at      timestamptz NOT NULL,
+  created_at       timestamptz NOT NULL DEFAULT now(),
+  attempts         integer     NOT NULL DEFAULT 0,
+  next_attempt_at  timestamptz NOT NULL DEFAULT now(),
+  last_error       text,
+  sent_at          timestamptz,
+  bus_event_id     text,
+  CONSTRAINT payment_outbox_payment_event_key UNIQUE (payment_id, event_type)
+);
+CREATE INDEX IF NOT EXISTS payment_outbox_due_idx ON payment_outbox (next_attempt_at, created_at) WHERE sent_at IS NULL;`,
+  },
 ];
 
 export const LATEST_MIGRATION = Math.max(...MIGRATIONS.map((m) => m.id));

@@ -236,36 +236,45 @@ export class FaultInjection extends Construct {
     });
 
     // --- The template -------------------------------------------------------------------------------------------
+    // A target lists at most 5 resource ARNs (provider schema of aws_fis_experiment_template: target.resource_arns
+    // "5 item maximum"; found by `npm run plan:upgrade`, which plans with the subnet ARNs known): 3 zones give 6
+    // site subnets, so the subnets are split into targets of at most 5, each with its own action.
+    const siteTargets = chunked('site-subnets', siteSubnets);
+    const databaseTargets = chunked('database-subnets', databaseSubnets);
     this.template = new FisExperimentTemplate(this, 'template', {
       provider,
       description: `Regional outage of the ${ctx.role} site (${ctx.region}): isolated from ${props.peerRegion} and cut off from its database`,
       roleArn: this.role.arn,
       stopCondition: [...(props.stopAlarms ?? []), this.stopAlarm].map((a) => ({ source: 'aws:cloudwatch:alarm', value: a.arn })),
-      target: [
-        { name: 'site-subnets', resourceType: 'aws:ec2:subnet', selectionMode: 'ALL', resourceArns: siteSubnets.map((s) => s.arn) },
-        { name: 'database-subnets', resourceType: 'aws:ec2:subnet', selectionMode: 'ALL', resourceArns: databaseSubnets.map((s) => s.arn) },
-      ],
+      target: [...siteTargets, ...databaseTargets].map((t) => ({
+        name: t.name,
+        resourceType: 'aws:ec2:subnet',
+        selectionMode: 'ALL',
+        resourceArns: t.subnets.map((s) => s.arn),
+      })),
+      // One action per target, all starting together (no startAfter): the template's effect is the same as one
+      // action over every subnet.
       action: [
-        {
-          name: 'isolate-from-peer-region',
+        ...siteTargets.map((t, i) => ({
+          name: chunkName('isolate-from-peer-region', i, siteTargets.length),
           actionId: 'aws:network:route-table-disrupt-cross-region-connectivity',
           description: `No route from the site's subnets to ${props.peerRegion}`,
           parameter: [
             { key: 'region', value: props.peerRegion },
             { key: 'duration', value: this.maxDuration },
           ],
-          target: { key: 'Subnets', value: 'site-subnets' },
-        },
-        {
-          name: 'cut-database-path',
+          target: { key: 'Subnets', value: t.name },
+        })),
+        ...databaseTargets.map((t, i) => ({
+          name: chunkName('cut-database-path', i, databaseTargets.length),
           actionId: 'aws:network:disrupt-connectivity',
           description: 'Deny all traffic in and out of the database subnets',
           parameter: [
             { key: 'scope', value: 'all' },
             { key: 'duration', value: this.maxDuration },
           ],
-          target: { key: 'Subnets', value: 'database-subnets' },
-        },
+          target: { key: 'Subnets', value: t.name },
+        })),
       ],
       // The site's subnets always exist: a target that resolves to nothing is a broken template, not a skip.
       experimentOptions: { accountTargeting: 'single-account', emptyTargetResolutionMode: 'fail' },
@@ -273,4 +282,21 @@ export class FaultInjection extends Construct {
       tags: { Name: name('regional-outage'), Site: ctx.role },
     });
   }
+}
+
+/** FIS's limit on the resource ARNs of one target. */
+export const FIS_TARGET_MAX_ARNS = 5;
+
+/** `base` when there is one chunk, else `base-1`, `base-2`, … */
+function chunkName(base: string, index: number, count: number): string {
+  return count === 1 ? base : `${base}-${index + 1}`;
+}
+
+/** `items` in targets of at most FIS_TARGET_MAX_ARNS, named with chunkName. */
+function chunked<T>(base: string, items: readonly T[]): Array<{ name: string; subnets: T[] }> {
+  const count = Math.ceil(items.length / FIS_TARGET_MAX_ARNS);
+  return Array.from({ length: count }, (_, i) => ({
+    name: chunkName(base, i, count),
+    subnets: items.slice(i * FIS_TARGET_MAX_ARNS, (i + 1) * FIS_TARGET_MAX_ARNS),
+  }));
 }

@@ -10,9 +10,9 @@ import { PolicyStatement, RegionContext, RegionRole, accountRootArn, policyDocum
  * that act as themselves (CloudWatch Logs, CloudWatch alarms publishing to an encrypted topic) get a service
  * principal statement scoped to our account and region.
  */
-export type KeyUser = 'logs' | 'cloudwatch' | 'events' | 'sns' | 'rds' | 'dynamodb' | 's3' | 'secretsmanager' | 'backup' | 'ssm' | 'lambda';
+export type KeyUser = 'logs' | 'cloudwatch' | 'events' | 'sns' | 'rds' | 'dynamodb' | 's3' | 'secretsmanager' | 'backup' | 'ssm' | 'lambda' | 'sqs';
 
-const VIA_SERVICE: ReadonlySet<KeyUser> = new Set(['sns', 'rds', 'dynamodb', 's3', 'secretsmanager', 'backup', 'ssm', 'lambda']);
+const VIA_SERVICE: ReadonlySet<KeyUser> = new Set(['sns', 'rds', 'dynamodb', 's3', 'secretsmanager', 'backup', 'ssm', 'lambda', 'sqs']);
 
 /** Administrative actions for the account root; cryptographic use is granted only per service below. */
 const ADMIN_ACTIONS = [
@@ -150,9 +150,10 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
     });
   }
   if (users.includes('events')) {
-    // EventBridge rules publish to KMS-encrypted SNS topics as the events service principal, which needs the key
-    // (SNS Developer Guide, sns-key-management, "Enable compatibility between event sources from AWS services and
-    // encrypted topics"); only for rules of this account and region.
+    // EventBridge rules deliver to KMS-encrypted SNS topics and SQS queues as the events service principal, which
+    // needs the key (SNS Developer Guide, sns-key-management, "Enable compatibility between event sources from AWS
+    // services and encrypted topics"; EventBridge user guide, eb-use-resource-based, encrypted SQS queues); only
+    // for rules of this account and region.
     statements.push({
       Sid: 'EventBridgeRules',
       Effect: 'Allow',

@@ -19,6 +19,7 @@ import { automaticFailoverStatus, renderAutoStatus } from './auto';
 import { EXIT_FAILED, EXIT_OK, say, type Ctx, type ExitCode } from './context';
 import { STATUS_BUDGET_MS, withDeadline } from './deps';
 import { fenceState } from './live';
+import { eventsErrors, eventsRows, gatherEvents, type EventsStatus } from './events';
 import { dnsServingRole, otherSite, sites, writerSite, type DnsServing } from './decisions';
 import { edgeErrors, edgeRows, edgeStatus, edgeSummary, type EdgeStatus } from './edge';
 import { formatDuration, iso, renderTable } from './format';
@@ -70,6 +71,8 @@ export interface StatusReport {
   >;
   /** The active-site designation in each region, and whether its payment function is fenced. */
   readonly sites: Record<Role, Checked<{ readonly region: string; readonly designation: string | null; readonly fenced: boolean; readonly preFence?: number | null }>>;
+  /** Payment events: global endpoint and outbox backlog (src/dr-cli/events.ts); absent for stacks without them. */
+  readonly events?: EventsStatus;
   /** Accelerator mode: the traffic dials and endpoint health of each site (src/dr-cli/edge.ts). */
   readonly edge?: EdgeStatus;
   /** Sections that could not be read. */
@@ -150,6 +153,8 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
     return q;
   };
   const rest = Math.max(1, budget - (Date.now() - startedAt));
+  // Payment events read beside the metrics round (they need only the health checks), within the same budget.
+  const eventsPending = gatherEvents(ctx, { primary: hcPrimary, dr: hcDr }, rest);
   const [mPrimary, mDr] = await Promise.all(
     sites(o).map((s) => check(() => latestMetrics(aws.inRegion(s.region).cloudwatch, queriesFor(s), now), rest)),
   );
@@ -171,6 +176,7 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
         }),
       };
 
+  const events = await eventsPending;
   const lag = metric(secondary.role, 'rpolag');
   const report: Omit<StatusReport, 'errors' | 'unreachable'> = {
     at: iso(now),
@@ -194,7 +200,13 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
     sites: { primary: sitePrimary, dr: siteDr },
   };
   const edge = await edgePending;
-  return { ...report, ...(edge ? { edge } : {}), errors: [...collectErrors(report), ...edgeErrors(edge)], unreachable: unreachableParts(report, o) };
+  return {
+    ...report,
+    ...(events ? { events } : {}),
+    ...(edge ? { edge } : {}),
+    errors: [...collectErrors(report), ...eventsErrors(events), ...edgeErrors(edge)],
+    unreachable: unreachableParts(report, o),
+  };
 }
 
 /** Which regions (and Route 53) did not answer: each section knows the region it asked. */
@@ -340,6 +352,7 @@ export function renderStatus(r: StatusReport, o: Ctx['outputs']): string {
       rows.push(['payment fence', st.region, 'FENCED', `${o[role].paymentFunction} reserved concurrency 0 (before: ${st.preFence === undefined ? 'not recorded' : (st.preFence ?? 'unreserved')})`]);
     }
   }
+  if (r.events) rows.push(...eventsRows(r.events));
   rows.push(...edgeRows(r.edge, o));
   const writer = failed(g) ? 'unknown' : g.writer === 'unknown' ? 'unknown' : `${g.writer} (${o[g.writer].region})`;
   const serving = failed(d) || d.role === 'unknown' ? 'unknown' : `${d.role} (${o[d.role].region})`;
