@@ -86,7 +86,8 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
   });
 
   describe('DNS: the PRIMARY record serves the active site; the old site never takes traffic back by itself', () => {
-    const records = synth.list('aws_route53_record').filter((r) => r.failover_routing_policy);
+    // The API's failover records (the TXT status records the probers read are tested in regional-pager.test.ts).
+    const records = synth.list('aws_route53_record').filter((r) => r.failover_routing_policy && r.type !== 'TXT');
     const of = (type: string) => records.find((r) => r.failover_routing_policy.type === type)!;
 
     test('PRIMARY: a CNAME to the active site, checked by AND(active /health, NOT passive claims active)', () => {
@@ -269,7 +270,12 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
     const name = (role: RegionRole) => `${role} (${region(role)})`;
     expect(stack.drReport.directions).toEqual({ failover: `${name(active)} -> ${name(passive)}`, failback: `${name(passive)} -> ${name(active)}` });
     expect(stack.drReport.design.dnsTtlSeconds).toBe(stack.config.dns.recordTtlSeconds);
-    expect(stack.drReport.components.find((c) => c.component === 'Aurora promotion')!.mechanism).toContain(name(passive));
+    // The failover scenario promotes the passive site's cluster, the failback scenario goes the other way.
+    const failover = stack.drReport.scenarios.find((x) => x.id === `failover-${stack.config.failover.mode}`)!;
+    expect(failover).toMatchObject({ from: region(active), to: region(passive) });
+    expect(failover.title).toContain(name(active));
+    expect(failover.steps.find((x) => x.step === 'Aurora promotion')!.mechanism).toContain(region(passive));
+    expect(stack.drReport.scenarios.find((x) => x.id === 'failback-planned')).toMatchObject({ from: region(passive), to: region(active) });
   });
 
   test('outputs for the DR CLI: active-region, the designation parameter, each cluster\'s parameter group', () => {

@@ -1,3 +1,4 @@
+import { METRICS_NAMESPACE as PROBER_NAMESPACE } from '../lambdas/prober';
 import { Json, synthDrStack } from './support/synth';
 
 /**
@@ -68,6 +69,20 @@ const PUBLISHED: readonly Published[] = [
     metrics: ['ReplicationLatency', 'OperationsFailedReplication', 'OperationsPendingReplication', 'BytesPendingReplication'],
     dimensionSets: [['DestinationBucket', 'RuleId', 'SourceBucket']],
     source: 'S3 User Guide, "Metrics and dimensions" (S3 Replication metrics): SourceBucket, DestinationBucket, RuleId; published with replication metrics enabled (RTC enables them)',
+  },
+  // Our own: the prober publishes these with PutMetricData (lambdas/prober; the exact data is asserted in
+  // __tests__/lambdas/prober.test.ts).
+  {
+    namespace: PROBER_NAMESPACE,
+    metrics: ['PeerUp', 'PeerRoute53Healthy'],
+    dimensionSets: [['PeerRegion']],
+    source: 'lambdas/prober: PutMetricData, dimension PeerRegion (the region it watches)',
+  },
+  {
+    namespace: PROBER_NAMESPACE,
+    metrics: ['OwnSiteUp'],
+    dimensionSets: [['Region']],
+    source: 'lambdas/prober: PutMetricData, dimension Region (its own)',
   },
   {
     namespace: 'PaymentsDR/Drill',

@@ -8,7 +8,8 @@ describe('application tier and failover DNS', () => {
 
   describe('Lambda functions', () => {
     test('payment and health functions in each region, one shared bundle per handler', () => {
-      const fns = synth.list('aws_lambda_function').filter((f) => !f.function_name.endsWith('secret-rotation'));
+      // The rotation function and the pager's probers (regional-pager.test.ts) are tested on their own.
+      const fns = synth.list('aws_lambda_function').filter((f) => !/secret-rotation|prober$/.test(f.function_name));
       expect(fns.map((f) => [f.provider, f.function_name]).sort()).toEqual([
         ['aws.dr', 'pay-dev-usw2-health-check'],
         ['aws.dr', 'pay-dev-usw2-outbox-sweep'],
@@ -44,7 +45,7 @@ describe('application tier and failover DNS', () => {
     test('every function (rotation included) carries the Powertools layer of its own region, at the pinned version', () => {
       const regionOf = { 'aws.primary': stack.primary.ctx.region, 'aws.dr': stack.dr.ctx.region } as Record<string, string>;
       const fns = synth.list('aws_lambda_function');
-      expect(fns).toHaveLength(7); // payment, health and outbox sweep per region, rotation
+      expect(fns).toHaveLength(9); // payment, health and outbox sweep per region, rotation, a prober per region
       for (const fn of fns) {
         expect(fn.layers).toEqual([
           `arn:aws:lambda:${regionOf[fn.provider]}:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:${POWERTOOLS_LAYER.layerVersion}`,
@@ -99,8 +100,8 @@ describe('application tier and failover DNS', () => {
     });
 
     test('no IAM statement anywhere allows every action; "*" resources only for APIs without resource-level permissions', () => {
-      // Describe and ExperimentLogDelivery: the FIS experiment role (src/constructs/fault-injection.ts).
-      const wildcardOk = new Set(['VpcNetworkInterfaces', 'XRayTraces', 'GeneratePassword', 'Describe', 'ExperimentLogDelivery']);
+      // Describe and ExperimentLogDelivery: the FIS experiment role (src/constructs/fault-injection.ts); ProberMetrics: the probers.
+      const wildcardOk = new Set(['VpcNetworkInterfaces', 'XRayTraces', 'GeneratePassword', 'Describe', 'ExperimentLogDelivery', 'ProberMetrics']);
       for (const p of synth.list('aws_iam_role_policy')) {
         for (const s of policyOf(p.policy).Statement) {
           const actions = [s.Action].flat();
@@ -217,6 +218,7 @@ describe('application tier and failover DNS', () => {
     });
 
     test('one validation record serves both certificates', () => {
+      // (failover records, the API's and the TXT status records the probers read, are not validation records)
       const validationRecords = synth.list('aws_route53_record').filter((r) => !r.failover_routing_policy);
       expect(validationRecords).toHaveLength(1);
       expect(validationRecords[0].allow_overwrite).toBe(true);
@@ -241,7 +243,7 @@ describe('application tier and failover DNS', () => {
   });
 
   describe('failover DNS', () => {
-    const records = synth.list('aws_route53_record').filter((r) => r.failover_routing_policy);
+    const records = synth.list('aws_route53_record').filter((r) => r.failover_routing_policy && r.type !== 'TXT');
 
     test('one PRIMARY and one SECONDARY non-alias CNAME with the same name and our TTL (dns.recordTtlSeconds)', () => {
       expect(records.map((r) => r.failover_routing_policy.type).sort()).toEqual(['PRIMARY', 'SECONDARY']);

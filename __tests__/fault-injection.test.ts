@@ -60,8 +60,9 @@ describe('FIS experiment templates: a regional outage of each site', () => {
 
     const guard = synth.bodyOf(stack.drillRtoGuard);
     expect(guard.provider).toBe('aws.primary');
-    // 900 s objective: 15 one-minute periods of no healthy region.
-    expect(guard).toMatchObject({ evaluation_periods: 15, threshold: 1, comparison_operator: 'LessThanThreshold', treat_missing_data: 'notBreaching' });
+    // The dev objective (1800 s, manual mode counted honestly: dr-report.md): 30 one-minute periods of no healthy region.
+    expect(stack.config.objectives.rtoSeconds).toBe(1800);
+    expect(guard).toMatchObject({ evaluation_periods: 30, threshold: 1, comparison_operator: 'LessThanThreshold', treat_missing_data: 'notBreaching' });
     const healthIds = guard.metric_query.filter((q: any) => q.metric).map((q: any) => q.metric[0]?.dimensions?.HealthCheckId ?? q.metric.dimensions.HealthCheckId);
     expect(healthIds).toEqual([synth.ref(stack.dns.healthChecks.primary.id), synth.ref(stack.dns.healthChecks.dr.id)]);
 

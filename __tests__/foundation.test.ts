@@ -96,6 +96,8 @@ describe('dev stack foundation', () => {
       // URL parameter points at the one endpoint (it lives in the active site's region).
       'aws_cloudwatch_event_endpoint -> aws_cloudwatch_event_bus',
       'aws_ssm_parameter -> aws_cloudwatch_event_endpoint',
+      // Each region's prober probes the other region's public API endpoint (regional-pager.ts).
+      'aws_lambda_function -> aws_api_gateway_rest_api',
     ]);
 
     test('references cross regions only for the peering pair and key replication', () => {

@@ -113,8 +113,9 @@ describe('least privilege, measured against the Lambda code', () => {
 describe('the quota check of a fresh account has the reserved totals', () => {
   test('outputs the reserved concurrency of each region (Lambda keeps 100 unreserved on top)', () => {
     const { stack, synth } = synthDrStack();
-    expect(synth.json.output['lambda-reserved-concurrency-primary'].value).toBe(String(50 + 5 + 1));
-    expect(synth.json.output['lambda-reserved-concurrency-dr'].value).toBe(String(50 + 5));
+    // payment, health, rotation (primary), the prober of each region (2)
+    expect(synth.json.output['lambda-reserved-concurrency-primary'].value).toBe(String(50 + 5 + 1 + 2));
+    expect(synth.json.output['lambda-reserved-concurrency-dr'].value).toBe(String(50 + 5 + 2));
     expect(stack.rotationFunction.reservedConcurrency).toBe(1);
   });
 });

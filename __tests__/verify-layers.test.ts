@@ -24,8 +24,8 @@ const published: GetLayerVersionByArnCommandOutput = {
 test('finds the Powertools layer of each region and the functions using it', () => {
   const uses = layersOf(synth.json);
   expect(uses.map((u) => u.region).sort()).toEqual(['us-east-1', 'us-west-2']);
-  // Primary: payment, health, outbox sweep, rotation; DR: payment, health, outbox sweep.
-  expect(uses.map((u) => u.functions.length).sort()).toEqual([3, 4]);
+  // Primary: payment, health, outbox sweep, rotation, prober; DR: payment, health, outbox sweep, prober.
+  expect(uses.map((u) => u.functions.length).sort()).toEqual([4, 5]);
   for (const u of uses) expect(u.arn).toBe(`arn:aws:lambda:${u.region}:094274105915:layer:AWSLambdaPowertoolsTypeScriptV2:${POWERTOOLS_LAYER.layerVersion}`);
 });
 

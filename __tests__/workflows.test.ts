@@ -558,3 +558,19 @@ describe('drift issue script', () => {
     ]);
   });
 });
+
+describe('the operation lock holds automatic failover during every deploy', () => {
+  const deploys = jobsOf(workflow('deploy.yml')).filter(([, job]) => /npm run deploy/.test(runs(job)));
+
+  test.each(deploys)('deploy.yml %s: lock after the preflight, before the deploy; released after it, whatever happened', (_id, job) => {
+    const steps = job.steps ?? [];
+    const index = (re: RegExp) => steps.findIndex((s) => re.test(s.run ?? ''));
+    const lock = index(/^npm run dr -- lock --operation deploy --for \d+m$/);
+    const release = index(/^npm run dr -- lock --release$/);
+    const deploy = index(/npm run deploy/);
+    expect(lock).toBeGreaterThan(index(/^npm run dr -- preflight$/));
+    expect(lock).toBeLessThan(deploy);
+    expect(release).toBeGreaterThan(deploy);
+    expect(steps[release].if).toBe('always()');
+  });
+});

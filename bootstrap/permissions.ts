@@ -43,10 +43,14 @@ export const DEPLOY_SERVICES = [
   'logs',
   'rds',
   'route53',
+  // EventBridge Scheduler: the probers' one-minute schedules.
+  'scheduler',
   'secretsmanager',
   'sns',
   'sqs',
   'ssm',
+  // Step Functions: the automatic failover controller (failover.mode "automatic").
+  'states',
   'wafv2',
 ] as const;
 
@@ -75,6 +79,9 @@ export const SERVICES_BY_RESOURCE_TYPE: ReadonlyArray<readonly [RegExp, readonly
   [/^aws_lambda_/, ['lambda']],
   [/^aws_route53_/, ['route53']],
   [/^aws_s3_/, ['s3']],
+  // Both pass a `<prefix>-*` role to the service.
+  [/^aws_scheduler_/, ['scheduler', 'iam']],
+  [/^aws_sfn_/, ['states', 'iam']],
   [/^aws_secretsmanager_/, ['secretsmanager']],
   [/^aws_sns_/, ['sns']],
   [/^aws_sqs_/, ['sqs']],

@@ -55,6 +55,21 @@ const name = (pattern: RegExp, rule: string, max: number) =>
     .max(max, { message: `is longer than ${max} characters (${rule})` })
     .regex(pattern, { message: `must be ${rule}` });
 
+const pagerSubscriptionSchema = z
+  .object({
+    protocol: z.enum(['https', 'sms']),
+    endpoint: z.string().min(1),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.protocol === 'https' && !/^https:\/\/[^\s/]+(\/\S*)?$/.test(s.endpoint)) {
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'must be an https:// URL (SNS HTTPS subscriptions confirm through it)' });
+    }
+    if (s.protocol === 'sms' && !/^\+[1-9]\d{6,14}$/.test(s.endpoint)) {
+      ctx.addIssue({ code: 'custom', path: ['endpoint'], message: 'must be a phone number in E.164 form like "+14155550100"' });
+    }
+  });
+
 const regionSchema = z
   .object({
     region: z
@@ -202,6 +217,11 @@ export const configSchema = z
         throttleBurstLimit: z.number().int().min(1).max(5000),
         /** WAF rate-based rule: requests per 5 minutes per client IP (AWS minimum 10). */
         wafRateLimit: z.number().int().min(10).max(2000000000),
+        /**
+         * Provisioned concurrency of the payment function in each region (0: none). Keeps execution environments
+         * initialized on the passive site, so the first payments after a failover meet no cold start.
+         */
+        paymentProvisionedConcurrency: z.number().int().min(0).max(1000).default(0),
       })
       .strict(),
     database: z
@@ -265,8 +285,41 @@ export const configSchema = z
         emails: z
           .array(z.string().regex(EMAIL, { message: 'is not an e-mail address' }))
           .min(1, { message: 'needs at least one address: alarms without a recipient are silent' }),
+        /**
+         * Pager subscriptions beyond e-mail, on the pager topic of each region: an incident tool's HTTPS endpoint,
+         * SMS numbers (E.164).
+         */
+        subscriptions: z.array(pagerSubscriptionSchema).max(20).default([]),
       })
       .strict(),
+    failover: z
+      .object({
+        /**
+         * `manual`: the prober pages and an operator runs `npm run dr -- failover`. `automatic`: a Step Functions
+         * controller in the passive region fails over by itself (guarded by a kill switch, a cool-down and the
+         * Route 53 view).
+         */
+        mode: z.enum(['manual', 'automatic']).default('manual'),
+        /** Seconds between two probes of the prober (it checks the other region and its own site). */
+        probeIntervalSeconds: z.number().int().min(5).max(30).default(10),
+        /** Time one probe may take before it counts as failed (below the interval). */
+        probeTimeoutSeconds: z.number().int().min(1).max(10).default(3),
+        /** Consecutive failed probes of the other region before it counts as down (2-10: one failure never fails over). */
+        probeFailureThreshold: z.number().int().min(2).max(10).default(3),
+        /** No automatic failover within this many seconds after any failover (prevents ping-pong). */
+        cooldownSeconds: z.number().int().min(300).max(604800).default(3600),
+        /**
+         * Promotion deadline of the controller (and the report's bound for Aurora promotion): AWS gives no
+         * guaranteed figure; past it the controller pages "promotion overdue" and keeps waiting.
+         */
+        promotionBudgetSeconds: z.number().int().min(30).max(1800).default(60),
+        /** Manual mode: the on-call policy's page acknowledgement time (counted in the DR report). */
+        manualAcknowledgeSeconds: z.number().int().min(0).max(86400).default(900),
+        /** Manual mode: time for the second person the runbook requires to confirm a failover. */
+        manualSecondPersonSeconds: z.number().int().min(0).max(86400).default(600),
+      })
+      .strict()
+      .default({}),
     stateBackend: z
       .object({
         bucket: z
@@ -293,6 +346,20 @@ export const configSchema = z
         code: 'custom',
         path: ['regions', 'dr', 'region'],
         message: `is the same as regions.primary.region; the DR region must be a different region (e.g. "${primary.region === 'us-west-2' ? 'us-east-1' : 'us-west-2'}")`,
+      });
+    }
+    if (c.failover.probeTimeoutSeconds >= c.failover.probeIntervalSeconds) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['failover', 'probeTimeoutSeconds'],
+        message: `must be below failover.probeIntervalSeconds (${c.failover.probeIntervalSeconds}); a probe must finish before the next one starts`,
+      });
+    }
+    if (c.api.paymentProvisionedConcurrency > c.api.paymentConcurrency) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api', 'paymentProvisionedConcurrency'],
+        message: `is above api.paymentConcurrency (${c.api.paymentConcurrency}); provisioned concurrency must fit in the reserved concurrency`,
       });
     }
     if (c.edge.healthCheck.timeoutSeconds >= c.edge.healthCheck.intervalSeconds) {
@@ -423,12 +490,13 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
     recordTtlSeconds: 30,
   },
   edge: { mode: 'dns', healthCheck: { intervalSeconds: 15, timeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 2 } },
-  api: { paymentConcurrency: 50, healthConcurrency: 5, throttleRateLimit: 100, throttleBurstLimit: 200, wafRateLimit: 2000 },
+  api: { paymentConcurrency: 50, healthConcurrency: 5, throttleRateLimit: 100, throttleBurstLimit: 200, wafRateLimit: 2000, paymentProvisionedConcurrency: 0 },
   database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500, rotationDays: 30 },
   backup: { schedule: 'cron(0 5 * * ? *)', retentionDays: 35, copyRetentionDays: 35 },
-  objectives: { rtoSeconds: 900, rpoSeconds: 60, objectStorageRpoSeconds: 900, failoverDecisionSeconds: 300 },
+  objectives: { rtoSeconds: 1800, rpoSeconds: 60, objectStorageRpoSeconds: 900, failoverDecisionSeconds: 300 },
   events: { archiveRetentionDays: 30, queueRetentionSeconds: 1_209_600, maxReceiveCount: 5, sweepIntervalMinutes: 1 },
-  alerts: { emails: ['payments-oncall@example.com'] },
+  alerts: { emails: ['payments-oncall@example.com'], subscriptions: [] },
+  failover: { mode: 'manual', probeIntervalSeconds: 10, probeTimeoutSeconds: 3, probeFailureThreshold: 3, cooldownSeconds: 3600, promotionBudgetSeconds: 60, manualAcknowledgeSeconds: 900, manualSecondPersonSeconds: 600 },
   stateBackend: { bucket: 'pay-terraform-state-123456789012', region: 'us-east-1', keyPrefix: 'payments-dr', kmsKeyArn: null },
 };
 

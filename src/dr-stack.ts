@@ -19,6 +19,8 @@ import { CrossRegionBackup } from './constructs/cross-region-backup';
 import { CrossRegionPeering } from './constructs/cross-region-peering';
 import { AcceleratorEdge } from './constructs/accelerator-edge';
 import { FailoverDns } from './constructs/failover-dns';
+import { FailoverController } from './constructs/failover-controller';
+import { HealthStatusRecords, RegionalPager, controlPath } from './constructs/regional-pager';
 import { FaultInjection } from './constructs/fault-injection';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { DrObservability, DrObservabilityProps } from './constructs/observability';
@@ -47,15 +49,30 @@ export interface DrStackProps {
   readonly config: PlatformConfig;
 }
 
+/** The payment function's database connection timeout (lambdas/payment-processor: connectionTimeoutMillis). */
+export const PAYMENT_DB_CONNECT_TIMEOUT_MS = 2000;
+
 /** The DR objectives of `config` checked against the design it configures; throws a DrObjectiveError. */
 export function drReportFor(config: PlatformConfig): DrReport {
   const site = (role: RegionRole) => ({ site: role, region: config.regions[role].region });
   const report = assertObjectives(config.objectives, {
+    mode: config.failover.mode,
+    regions: { primary: config.regions.primary.region, dr: config.regions.dr.region },
     healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
     healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
-    // The failover records are non-alias CNAMEs: their TTL is ours.
+    // The failover records are non-alias CNAMEs with this TTL (CONTRACTS.md, issue 13's FailoverDns).
     dnsTtlSeconds: config.dns.recordTtlSeconds,
     auroraGlobalDbRpoSeconds: config.objectives.rpoSeconds,
+    probeIntervalSeconds: config.failover.probeIntervalSeconds,
+    probeTimeoutSeconds: config.failover.probeTimeoutSeconds,
+    probeFailureThreshold: config.failover.probeFailureThreshold,
+    promotionBudgetSeconds: config.failover.promotionBudgetSeconds,
+    // Only API Gateway invokes the provisioned alias; the accelerator edge's ALB targets the function itself, so in
+    // that mode the report keeps counting a cold start.
+    paymentProvisionedConcurrency: config.edge.mode === 'accelerator' ? 0 : config.api.paymentProvisionedConcurrency,
+    paymentDbConnectTimeoutMs: PAYMENT_DB_CONNECT_TIMEOUT_MS,
+    manualAcknowledgeSeconds: config.failover.manualAcknowledgeSeconds,
+    manualSecondPersonSeconds: config.failover.manualSecondPersonSeconds,
     active: site(config.activeRegion),
     passive: site(otherRole(config.activeRegion)),
     // Accelerator mode: the edge term from Global Accelerator's behaviour instead of the DNS one.
@@ -154,6 +171,12 @@ export class DrStack extends TerraformStack {
   public readonly designation: ActiveSiteDesignation;
   /** The rotation function's own security group (it reaches the writer of either site). */
   public readonly rotationSecurityGroup: SecurityGroup;
+  /** Route 53's view of each site, readable through DNS from any region (the prober's second opinion). */
+  public readonly healthStatus: HealthStatusRecords;
+  /** A pager per region: the prober watching the other region, its alarms and the pager topic. */
+  public readonly pagers: Record<RegionRole, RegionalPager>;
+  /** The automatic failover controller in the passive region (`failover.mode: "automatic"` only). */
+  public readonly controller?: FailoverController;
   /** The DR objectives checked against this design (written as dr-report.json/.md at synth). */
   public readonly drReport: DrReport;
 
@@ -478,6 +501,9 @@ export class DrStack extends TerraformStack {
         purpose: 'payment-processor',
         code: paymentCode,
         reservedConcurrency: config.api.paymentConcurrency,
+        // Passive readiness: initialized environments on both sites, so the first payments after a failover
+        // meet no cold start (counted in the DR report).
+        provisionedConcurrency: config.api.paymentProvisionedConcurrency,
         timeout: 10,
         environment: { ...environment('payment-processor'), ...eventsEnvironment(parameters.path) },
         statements: [
@@ -517,7 +543,7 @@ export class DrStack extends TerraformStack {
       });
       const api = new RegionalApi(this, `api-${ctx.role}`, {
         ctx,
-        paymentFunction: paymentFunction.function,
+        paymentFunction: paymentFunction.invokeTarget,
         healthFunction: healthFunction.function,
         apiKeyValue: apiKeyValue.result,
         domainName: this.apiDomainName,
@@ -777,6 +803,63 @@ export class DrStack extends TerraformStack {
       },
     );
 
+    // --- Paging from the surviving region, and the optional automatic failover -----------------------------
+    const passive: RegionRole = otherRole(active);
+    const contexts: Record<RegionRole, RegionContext> = { primary: primaryCtx, dr: drCtx };
+    this.healthStatus = new HealthStatusRecords(this, 'health-status', {
+      ctx: primaryCtx,
+      hostedZoneId: this.hostedZoneId,
+      zoneName: config.dns.zoneName,
+      healthChecks: this.dns.healthChecks,
+    });
+    const automatic = config.failover.mode === 'automatic';
+    const healthUrl = (role: RegionRole) => `https://${this.runtime[role].api.executeApiHost}/${this.runtime[role].api.stageName}/health`;
+    const proberCode = asset('prober');
+    const pager = (role: RegionRole) => {
+      const ctx = contexts[role];
+      const peerRole: RegionRole = role === 'primary' ? 'dr' : 'primary';
+      return new RegionalPager(this, `pager-${role}`, {
+        ctx,
+        peer: contexts[peerRole],
+        key: this.logsKey.in(role),
+        emails: config.alerts.emails,
+        subscriptions: config.alerts.subscriptions,
+        logRetentionDays: config.logRetentionDays,
+        proberCode,
+        peerHealthUrl: healthUrl(peerRole),
+        ownHealthUrl: healthUrl(role),
+        peerStatusRecord: this.healthStatus.names[peerRole],
+        designationArn: this.designation.arnIn(ctx),
+        probeIntervalSeconds: config.failover.probeIntervalSeconds,
+        probeTimeoutSeconds: config.failover.probeTimeoutSeconds,
+        failureThreshold: config.failover.probeFailureThreshold,
+        // Only the passive site's prober may start the controller (it lives in the passive region).
+        ...(automatic && role === passive ? { stateMachineArn: FailoverController.stateMachineArnFor(ctx) } : {}),
+      });
+    };
+    this.pagers = { primary: pager('primary'), dr: pager('dr') };
+    if (automatic) {
+      const ctx = contexts[passive];
+      this.controller = new FailoverController(this, 'failover-controller', {
+        ctx,
+        peer: contexts[active],
+        code: asset('failover-controller'),
+        logKey: this.logsKey.in(passive),
+        logRetentionDays: config.logRetentionDays,
+        pagerTopic: this.pagers[passive].topic,
+        globalClusterIdentifier: this.database.globalClusterIdentifier,
+        targetCluster: passive === 'primary' ? this.database.primaryCluster : this.database.secondaryCluster,
+        targetParameterGroup: this.database.parameterGroups[passive],
+        rpoSeconds: config.objectives.rpoSeconds,
+        peerPaymentFunction: this.runtime[active].paymentFunction,
+        apiDomain: this.apiDomainName,
+        apiKeySecretName: naming.name('generic', 'api-client-key'),
+        apiKeySecretKey: this.databaseKey.in(passive),
+        failureThreshold: config.failover.probeFailureThreshold,
+        cooldownSeconds: config.failover.cooldownSeconds,
+        promotionBudgetSeconds: config.failover.promotionBudgetSeconds,
+      });
+    }
     // --- Payment events (issue #19) -----------------------------------------------------------------------
     // The endpoint follows the check of the PRIMARY DNS record (FailoverDns.activeCheck, CALCULATED: the active
     // site's deep /health AND the passive site not claiming active): the publisher's region, no subscriber metrics,
@@ -970,8 +1053,10 @@ export class DrStack extends TerraformStack {
     // concurrency unreserved, so the regional quota must be at least this total + 100.
     const reserved = (fns: readonly RegionalFunction[]) => fns.reduce((n, f) => n + f.reservedConcurrency, 0);
     const rt = this.runtime;
-    output('lambda-reserved-concurrency-primary', String(reserved([rt.primary.paymentFunction, rt.primary.healthFunction, this.rotationFunction])), 'Reserved concurrency of the functions in the primary region');
-    output('lambda-reserved-concurrency-dr', String(reserved([rt.dr.paymentFunction, rt.dr.healthFunction])), 'Reserved concurrency of the functions in the DR region');
+    // The probers, and the controller in its region, reserve concurrency too.
+    const extra = (role: RegionRole) => [this.pagers[role].prober, ...(this.controller && passive === role ? [this.controller.function] : [])];
+    output('lambda-reserved-concurrency-primary', String(reserved([rt.primary.paymentFunction, rt.primary.healthFunction, this.rotationFunction, ...extra('primary')])), 'Reserved concurrency of the functions in the primary region');
+    output('lambda-reserved-concurrency-dr', String(reserved([rt.dr.paymentFunction, rt.dr.healthFunction, ...extra('dr')])), 'Reserved concurrency of the functions in the DR region');
     output('peering-connection-id', this.peering.connection.id, 'Cross-region VPC peering connection');
     output('api-client-secret-name', this.apiClientSecret.name, 'Secret holding the API client key (both regions)');
     // The active site and the levers a DR operation moves live (CONTRACTS.md).
@@ -979,6 +1064,18 @@ export class DrStack extends TerraformStack {
     output('active-site-parameter-name', this.designation.parameterName, 'SSM parameter holding the active-site designation (same name in both regions)');
     output('primary-cluster-parameter-group', this.database.parameterGroups.primary.name, 'DB cluster parameter group of the primary site\'s cluster');
     output('dr-cluster-parameter-group', this.database.parameterGroups.dr.name, 'DB cluster parameter group of the DR site\'s cluster');
+    output('failover-mode', config.failover.mode, 'manual or automatic (failover.mode)');
+    output('control-path', controlPath(primaryCtx), 'SSM path of the control parameters (same in both regions)');
+    for (const role of ['primary', 'dr'] as const) {
+      output(`pager-topic-${role}`, this.pagers[role].topic.arn, `Pager topic in ${contexts[role].region} (pages when the other region fails)`);
+    }
+    if (this.controller) {
+      output('controller-region', contexts[passive].region, 'Region of the automatic failover controller (the passive site)');
+      output('controller-state-machine-arn', this.controller.stateMachineArn, 'Automatic failover state machine');
+      output('kill-switch-parameter-name', this.controller.killSwitch.name, 'Automatic failover kill switch (enabled | disabled), controller region');
+      output('last-run-parameter-name', this.controller.lastRun.name, 'Record of the last automatic failover run, controller region');
+      output('operation-lock-parameter-name', this.controller.operationLock.name, 'Operation lock the controller honours, controller region');
+    }
     // Payment events (read by src/dr-cli/events.ts; optional there, so older outputs files still work).
     output('payment-events-bus-name', this.paymentEvents.busName, 'Payment events bus (same name in both regions)');
     output('payment-events-endpoint-name', this.paymentEvents.endpoint.name, 'EventBridge global endpoint of payment events');

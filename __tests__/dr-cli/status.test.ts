@@ -34,7 +34,7 @@ describe('status', () => {
       /Enabled +pay-dev-artifacts-use1 → pay-dev-artifacts-usw2 \(rule artifacts-to-dr; RTC, latency 1\.2s, failed ops 0\)/,
     );
     expect(row(r.out, 's3 replication', 'us-west-2')).toMatch(/none +pay-dev-artifacts-usw2: no replication configuration/);
-    expect(r.out).toMatch(/Writer: primary \(us-east-1\)\. DNS serves: primary \(us-east-1\)\.\n$/);
+    expect(r.out).toMatch(/Writer: primary \(us-east-1\)\. DNS serves: primary \(us-east-1\)\.\n\nAutomatic failover\n  mode: unknown [^\n]*\n$/);
   });
 
   test('asks the right region for each signal', async () => {
@@ -96,7 +96,7 @@ describe('status', () => {
     expect(row(r.out, 's3 replication', 'us-east-1')).toMatch(/UNREACHABLE +TimeoutError/);
     expect(r.out).toMatch(/Writer: dr \(us-west-2\)\. DNS serves: dr \(us-west-2\)\./);
     expect(r.out).toMatch(/UNREACHABLE \(no answer within the deadline\): us-east-1\./);
-    expect(r.out).toMatch(/3 check\(s\) could not be read: aurora rpo lag: TimeoutError: connect ETIMEDOUT; dynamodb latency into us-west-2: TimeoutError: connect ETIMEDOUT; s3 primary: TimeoutError: connect ETIMEDOUT\n$/);
+    expect(r.out).toMatch(/3 check\(s\) could not be read: aurora rpo lag: TimeoutError: connect ETIMEDOUT; dynamodb latency into us-west-2: TimeoutError: connect ETIMEDOUT; s3 primary: TimeoutError: connect ETIMEDOUT\n\nAutomatic failover\n/);
   });
 
   test('shows the designation in each region and a fenced payment function, and notes a config that lags the writer', async () => {

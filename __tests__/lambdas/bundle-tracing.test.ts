@@ -15,7 +15,7 @@ import { POWERTOOLS_LAYER } from '../../src/powertools-layer';
 import { apiEvent, lambdaContext } from '../support/lambda';
 
 const ROOT = projectRoot();
-const HANDLERS = ['payment-processor', 'health-check', 'secret-rotation', 'outbox-sweep'] as const;
+const HANDLERS = ['payment-processor', 'health-check', 'secret-rotation', 'outbox-sweep', 'prober', 'failover-controller'] as const;
 /** The bundle budget (README, `npm run bench`). */
 const MAX_BUNDLE_BYTES = 250 * 1024;
 

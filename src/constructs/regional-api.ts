@@ -13,7 +13,6 @@ import { ApiGatewayStage } from '@cdktf/provider-aws/lib/api-gateway-stage';
 import { ApiGatewayUsagePlan } from '@cdktf/provider-aws/lib/api-gateway-usage-plan';
 import { ApiGatewayUsagePlanKey } from '@cdktf/provider-aws/lib/api-gateway-usage-plan-key';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
@@ -23,12 +22,20 @@ import { Construct } from 'constructs';
 import { RegionContext } from '../region';
 import { RegionalKey } from './multi-region-key';
 
+/** What an integration invokes: a function, or a function's alias (`qualifier`), e.g. `RegionalFunction.invokeTarget`. */
+export interface LambdaInvokeTarget {
+  readonly invokeArn: string;
+  readonly functionName: string;
+  /** The alias the integration and its permission name; none for the unqualified function. */
+  readonly qualifier?: string;
+}
+
 export interface RegionalApiProps {
   readonly ctx: RegionContext;
   /** Handles `POST /payments` and `GET /payments/{id}`. */
-  readonly paymentFunction: LambdaFunction;
+  readonly paymentFunction: LambdaInvokeTarget;
   /** Handles `GET /health` and `GET /health/active` (unauthenticated: Route 53 health checkers call them). */
-  readonly healthFunction: LambdaFunction;
+  readonly healthFunction: LambdaInvokeTarget;
   /**
    * The client credential, identical in both regions, so the same key works whichever region DNS points to
    * (SigV4 signatures are region-bound, so IAM authorization would break at failover).
@@ -58,7 +65,7 @@ interface Route {
   /** The resource path as API Gateway names it, e.g. `/payments/{id}` (the `Resource` metric dimension). */
   readonly resourcePath: string;
   readonly method: 'GET' | 'POST';
-  readonly fn: LambdaFunction;
+  readonly fn: LambdaInvokeTarget;
   readonly apiKeyRequired: boolean;
 }
 
@@ -144,6 +151,8 @@ export class RegionalApi extends Construct {
       new LambdaPermission(this, `${routeId}-permission`, {
         provider,
         functionName: route.fn.functionName,
+        // An alias (provisioned concurrency) needs its own permission: the function's does not cover it.
+        ...(route.fn.qualifier ? { qualifier: route.fn.qualifier } : {}),
         action: 'lambda:InvokeFunction',
         principal: 'apigateway.amazonaws.com',
         sourceArn: `${this.api.executionArn}/*/${route.method}/${route.path}`,

@@ -1,7 +1,9 @@
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import { LambdaAlias } from '@cdktf/provider-aws/lib/lambda-alias';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaProvisionedConcurrencyConfig } from '@cdktf/provider-aws/lib/lambda-provisioned-concurrency-config';
 import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { TerraformAsset, Token } from 'cdktf';
@@ -26,9 +28,17 @@ export interface RegionalFunctionProps {
   readonly timeout?: number;
   /** Upper bound of concurrent executions; protects the database's connection budget. */
   readonly reservedConcurrency: number;
-  /** The private subnets the function runs in. */
-  readonly subnets: readonly Subnet[];
-  readonly securityGroup: SecurityGroup;
+  /**
+   * The private subnets the function runs in; with `securityGroup`. Omit both for a function outside any VPC (one
+   * that must reach the public internet or another region without depending on this region's NAT).
+   */
+  readonly subnets?: readonly Subnet[];
+  readonly securityGroup?: SecurityGroup;
+  /**
+   * Provisioned concurrency: the function is published and invoked through its `live` alias, with this many
+   * initialized execution environments (no Init phase for the first requests). @default 0 (none, no alias)
+   */
+  readonly provisionedConcurrency?: number;
   /** Non-secret environment only; a value that looks like a secret is refused. */
   readonly environment?: Readonly<Record<string, string>>;
   /** Encrypts the function's log group. */
@@ -54,6 +64,10 @@ export class RegionalFunction extends Construct {
   public readonly functionName: string;
   /** The reserved concurrency (the function's share of the account's regional concurrency quota). */
   public readonly reservedConcurrency: number;
+  /** The `live` alias, when the function has provisioned concurrency. */
+  public readonly alias?: LambdaAlias;
+  /** What callers invoke: the alias when there is one, else the function (`arn`, `invokeArn`, `functionName`, `qualifier`). */
+  public readonly invokeTarget: { readonly arn: string; readonly invokeArn: string; readonly functionName: string; readonly qualifier?: string };
 
   constructor(scope: Construct, id: string, props: RegionalFunctionProps) {
     super(scope, id);
@@ -69,6 +83,16 @@ export class RegionalFunction extends Construct {
         );
       }
     }
+    const provisioned = props.provisionedConcurrency ?? 0;
+    if (!Token.isUnresolved(provisioned) && (!Number.isInteger(provisioned) || provisioned < 0 || provisioned > props.reservedConcurrency)) {
+      throw new Error(
+        `RegionalFunction '${props.purpose}': provisionedConcurrency must be a whole number from 0 to reservedConcurrency (${props.reservedConcurrency}), got ${provisioned}`,
+      );
+    }
+    if ((props.subnets === undefined) !== (props.securityGroup === undefined)) {
+      throw new Error(`RegionalFunction '${props.purpose}': give both subnets and securityGroup (in a VPC) or neither (outside any VPC)`);
+    }
+    const inVpc = props.subnets !== undefined && props.securityGroup !== undefined;
     this.functionName = ctx.naming.name('lambda', props.purpose, ctx.region);
     this.reservedConcurrency = props.reservedConcurrency;
 
@@ -96,21 +120,25 @@ export class RegionalFunction extends Construct {
           Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
           Resource: [`${this.logGroup.arn}:*`],
         },
-        {
-          // These EC2 actions have no resource-level permissions for the Describe call and Lambda manages the
-          // interfaces itself (same actions as AWSLambdaVPCAccessExecutionRole, without its logs:* on *).
-          Sid: 'VpcNetworkInterfaces',
-          Effect: 'Allow',
-          Action: [
-            'ec2:CreateNetworkInterface',
-            'ec2:DescribeNetworkInterfaces',
-            'ec2:DescribeSubnets',
-            'ec2:DeleteNetworkInterface',
-            'ec2:AssignPrivateIpAddresses',
-            'ec2:UnassignPrivateIpAddresses',
-          ],
-          Resource: '*',
-        },
+        ...(inVpc
+          ? [
+              {
+                // These EC2 actions have no resource-level permissions for the Describe call and Lambda manages the
+                // interfaces itself (same actions as AWSLambdaVPCAccessExecutionRole, without its logs:* on *).
+                Sid: 'VpcNetworkInterfaces',
+                Effect: 'Allow' as const,
+                Action: [
+                  'ec2:CreateNetworkInterface',
+                  'ec2:DescribeNetworkInterfaces',
+                  'ec2:DescribeSubnets',
+                  'ec2:DeleteNetworkInterface',
+                  'ec2:AssignPrivateIpAddresses',
+                  'ec2:UnassignPrivateIpAddresses',
+                ],
+                Resource: '*',
+              },
+            ]
+          : []),
         {
           // X-Ray trace ingestion has no resource-level permissions.
           Sid: 'XRayTraces',
@@ -138,12 +166,33 @@ export class RegionalFunction extends Construct {
       // The bundles leave Powertools out; this layer (the exact version the tests ran) provides it.
       layers: [powertoolsLayerArn(ctx.region)],
       loggingConfig: { logFormat: 'JSON', logGroup: this.logGroup.name },
-      vpcConfig: { subnetIds: props.subnets.map((s) => s.id), securityGroupIds: [props.securityGroup.id] },
+      ...(inVpc ? { vpcConfig: { subnetIds: props.subnets!.map((s) => s.id), securityGroupIds: [props.securityGroup!.id] } } : {}),
       environment: props.environment ? { variables: { ...props.environment } } : undefined,
+      // Provisioned concurrency needs a published version behind an alias.
+      ...(provisioned > 0 ? { publish: true } : {}),
       // The log group first (Lambda would create an unencrypted one), and the role's policy: without it Lambda
       // rejects a VPC function ("The provided execution role does not have permissions to call
       // CreateNetworkInterface on EC2"), and IAM is eventually consistent; the provider's retry is not a plan.
       dependsOn: [this.logGroup, this.policy],
     });
+
+    if (provisioned > 0) {
+      this.alias = new LambdaAlias(this, 'live', {
+        provider,
+        name: 'live',
+        description: 'The published version callers invoke (carries the provisioned concurrency)',
+        functionName: this.function.functionName,
+        functionVersion: this.function.version,
+      });
+      new LambdaProvisionedConcurrencyConfig(this, 'provisioned', {
+        provider,
+        functionName: this.function.functionName,
+        qualifier: this.alias.name,
+        provisionedConcurrentExecutions: provisioned,
+      });
+      this.invokeTarget = { arn: this.alias.arn, invokeArn: this.alias.invokeArn, functionName: this.function.functionName, qualifier: this.alias.name };
+    } else {
+      this.invokeTarget = { arn: this.function.arn, invokeArn: this.function.invokeArn, functionName: this.function.functionName };
+    }
   }
 }

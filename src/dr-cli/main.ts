@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { errorText } from './aws';
 import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, type Ctx, type ExitCode } from './context';
 import { createRealDeps, type Deps } from './deps';
+import { autoCommand, lockCommand } from './auto';
 import { drillCommand } from './drill';
 import { ConfigError, loadConfig } from '../config';
 import { failoverCommand } from './failover';
@@ -29,6 +30,8 @@ Commands:
                fault) and measures RTO, RPO and the error timeline from the client's side; JSON + Markdown report
   reconcile    After an unplanned failover: keep the old writer's final snapshot, restore it, compare its payments
                with the new writer's (missing, conflicting); CSV + JSON for finance; cleanup of the restore
+  auto         Automatic failover: mode, kill switch and last run; --disable / --enable flip the kill switch
+  lock         Take (or --release) the operation lock the automatic controller honours (deploys, DR operations; reads DR_CONFIG)
 
 Common flags:
   --outputs <file>     stack outputs JSON (terraform output -json or cdktf --outputs-file); default $DR_OUTPUTS_FILE or cdktf.out/outputs.json
@@ -45,6 +48,8 @@ preflight:   --synth-dir <dir> (default cdktf.out/stacks/<stack>); the config is
 Re-running switchover, failover or failback after an interruption resumes it; it never starts a second operation.
 switchover, failover and failback end by setting the accelerator's traffic dials (edge.mode "accelerator"); when the
 Global Accelerator API (us-west-2 only) does not answer they still complete and print the commands to set them later.
+auto:        --enable | --disable (the kill switch in the controller's region; failover.mode "automatic" only)
+lock:        --operation <name> (default deploy)  --for 60m (the lock expires by itself)  --release
 drill:       --mode switchover|failover (required)  --inject fis|none (default none: nothing injected)
              --rate 5 (payments/s)  --duration 10m  --baseline 30s  --max-in-flight 20  --request-timeout 10s
              --rto-timeout 10m  --decision-delay 0s (failover)  --report <file.json> (default dr-drill-<timestamp>.json, + .md)
@@ -108,6 +113,8 @@ const COMMANDS: Record<string, Options> = {
     cleanup: { type: 'boolean' },
     'dry-run': { type: 'boolean' },
   },
+  auto: { ...COMMON, enable: { type: 'boolean' }, disable: { type: 'boolean' } },
+  lock: { help: { type: 'boolean', short: 'h' }, operation: { type: 'string' }, for: { type: 'string' }, release: { type: 'boolean' } },
 };
 
 class UsageError extends Error {}
@@ -193,6 +200,28 @@ async function dispatch(argv: readonly string[], deps: Deps): Promise<ExitCode> 
   if (values.help) {
     deps.stdout.write(USAGE);
     return EXIT_OK;
+  }
+
+  if (command === 'lock') {
+    let config;
+    try {
+      config = loadConfig(deps.env as NodeJS.ProcessEnv);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      err(e.message);
+      return EXIT_REFUSED;
+    }
+    const forMs = values.for === undefined ? 60 * 60_000 : parseDuration(String(values.for));
+    if (forMs === undefined || forMs <= 0) {
+      err(`lock: --for "${String(values.for)}" is not a duration; use e.g. 45m or 2h`);
+      return EXIT_REFUSED;
+    }
+    try {
+      return await lockCommand(deps, config, { operation: String(values.operation ?? 'deploy'), forMs, release: values.release === true });
+    } catch (e) {
+      err(`lock failed unexpectedly: ${errorText(e)}`);
+      return EXIT_FAILED;
+    }
   }
 
   if (command === 'preflight') {
@@ -285,6 +314,8 @@ async function dispatch(argv: readonly string[], deps: Deps): Promise<ExitCode> 
           timeoutMs: duration(values, 'timeout', 60 * 60_000),
           pollMs: poll(),
         });
+      case 'auto':
+        return await autoCommand(ctx, { enable: values.enable === true, disable: values.disable === true });
       default:
         return EXIT_REFUSED;
     }

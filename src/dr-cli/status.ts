@@ -15,6 +15,7 @@ import {
   type MetricSample,
   type ReplicationRuleView,
 } from './aws';
+import { automaticFailoverStatus, renderAutoStatus } from './auto';
 import { EXIT_FAILED, EXIT_OK, say, type Ctx, type ExitCode } from './context';
 import { STATUS_BUDGET_MS, withDeadline } from './deps';
 import { fenceState } from './live';
@@ -373,7 +374,8 @@ export function renderStatus(r: StatusReport, o: Ctx['outputs']): string {
 
 /** Exit 0 when every check was read (whatever it says), 1 when some could not be read. */
 export async function statusCommand(ctx: Ctx): Promise<ExitCode> {
-  const report = await gatherStatus(ctx);
-  say(ctx, ctx.json ? JSON.stringify(report, null, 2) : renderStatus(report, ctx.outputs));
+  // The automatic-failover section (mode, kill switch, last run) is read in parallel, within its own deadline.
+  const [report, auto] = await Promise.all([gatherStatus(ctx), automaticFailoverStatus(ctx)]);
+  say(ctx, ctx.json ? JSON.stringify({ ...report, automaticFailover: auto }, null, 2) : `${renderStatus(report, ctx.outputs).trimEnd()}\n\n${renderAutoStatus(auto)}`);
   return report.errors.length === 0 ? EXIT_OK : EXIT_FAILED;
 }

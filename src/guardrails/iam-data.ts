@@ -198,6 +198,9 @@ export const REFERENCE_ARNS: Readonly<Record<string, Readonly<Record<string, str
   aws_backup_vault: { arn: 'arn:aws:backup:region:111111111111:backup-vault:ref' },
   aws_iam_role: { arn: 'arn:aws:iam::111111111111:role/ref' },
   aws_lambda_function: { arn: 'arn:aws:lambda:region:111111111111:function:ref' },
+  // An alias ARN is the function's, qualified by the alias name (provider docs, lambda_alias: arn).
+  aws_lambda_alias: { arn: 'arn:aws:lambda:region:111111111111:function:ref:ref' },
+  aws_rds_cluster_parameter_group: { arn: 'arn:aws:rds:region:111111111111:cluster-pg:ref' },
   aws_cloudwatch_event_rule: { arn: 'arn:aws:events:region:111111111111:rule/ref' },
   aws_cloudwatch_event_bus: { arn: 'arn:aws:events:region:111111111111:event-bus/ref' },
   aws_ssm_parameter: { arn: 'arn:aws:ssm:region:111111111111:parameter/ref' },

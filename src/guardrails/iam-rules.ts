@@ -30,6 +30,12 @@ export const WILDCARD_RESOURCE_ACTIONS: ReadonlyArray<{ readonly action: string;
   { action: 'ec2:DeleteNetworkInterface', reason: 'Lambda VPC access (as above); the interface ids are not known before Lambda creates them' },
   { action: 'ec2:AssignPrivateIpAddresses', reason: 'Lambda VPC access (as above)' },
   { action: 'ec2:UnassignPrivateIpAddresses', reason: 'Lambda VPC access (as above)' },
+  {
+    action: 'cloudwatch:PutMetricData',
+    reason:
+      'the prober\'s metrics: their only resource type is the optional CloudWatch "dataset", a metric of a custom namespace has no ARN; "*" scoped by the cloudwatch:namespace condition key (CloudWatch User Guide, iam-cw-condition-keys-namespace)',
+  },
+  { action: 'cloudwatch:GetMetricData', reason: 'read-only (the controller reads the replication lag); its only resource type is the optional "dataset": metrics have no ARN' },
 ];
 
 /** Whether an action may be allowed on `"*"`: no resource-level permissions in the data, or an exception above. */

@@ -1,0 +1,165 @@
+// `npm run dr -- auto` and the automatic-failover section of `status`: mode, kill switch, last run.
+import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { automaticOutputs, lockCommand } from '../../src/dr-cli/auto';
+import { OUTPUT_VALUES, terraformOutputs, World } from '../support/dr-cli-world';
+
+const AUTOMATIC = {
+  ...OUTPUT_VALUES,
+  'failover-mode': 'automatic',
+  'controller-region': 'us-west-2',
+  'controller-state-machine-arn': 'arn:aws:states:us-west-2:123456789012:stateMachine:pay-dev-usw2-failover',
+  'kill-switch-parameter-name': '/pay/dev-control/auto-failover',
+  'last-run-parameter-name': '/pay/dev-control/auto-failover-last-run',
+};
+
+const RUN = {
+  runId: 'auto-20250115115500',
+  from: 'primary',
+  to: 'dr',
+  startedAt: '2025-01-15T11:55:00.000Z',
+  completedAt: '2025-01-15T11:57:10.000Z',
+  outcome: 'completed',
+  lastReplicationLagMs: 850,
+  steps: [
+    { step: 'decide', status: 'ok', at: '2025-01-15T11:55:00.000Z', detail: 'every guard holds' },
+    { step: 'fence (parallel, best effort)', status: 'failed', at: '2025-01-15T11:56:00.000Z', detail: 'FAILED (TimeoutError)' },
+  ],
+};
+
+let world: World;
+/** The controller region's SSM (the DR region's client of the test world), with the controller's parameters. */
+const ssm = () => world.mocks.dr.ssm;
+function fresh(): void {
+  world = new World();
+  ssm().on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover' }).resolves({ Parameter: { Value: 'enabled' } });
+  ssm().on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover-last-run' }).resolves({ Parameter: { Value: JSON.stringify(RUN) } });
+  ssm().on(PutParameterCommand, { Name: '/pay/dev-control/auto-failover' }).resolves({});
+}
+beforeEach(fresh);
+afterEach(() => world.restore());
+const puts = () => ssm().commandCalls(PutParameterCommand).filter((c) => c.args[0].input.Name === '/pay/dev-control/auto-failover');
+
+const automatic = () => world.files.set('/work/cdktf.out/outputs.json', JSON.stringify(terraformOutputs(AUTOMATIC)));
+
+test('the optional outputs are found in either outputs format', () => {
+  expect(automaticOutputs(terraformOutputs(AUTOMATIC))).toMatchObject({ mode: 'automatic', controllerRegion: 'us-west-2', killSwitchParameter: '/pay/dev-control/auto-failover' });
+  expect(automaticOutputs({ 'payments-dr-dev': { 'failover-mode': 'manual' } })).toEqual({ mode: 'manual' });
+  expect(automaticOutputs({})).toEqual({ mode: 'unknown' });
+});
+
+test('auto shows the mode, the kill switch and the last run with its steps', async () => {
+  automatic();
+  const r = await world.run('auto');
+  expect(r.code).toBe(0);
+  expect(r.out).toMatch(/mode: automatic, controller in us-west-2/);
+  expect(r.out).toMatch(/kill switch: enabled \(automatic failover armed\)/);
+  expect(r.out).toMatch(/last run: auto-20250115115500 completed, primary → dr, started 2025-01-15T11:55:00\.000Z, ended 2025-01-15T11:57:10\.000Z; last replication lag 850 ms/);
+  expect(r.out).toMatch(/fence \(parallel, best effort\): failed — FAILED \(TimeoutError\)/);
+});
+
+test('auto --disable sets the kill switch in the controller region', async () => {
+  automatic();
+  ssm().on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover' }).resolves({ Parameter: { Value: 'disabled' } });
+  const r = await world.run('auto', '--disable');
+  expect(r.code).toBe(0);
+  // Written in the controller's region (the DR region's client), nowhere else.
+  expect(puts().map((c) => c.args[0].input)).toEqual([{ Name: '/pay/dev-control/auto-failover', Value: 'disabled', Type: 'String', Overwrite: true }]);
+  expect(world.mocks.primary.ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
+  expect(r.out).toMatch(/set to disabled/);
+  expect(r.out).toMatch(/kill switch: disabled \(automatic failover will refuse\)/);
+});
+
+test('auto --enable arms it again', async () => {
+  automatic();
+  const r = await world.run('auto', '--enable');
+  expect(r.code).toBe(0);
+  expect(puts()[0].args[0].input.Value).toBe('enabled');
+});
+
+test('manual mode: nothing to enable, refused with what to do', async () => {
+  world.files.set('/work/cdktf.out/outputs.json', JSON.stringify(terraformOutputs({ ...OUTPUT_VALUES, 'failover-mode': 'manual' })));
+  const r = await world.run('auto', '--enable');
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/refused: failover\.mode is manual .*Set failover\.mode "automatic"/);
+  expect(puts()).toHaveLength(0);
+});
+
+test('--enable and --disable together are refused', async () => {
+  automatic();
+  expect((await world.run('auto', '--enable', '--disable')).code).toBe(2);
+});
+
+test('a failed write leaves the kill switch as it was and says so', async () => {
+  automatic();
+  ssm().on(PutParameterCommand, { Name: '/pay/dev-control/auto-failover' }).rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }));
+  const r = await world.run('auto', '--disable');
+  expect(r.code).toBe(1);
+  expect(r.err).toMatch(/FAILED: could not set \/pay\/dev-control\/auto-failover in us-west-2 .*the kill switch is unchanged/);
+});
+
+test('status reports mode, kill switch and last run; an unreadable controller region is marked, not waited on', async () => {
+  automatic();
+  const ok = await world.run('status');
+  expect(ok.out).toMatch(/\n\nAutomatic failover\n  mode: automatic, controller in us-west-2[^\n]*\n  kill switch: enabled[^\n]*\n  last run: auto-20250115115500 completed/);
+  world.restore();
+  fresh();
+  automatic();
+  for (const name of ['/pay/dev-control/auto-failover', '/pay/dev-control/auto-failover-last-run']) {
+    ssm().on(GetParameterCommand, { Name: name }).rejects(Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }));
+  }
+  const bad = await world.run('status', '--json');
+  const json = JSON.parse(bad.out);
+  expect(json.automaticFailover).toMatchObject({ mode: 'automatic', killSwitch: { error: expect.stringMatching(/ETIMEDOUT/) }, lastRun: { error: expect.stringMatching(/ETIMEDOUT/) } });
+});
+
+describe('lock: the operation lock the controller honours, taken and released around deploys', () => {
+  const LOCK = '/pay/dev-control/operation-in-progress';
+  const config = (mode: 'manual' | 'automatic', activeRegion: 'primary' | 'dr' = 'primary') => ({
+    namePrefix: 'pay',
+    environmentSuffix: 'dev',
+    activeRegion,
+    regions: { primary: { region: 'us-east-1' }, dr: { region: 'us-west-2' } },
+    failover: { mode },
+  });
+  const lockPuts = (role: 'primary' | 'dr') => world.mocks[role].ssm.commandCalls(PutParameterCommand).filter((c) => c.args[0].input.Name === LOCK);
+
+  test('automatic mode: a lock with an expiry in the passive region, then released', async () => {
+    world.mocks.dr.ssm.on(GetParameterCommand, { Name: LOCK }).resolves({ Parameter: { Value: 'none' } });
+    world.mocks.dr.ssm.on(PutParameterCommand, { Name: LOCK }).resolves({});
+    world.env.GITHUB_ACTOR = 'ci-bot';
+    expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 90 * 60_000, release: false })).toBe(0);
+    const taken = JSON.parse(lockPuts('dr')[0].args[0].input.Value!);
+    expect(taken).toEqual({ operation: 'deploy', by: 'ci-bot', since: '2025-01-15T12:00:00.000Z', until: '2025-01-15T13:30:00.000Z' });
+    expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 1, release: true })).toBe(0);
+    expect(lockPuts('dr')[1].args[0].input.Value).toBe('none');
+    expect(lockPuts('primary')).toHaveLength(0);
+  });
+
+  test('with activeRegion "dr" the controller, and so the lock, is in the primary region', async () => {
+    world.mocks.primary.ssm.on(GetParameterCommand, { Name: LOCK }).resolves({ Parameter: { Value: 'none' } });
+    world.mocks.primary.ssm.on(PutParameterCommand, { Name: LOCK }).resolves({});
+    expect(await lockCommand(world.deps(), config('automatic', 'dr'), { operation: 'deploy', forMs: 60_000, release: false })).toBe(0);
+    expect(lockPuts('primary')).toHaveLength(1);
+  });
+
+  test('manual mode, or no controller deployed yet: nothing to lock, exit 0, nothing written', async () => {
+    expect(await lockCommand(world.deps(), config('manual'), { operation: 'deploy', forMs: 60_000, release: false })).toBe(0);
+    // The world's SSM answers ParameterNotFound for anything but the designation.
+    expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 60_000, release: false })).toBe(0);
+    expect(world.stdout.text).toMatch(/does not exist in us-west-2 yet/);
+    expect(lockPuts('dr')).toHaveLength(0);
+  });
+
+  test('an unreadable controller region fails the step (exit 1) and says so', async () => {
+    world.mocks.dr.ssm.on(GetParameterCommand, { Name: LOCK }).rejects(Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }));
+    expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 60_000, release: false })).toBe(1);
+    expect(world.stderr.text).toMatch(/FAILED: could not read \/pay\/dev-control\/operation-in-progress in us-west-2/);
+  });
+
+  test('the command reads the config being deployed (DR_CONFIG) and refuses a bad --for', async () => {
+    expect((await world.run('lock', '--for', 'soon')).code).toBe(2);
+    const r = await world.run('lock', '--operation', 'deploy', '--for', '30m');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/failover\.mode is manual: there is no automatic controller, nothing to lock/);
+  });
+});
