@@ -390,6 +390,13 @@ export class DrStack extends TerraformStack {
       ? undefined
       : new Route53Zone(this, 'zone', { provider: primaryCtx.provider, name: config.dns.zoneName, comment: 'Payments DR platform' });
     this.hostedZoneId = config.dns.hostedZoneId ?? this.createdZone!.zoneId;
+    if (config.dns.hostedZoneId) {
+      // Stacks deployed before prod required an existing zone created it here (`hostedZoneId: null`). Naming that
+      // zone's id now must not destroy it (found by `npm run plan:upgrade -- --from 4306699 --config
+      // config/prod.json`): Terraform forgets the old address and the zone stays in AWS (a `removed` block,
+      // Terraform >= 1.7; a no-op where the address was never in state). cdktf 0.21 has no construct for it.
+      this.addOverride('removed', [{ from: 'aws_route53_zone.zone', lifecycle: { destroy: false } }]);
+    }
     this.apiDomainName = `${config.dns.apiRecordName}.${config.dns.zoneName}`;
 
     // One regional certificate per region (a regional custom domain needs one in its own region). Both ask for
