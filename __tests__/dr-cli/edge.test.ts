@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-global-accelerator';
 import { GetFunctionConcurrencyCommand, PutFunctionConcurrencyCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBClustersCommand, DescribeGlobalClustersCommand } from '@aws-sdk/client-rds';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { mockClient, type AwsStub } from 'aws-sdk-client-mock';
 import type { Deps } from '../../src/dr-cli/deps';
 import { parseOutputs } from '../../src/dr-cli/outputs';
@@ -121,9 +122,22 @@ describe('status', () => {
     world.gaApiDown();
     const r = await world.run('status');
     expect(r.code).toBe(1);
-    expect(row(r.out, 'edge dial', 'us-east-1')).toMatch(/ERROR +Global Accelerator API \(us-west-2\): TimeoutError/);
+    expect(row(r.out, 'edge dial', 'us-east-1')).toMatch(/UNREACHABLE +Global Accelerator API \(us-west-2\): TimeoutError/);
     expect(row(r.out, 'aurora cluster', 'us-east-1')).toMatch(/WRITER/);
     expect(r.out).toMatch(/could not be read: .*edge primary: Global Accelerator API/);
+  });
+
+  test('a GA API that accepts the call and never answers: status still answers within its budget and names it unreachable', async () => {
+    world.ga.on(DescribeEndpointGroupCommand).callsFake(() => new Promise(() => undefined));
+    const started = Date.now();
+    const deps = { ...world.deps(), statusBudgetMs: 600 };
+    const { main } = await import('../../src/dr-cli/main');
+    const code = await main(['status'], deps);
+    const out = world.stdout.text;
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(code).toBe(1);
+    expect(row(out, 'edge dial', 'us-east-1')).toMatch(/UNREACHABLE +Global Accelerator API \(us-west-2\)/);
+    expect(out).toMatch(/UNREACHABLE \(no answer within the deadline\): .*global accelerator \(us-west-2\)/);
   });
 });
 
@@ -166,6 +180,15 @@ describe('switchover and failback set the dials', () => {
 });
 
 describe('failover', () => {
+  test('sets the dials even when the surviving region\'s designation cannot be written (exit 1, re-run asked for)', async () => {
+    world.mocks.dr.ssm.on(PutParameterCommand).rejects(Object.assign(new Error('throttled'), { name: 'ThrottlingException' }));
+    const r = await world.run('failover', '--confirm-data-loss', '--json');
+    expect(r.code).toBe(1);
+    expect(world.writer).toBe('dr');
+    expect(world.dials).toEqual({ primary: 0, dr: 100 });
+    expect(JSON.parse(r.out).edge).toMatchObject({ ok: true, active: 'dr' });
+  });
+
   test('sets the dials to the promoted site', async () => {
     const r = await world.run('failover', '--confirm-data-loss');
     expect(r.code).toBe(0);

@@ -3,7 +3,8 @@ import {
   UpdateEndpointGroupCommand,
   type GlobalAcceleratorClient,
 } from '@aws-sdk/client-global-accelerator';
-import { errorText } from './aws';
+import { withDeadline } from './deps';
+import { errorText, isUnreachable } from './aws';
 import type { Ctx } from './context';
 import type { Role, StackOutputs } from './outputs';
 
@@ -34,7 +35,8 @@ export interface EdgeGroupView {
   readonly endpoints: readonly { readonly id: string; readonly health: EndpointHealth; readonly reason?: string; readonly weight?: number }[];
 }
 
-export type EdgeStatus = Record<Role, EdgeGroupView | { readonly error: string }>;
+/** Per endpoint group: its view, or the error (`unreachable` when the API gave no answer within the deadline). */
+export type EdgeStatus = Record<Role, EdgeGroupView | { readonly error: string; readonly unreachable?: boolean }>;
 
 export interface DialChange {
   readonly role: Role;
@@ -86,14 +88,15 @@ async function describeGroup(ctx: Ctx, role: Role, arn: string): Promise<EdgeGro
 }
 
 /** The dials and endpoint health of both endpoint groups; each group fails on its own. */
-export async function edgeStatus(ctx: Ctx): Promise<EdgeStatus | undefined> {
+export async function edgeStatus(ctx: Ctx, deadlineMs?: number): Promise<EdgeStatus | undefined> {
   const edge = ctx.outputs.edge;
   if (!edge) return undefined;
   const read = async (role: Role) => {
     try {
-      return await describeGroup(ctx, role, edge.endpointGroupArns[role]);
+      const view = describeGroup(ctx, role, edge.endpointGroupArns[role]);
+      return await (deadlineMs === undefined ? view : withDeadline(view, deadlineMs, `DescribeEndpointGroup (${GA_API_REGION})`));
     } catch (e) {
-      return { error: `Global Accelerator API (${GA_API_REGION}): ${errorText(e)}` };
+      return { error: `Global Accelerator API (${GA_API_REGION}): ${errorText(e)}`, ...(isUnreachable(e) ? { unreachable: true } : {}) };
     }
   };
   const [primary, dr] = await Promise.all([read('primary'), read('dr')]);
@@ -109,7 +112,7 @@ export function edgeRows(status: EdgeStatus | undefined, o: StackOutputs): strin
   if (!status) return [];
   return ROLES.map((role) => {
     const g: EdgeStatus[Role] = status[role];
-    if (failedGroup(g)) return ['edge dial', o[role].region, 'ERROR', g.error];
+    if (failedGroup(g)) return ['edge dial', o[role].region, 'unreachable' in g && g.unreachable ? 'UNREACHABLE' : 'ERROR', g.error];
     const health = g.endpoints.map((e) => `${e.health}${e.reason ? ` (${e.reason})` : ''}`).join(', ') || 'no endpoint';
     return ['edge dial', g.region, `${g.trafficDial}%`, `${role} endpoint group: ALB ${health}`];
   });

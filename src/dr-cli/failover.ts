@@ -266,7 +266,9 @@ async function finish(ctx: Ctx, opts: FailoverOptions, partial: Omit<FailoverRes
   const { outputs } = ctx;
   const { target, failed } = p;
   const connected = secondaryConnected(p.view, failed);
-  const [designation, rpo, w] = await Promise.all([
+  // Accelerator mode: the dials follow the writer (not essential: health-based failover moves traffic without them).
+  // Started with the rest, never after the failed region's best-effort work, and set whatever the designation does.
+  const [designation, rpo, w, edge] = await Promise.all([
     setDesignation(ctx, target, target.role),
     moveGlobalDbRpo(ctx, target, failed, {
       setOnActive: connected,
@@ -277,7 +279,9 @@ async function finish(ctx: Ctx, opts: FailoverOptions, partial: Omit<FailoverRes
       fallbackSeconds: opts.globalDbRpoSeconds,
     }),
     p.work,
+    setTrafficDials(ctx, target.role),
   ]);
+  if (edge) tell(ctx, edge.message);
   const live = [designation, w.fence, w.designation, ...rpo];
   const fencing = fencingOf(failed, w.fence);
   const window = lossWindow(p.lastLag, p.completedAt);
@@ -285,6 +289,7 @@ async function finish(ctx: Ctx, opts: FailoverOptions, partial: Omit<FailoverRes
   const change = configChange(outputs, target.role, ctx.deps.env.DR_CONFIG);
   const common = {
     ...partial,
+    ...(edge ? { edge } : {}),
     fencing,
     live,
     configChange: change.text,
@@ -306,12 +311,8 @@ async function finish(ctx: Ctx, opts: FailoverOptions, partial: Omit<FailoverRes
     };
   }
   const pending = live.filter((s) => !s.ok).length;
-  // Accelerator mode: the dials follow the writer (not essential: health-based failover moves traffic without them).
-  const edge = await setTrafficDials(ctx, target.role);
-  if (edge) tell(ctx, edge.message);
   return {
     ...common,
-    ...(edge ? { edge } : {}),
     code: EXIT_OK,
     outcome: 'completed',
     message:

@@ -107,7 +107,8 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
   const startedAt = Date.now();
   const first = <T,>(f: () => Promise<T>) => check(f, budget / 2);
 
-  const edgePending = edgeStatus(ctx);
+  // Bounded like the first round (the Global Accelerator API is served from us-west-2 only).
+  const edgePending = edgeStatus(ctx, budget / 2);
   const siteState = (s: RegionSite) =>
     first(async () => {
       const [designation, fence] = await Promise.all([readDesignation(aws.inRegion(s.region).ssm, o.activeSiteParameter), fenceState(ctx, s)]);
@@ -205,12 +206,12 @@ export async function gatherStatus(ctx: Ctx): Promise<StatusReport> {
     ...(events ? { events } : {}),
     ...(edge ? { edge } : {}),
     errors: [...collectErrors(report), ...eventsErrors(events), ...edgeErrors(edge)],
-    unreachable: unreachableParts(report, o),
+    unreachable: unreachableParts(report, o, edge),
   };
 }
 
 /** Which regions (and Route 53) did not answer: each section knows the region it asked. */
-function unreachableParts(r: Omit<StatusReport, 'errors' | 'unreachable'>, o: Ctx['outputs']): string[] {
+function unreachableParts(r: Omit<StatusReport, 'errors' | 'unreachable'>, o: Ctx['outputs'], edge?: EdgeStatus): string[] {
   const out = new Set<string>();
   const mark = (where: string, c: unknown) => {
     if (failed(c) && c.unreachable) out.add(where);
@@ -224,6 +225,10 @@ function unreachableParts(r: Omit<StatusReport, 'errors' | 'unreachable'>, o: Ct
   for (const role of ['primary', 'dr'] as const) {
     mark(o[role].region, r.s3[role]);
     mark(o[role].region, r.sites[role]);
+  }
+  for (const role of ['primary', 'dr'] as const) {
+    const g = edge?.[role];
+    if (g && 'error' in g && g.unreachable) out.add('global accelerator (us-west-2)');
   }
   mark(failed(r.rpoLag) ? (r.globalCluster && !failed(r.globalCluster) && r.globalCluster.writer === 'dr' ? o.primary.region : o.dr.region) : '', r.rpoLag);
   return [...out].filter((x) => x !== '');
