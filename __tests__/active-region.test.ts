@@ -105,13 +105,21 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
       expect(synth.bodyOf(stack.dns.claimChecks[passive])).toMatchObject({ invert_healthcheck: true, resource_path: '/v1/health/active' });
     });
 
-    test('SECONDARY: a CNAME to the passive site with its own /health (healthy only when it is designated and writable)', () => {
+    test('SECONDARY: a CNAME to the passive site, checked by OR(its /health, it claims active), so a promoted site keeps DNS through a blip', () => {
       expect(of('SECONDARY')).toMatchObject({
         type: 'CNAME',
         ttl: stack.config.dns.recordTtlSeconds,
         records: [synth.ref(stack.runtime[passive].api.domain.regionalDomainName)],
-        health_check_id: synth.ref(stack.dns.healthChecks[passive].id),
+        health_check_id: synth.ref(stack.dns.standbyCheck.id),
       });
+      expect(synth.bodyOf(stack.dns.standbyCheck)).toMatchObject({
+        type: 'CALCULATED',
+        child_health_threshold: 1,
+        child_healthchecks: [synth.ref(stack.dns.healthChecks[passive].id), synth.ref(stack.dns.claimsActiveChecks[passive].id)],
+      });
+      const claims = synth.bodyOf(stack.dns.claimsActiveChecks[passive]);
+      expect(claims).toMatchObject({ type: 'HTTPS', resource_path: '/v1/health/active' });
+      expect(claims.invert_healthcheck).toBeUndefined();
     });
 
     test('the records keep their addresses and set identifiers in either role (an activeRegion change updates values in place)', () => {

@@ -66,8 +66,12 @@ export class FailoverDns extends Construct {
   public readonly healthChecks: Record<RegionRole, Route53HealthCheck>;
   /** Each site's inverted `/health/active` check: unhealthy while that site claims to be active. */
   public readonly claimChecks: Record<RegionRole, Route53HealthCheck>;
+  /** Each site's plain `/health/active` check: healthy while that site claims to be active. */
+  public readonly claimsActiveChecks: Record<RegionRole, Route53HealthCheck>;
   /** AND(active site's health, NOT passive site's claim): the PRIMARY record's check. */
   public readonly activeCheck: Route53HealthCheck;
+  /** OR(passive site's health, passive site claims active): the SECONDARY record's check. */
+  public readonly standbyCheck: Route53HealthCheck;
   /** PRIMARY (the active site) and SECONDARY (the passive site). */
   public readonly records: { readonly primary: Route53Record; readonly secondary: Route53Record };
   public readonly recordName: string;
@@ -130,6 +134,14 @@ export class FailoverDns extends Construct {
         tags: { Name: target.ctx.naming.name('generic', 'api-not-claiming', target.ctx.region), Region: target.ctx.region },
       });
     this.claimChecks = { primary: claim(props.primary), dr: claim(props.dr) };
+    const claimsActive = (target: FailoverTarget) =>
+      new Route53HealthCheck(this, `${target.ctx.role}-claims-active`, {
+        ...https(target, target.activeClaimPath),
+        // Healthy while the site claims to be active (its designation names it).
+        referenceName: `${target.ctx.role}-claims`,
+        tags: { Name: target.ctx.naming.name('generic', 'api-claims-active', target.ctx.region), Region: target.ctx.region },
+      });
+    this.claimsActiveChecks = { primary: claimsActive(props.primary), dr: claimsActive(props.dr) };
 
     const active = props.active;
     const passive = otherRole(active);
@@ -141,6 +153,21 @@ export class FailoverDns extends Construct {
       childHealthThreshold: 2,
       referenceName: 'active-site',
       tags: { Name: props.ctx.naming.name('generic', 'api-active-site'), ActiveSite: `${active} (${targets[active].ctx.region})` },
+    });
+
+    // After a failover and before `activeRegion` is committed, the promoted site is SECONDARY. Route 53 answers
+    // PRIMARY (the old site) whenever SECONDARY is unhealthy, whatever PRIMARY's health (Route 53 developer guide,
+    // failover routing), so a brief 503 from the new site's deep /health would hand DNS back to the old region. Its
+    // claim keeps SECONDARY healthy: OR(passive /health, passive claims active). Before any failover the passive
+    // site neither passes /health nor claims, so SECONDARY stays unhealthy as before.
+    this.standbyCheck = new Route53HealthCheck(this, 'standby-site', {
+      provider,
+      type: 'CALCULATED',
+      childHealthchecks: [this.healthChecks[passive].id, this.claimsActiveChecks[passive].id],
+      // Either child healthy: an OR.
+      childHealthThreshold: 1,
+      referenceName: 'standby-site',
+      tags: { Name: props.ctx.naming.name('generic', 'api-standby-site'), StandbySite: `${passive} (${targets[passive].ctx.region})` },
     });
 
     const record = (
@@ -164,7 +191,7 @@ export class FailoverDns extends Construct {
         dependsOn: [this.healthChecks.primary, this.healthChecks.dr],
       });
     const primaryRecord = record('active-record', 'PRIMARY', 'active-site', targets[active], this.activeCheck);
-    const secondaryRecord = record('passive-record', 'SECONDARY', 'passive-site', targets[passive], this.healthChecks[passive]);
+    const secondaryRecord = record('passive-record', 'SECONDARY', 'passive-site', targets[passive], this.standbyCheck);
     this.records = { primary: primaryRecord, secondary: secondaryRecord };
   }
 }
