@@ -4,7 +4,7 @@ import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, type Ctx, type ExitCode } from './c
 import { createRealDeps, type Deps } from './deps';
 import { autoCommand, lockCommand } from './auto';
 import { drillCommand } from './drill';
-import { ConfigError, loadConfig } from '../config';
+import { ConfigError, loadConfig, type PlatformConfig } from '../config';
 import { failoverCommand } from './failover';
 import { parseDuration } from './format';
 import { reconcileCommand } from './reconcile';
@@ -202,8 +202,9 @@ async function dispatch(argv: readonly string[], deps: Deps): Promise<ExitCode> 
     return EXIT_OK;
   }
 
-  if (command === 'lock') {
-    let config;
+  // Commands that work from the config being deployed (DR_CONFIG), not from the stack outputs: a bad config refuses.
+  const withConfig = async (run: (config: PlatformConfig) => Promise<ExitCode>): Promise<ExitCode> => {
+    let config: PlatformConfig;
     try {
       config = loadConfig(deps.env as NodeJS.ProcessEnv);
     } catch (e) {
@@ -211,36 +212,31 @@ async function dispatch(argv: readonly string[], deps: Deps): Promise<ExitCode> 
       err(e.message);
       return EXIT_REFUSED;
     }
-    const forMs = values.for === undefined ? 60 * 60_000 : parseDuration(String(values.for));
-    if (forMs === undefined || forMs <= 0) {
-      err(`lock: --for "${String(values.for)}" is not a duration; use e.g. 45m or 2h`);
-      return EXIT_REFUSED;
-    }
     try {
-      return await lockCommand(deps, config, { operation: String(values.operation ?? 'deploy'), forMs, release: values.release === true });
+      return await run(config);
     } catch (e) {
-      err(`lock failed unexpectedly: ${errorText(e)}`);
+      err(`${command} failed unexpectedly: ${errorText(e)}`);
       return EXIT_FAILED;
     }
+  };
+
+  if (command === 'lock') {
+    return withConfig(async (config) => {
+      const forMs = values.for === undefined ? 60 * 60_000 : parseDuration(String(values.for));
+      if (forMs === undefined || forMs <= 0) {
+        err(`lock: --for "${String(values.for)}" is not a duration; use e.g. 45m or 2h`);
+        return EXIT_REFUSED;
+      }
+      return lockCommand(deps, config, { operation: String(values.operation ?? 'deploy'), forMs, release: values.release === true });
+    });
   }
 
   if (command === 'preflight') {
-    let config;
-    try {
-      config = loadConfig(deps.env as NodeJS.ProcessEnv);
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      err(e.message);
-      return EXIT_REFUSED;
-    }
-    try {
-      return await preflightCommand(deps, config, deps.env.DR_CONFIG ?? 'the embedded defaults (DR_CONFIG unset)', values.json === true, {
+    return withConfig((config) =>
+      preflightCommand(deps, config, deps.env.DR_CONFIG ?? 'the embedded defaults (DR_CONFIG unset)', values.json === true, {
         synthDir: values['synth-dir'] as string | undefined,
-      });
-    } catch (e) {
-      err(`preflight failed unexpectedly: ${errorText(e)}`);
-      return EXIT_FAILED;
-    }
+      }),
+    );
   }
 
   let ctx: Ctx;
