@@ -22,11 +22,13 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/cl
 import { controlParameters, otherSite, type OperationLock, type RunRecord, type Site, type StepRecord, type StepStatus } from '../shared/control';
 import { describeError } from '../shared/errors';
 import { createLogger, createTracer } from '../shared/observability';
-import { type Evidence, evaluateGuards, type GlobalClusterView } from './guards';
+import { type Evidence, evaluateGuards, type GlobalClusterView, type Verdict } from './guards';
 
 export const SERVICE_NAME = 'failover-controller';
 /** The promotion branch stops waiting (and the run fails, paging) after this long. */
 export const PROMOTION_GIVE_UP_MS = 15 * 60_000;
+/** The page when the promotion outlasts its budget (the DR report's self-imposed promotion term). */
+export const PROMOTION_BUDGET_EXCEEDED_SUBJECT = 'Automatic failover: promotion exceeded its budget; RTO objective breached';
 
 export type Action = 'decide' | 'page-start' | 'promote' | 'check-writer' | 'fence' | 'designate' | 'set-rpo' | 'prove-write' | 'finish' | 'fail';
 
@@ -35,6 +37,8 @@ export interface ControllerState {
   readonly evidence?: Evidence;
   readonly record?: RunRecord;
   readonly go?: boolean;
+  /** Decide's verdict; the state machine ends a `nothing-to-do` run in its own state (NothingToFailOver). */
+  readonly verdict?: Verdict;
   readonly promotion?: { readonly requestedAt: string; readonly done: boolean; readonly overduePaged?: boolean };
   /** Set by the state machine's Catch: `{ Error, Cause }`. */
   readonly error?: { readonly Error?: string; readonly Cause?: string };
@@ -225,6 +229,7 @@ export function createController(deps: ControllerDeps = {}) {
     const fs = g.FailoverState;
     return {
       writerIsTarget: writer?.DBClusterArn === s.targetClusterArn,
+      targetIsMember: members.some((m) => m.DBClusterArn === s.targetClusterArn),
       operationInProgress: fs !== undefined && (fs.Status !== undefined || fs.ToDbClusterArn !== undefined),
       otherConnected: members.some((m) => m.DBClusterArn !== s.targetClusterArn && !m.IsWriter && m.SynchronizationStatus === 'connected'),
     };
@@ -290,25 +295,26 @@ export function createController(deps: ControllerDeps = {}) {
       from: failed,
       to: s.site,
       startedAt: at.toISOString(),
-      outcome: decision.go ? 'running' : 'refused',
+      outcome: decision.go ? 'running' : decision.verdict === 'nothing-to-do' ? 'nothing-to-do' : 'refused',
       ...(decision.go ? {} : { completedAt: at.toISOString() }),
       lastReplicationLagMs: lag ?? null,
       evidence: state.evidence,
       steps: [],
     };
-    record = withStep(record, 'decide', decision.go ? 'ok' : 'refused', decision.go ? 'every guard holds' : decision.reasons.join('; '));
-    // A refusal is recorded in the execution history and the logs; the last-run parameter keeps the last real run
-    // (so a refusal never resets the cool-down).
+    record = withStep(record, 'decide', decision.go ? 'ok' : decision.verdict === 'nothing-to-do' ? 'skipped' : 'refused', decision.go ? 'every guard holds' : decision.reasons.join('; '));
+    // A refusal (or nothing to do) is recorded in the execution history (its output, 90 days) and the logs; the
+    // last-run parameter keeps the last real run, so neither resets the cool-down nor hides the last failover.
     if (decision.go) await save(record);
+    else if (decision.verdict === 'nothing-to-do') logger.info('automatic failover: nothing to fail over', { reasons: decision.reasons, evidence: state.evidence });
     else logger.warn('automatic failover refused', { reasons: decision.reasons, evidence: state.evidence });
-    if (!decision.go) {
+    if (decision.page) {
       try {
         await page(`Automatic failover REFUSED: ${failed} (${s.peerRegion}) looks down`, record, `Refused because: ${decision.reasons.join('; ')}. Decide by hand (RUNBOOK.md).`);
       } catch (err) {
         logger.error('page not sent', { error: describeError(err) });
       }
     }
-    return { ...state, go: decision.go, record };
+    return { ...state, go: decision.go, verdict: decision.verdict, record };
   }
 
   async function promote(state: ControllerState): Promise<ControllerState> {
@@ -327,15 +333,29 @@ export function createController(deps: ControllerDeps = {}) {
     const promotion = state.promotion ?? { requestedAt: now().toISOString(), done: false };
     const elapsed = now().getTime() - Date.parse(promotion.requestedAt);
     if (view.writerIsTarget && !view.operationInProgress) {
-      return step(state, 'promotion complete', async () => ({ detail: `writer is ${s.targetClusterId} after ${Math.round(elapsed / 1000)} s`, state: { promotion: { ...promotion, done: true } } }));
+      const over = elapsed > s.promotionBudgetMs ? `; over its ${s.promotionBudgetMs / 1000} s budget: RTO objective breached` : `; within its ${s.promotionBudgetMs / 1000} s budget`;
+      return step(state, 'promotion complete', async () => ({
+        detail: `writer is ${s.targetClusterId} after ${Math.round(elapsed / 1000)} s${over}`,
+        state: { promotion: { ...promotion, done: true } },
+      }));
     }
     if (elapsed > PROMOTION_GIVE_UP_MS) {
       throw new Error(`promotion not complete after ${Math.round(elapsed / 1000)} s; the controller gives up (the request may still complete: npm run dr -- status)`);
     }
+    // The DR report's promotion term is a budget we set (AWS gives no bound: "in the order of minutes"). The
+    // controller enforces it as a detection deadline: past it, one page saying the RTO objective is breached, a
+    // record, and it keeps waiting (until PROMOTION_GIVE_UP_MS).
     if (elapsed > s.promotionBudgetMs && !promotion.overduePaged && state.record) {
-      const next = withStep(state.record, 'promotion overdue', 'failed', `${Math.round(elapsed / 1000)} s > budget ${s.promotionBudgetMs / 1000} s; still waiting`);
+      const next = withStep(
+        state.record,
+        'promotion exceeded its budget',
+        'failed',
+        `not complete after ${Math.round(elapsed / 1000)} s > budget ${s.promotionBudgetMs / 1000} s: RTO objective breached; still waiting (gives up after ${PROMOTION_GIVE_UP_MS / 60_000} min)`,
+      );
       await save(next);
-      await page('Automatic failover: promotion OVERDUE (still waiting)', next).catch((err) => logger.error('page not sent', { error: describeError(err) }));
+      await page(PROMOTION_BUDGET_EXCEEDED_SUBJECT, next, 'Aurora gives no bound on a promotion ("in the order of minutes"); the budget is the DR report\'s. The controller keeps waiting; watch npm run dr -- status.').catch((err) =>
+        logger.error('page not sent', { error: describeError(err) }),
+      );
       return { ...state, record: next, promotion: { ...promotion, overduePaged: true } };
     }
     return { ...state, promotion };

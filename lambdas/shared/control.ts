@@ -14,7 +14,7 @@ export function controlParameters(controlPath: string) {
   return {
     /** `primary` | `dr`: the active site (CONTRACTS.md). */
     activeSite: `${base}/active-site`,
-    /** `enabled` | `disabled`: the automatic failover kill switch (passive region). */
+    /** `enabled` | `disabled`: the automatic failover kill switch (one per region: each region has a controller). */
     autoFailover: `${base}/auto-failover`,
     /** JSON {@link OperationLock} or `none`: a DR operation or deploy in progress. */
     operationInProgress: `${base}/operation-in-progress`,
@@ -62,7 +62,7 @@ export interface RunRecord {
   readonly from: Site;
   readonly to: Site;
   readonly startedAt: string;
-  readonly outcome: 'running' | 'refused' | 'completed' | 'failed';
+  readonly outcome: 'running' | 'refused' | 'nothing-to-do' | 'completed' | 'failed';
   readonly completedAt?: string;
   /** The last Aurora replication lag seen before the failover (ms), null when unknown. */
   readonly lastReplicationLagMs?: number | null;

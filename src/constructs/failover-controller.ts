@@ -9,7 +9,7 @@ import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { RegionContext, policyDocument, serviceTrustPolicy } from '../region';
-import { RegionalKey } from './multi-region-key';
+import { LOG_DELIVERY_CONTEXT_KEY, RegionalKey, STATES_CONTEXT_KEY, logDeliveryContext } from './multi-region-key';
 import { RegionalFunction } from './regional-function';
 import { controlPath } from './regional-pager';
 
@@ -56,10 +56,17 @@ export function failoverDefinition(functionArn: string, timings: FailoverTimings
       Decide: task('decide', 30, { Next: 'Go?', ...toFailure }),
       'Go?': {
         Type: 'Choice',
-        Choices: [{ Variable: '$.go', BooleanEquals: true, Next: 'PageStart' }],
+        Choices: [
+          { Variable: '$.go', BooleanEquals: true, Next: 'PageStart' },
+          { Variable: '$.verdict', StringEquals: 'nothing-to-do', Next: 'NothingToFailOver' },
+        ],
         Default: 'Refused',
       },
       Refused: { Type: 'Succeed', Comment: 'A guard refused: recorded in the history and paged by Decide' },
+      NothingToFailOver: {
+        Type: 'Succeed',
+        Comment: 'This site already holds the designation and the writer (the active site\'s controller is inert by design): recorded, not paged',
+      },
       PageStart: task('page-start', 15, {
         Next: 'FailoverAndFence',
         // A page that cannot be sent does not stop the failover.
@@ -109,12 +116,15 @@ export function failoverDefinition(functionArn: string, timings: FailoverTimings
 }
 
 export interface FailoverControllerProps {
-  /** The passive region: the controller promotes its cluster. */
+  /** The region this controller lives in: it fails over TO this region's site, promoting its cluster. */
   readonly ctx: RegionContext;
-  /** The active region: the one it fails over from (fenced best effort). */
+  /** The other region: the one it fails over FROM (fenced best effort). */
   readonly peer: RegionContext;
   readonly code: TerraformAsset;
-  /** Encrypts the logs; the pager topic's key (publishing needs it). */
+  /**
+   * Encrypts the logs, the state machine's definition and execution history, and the pager topic (publishing needs
+   * it). Its key policy must admit Step Functions (`MultiRegionKey` user `states`).
+   */
   readonly logKey: RegionalKey;
   readonly logRetentionDays: number;
   readonly pagerTopic: SnsTopic;
@@ -137,17 +147,25 @@ export interface FailoverControllerProps {
 }
 
 /**
- * The automatic failover controller, in the passive region: a Step Functions state machine (visible steps,
- * retries, 90 days of execution history, every state logged with its data), its task Lambda (outside any VPC, with
- * provisioned concurrency 1 so no Init phase is on the recovery path), and its control parameters in this region:
- * the kill switch (`auto-failover`), the operation lock (`operation-in-progress`, written by the DR CLI and the
- * deploy workflow) and the run record (`auto-failover-last-run`). Each role has exactly the actions it uses.
+ * The automatic failover controller of one region, which fails over TO this region's site: a Step Functions state
+ * machine (visible steps, retries, 90 days of execution history, every state logged with its data, all encrypted
+ * with our key), its task Lambda (outside any VPC, with provisioned concurrency 1 so no Init phase is on the
+ * recovery path), and its control parameters in this region: the kill switch (`auto-failover`), the operation lock
+ * (`operation-in-progress`, written by the DR CLI and the deploy workflow) and the run record
+ * (`auto-failover-last-run`). Each role has exactly the actions it uses.
+ *
+ * One exists in EACH region, whatever `activeRegion` says: a role swap then changes nothing structural (no log
+ * group with the history of the failover that caused the swap is replaced). The active site's controller is inert
+ * by design: its prober never starts it (lambdas/prober, shouldStart), and if started it ends in NothingToFailOver
+ * (lambdas/failover-controller/guards.ts), because its own site already holds the designation and the writer.
  */
 export class FailoverController extends Construct {
   public readonly stateMachine: SfnStateMachine;
   public readonly stateMachineArn: string;
   public readonly function: RegionalFunction;
   public readonly role: IamRole;
+  /** The state machine role's policy (the state machine waits for it). */
+  public readonly policy: IamRolePolicy;
   public readonly logGroup: CloudwatchLogGroup;
   public readonly killSwitch: SsmParameter;
   public readonly operationLock: SsmParameter;
@@ -261,7 +279,7 @@ export class FailoverController extends Construct {
       description: `Automatic failover state machine in ${ctx.region}`,
       assumeRolePolicy: serviceTrustPolicy('states.amazonaws.com', ctx.accountId, this.stateMachineArn),
     });
-    new IamRolePolicy(this, 'policy', {
+    const policy = (this.policy = new IamRolePolicy(this, 'policy', {
       provider,
       role: this.role.id,
       name: 'least-privilege',
@@ -285,8 +303,27 @@ export class FailoverController extends Construct {
           Resource: '*',
         },
         { Sid: 'XRayTraces', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+        {
+          // The definition and execution history are encrypted with our key: the execution role needs both actions
+          // for an execution to complete, only under this state machine's encryption context (Step Functions
+          // developer guide, encryption-at-rest).
+          Sid: 'StateMachineData',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: [props.logKey.arn],
+          Condition: { StringEquals: { [STATES_CONTEXT_KEY]: this.stateMachineArn } },
+        },
+        {
+          // Logging from a state machine with a customer managed key: the role generates the log payload's data key
+          // under the log-delivery context; CloudWatch Logs' delivery service decrypts it (key policy).
+          Sid: 'EncryptedLogDelivery',
+          Effect: 'Allow',
+          Action: ['kms:GenerateDataKey'],
+          Resource: [props.logKey.arn],
+          Condition: { StringEquals: { [LOG_DELIVERY_CONTEXT_KEY]: logDeliveryContext(ctx) } },
+        },
       ]),
-    });
+    }));
 
     this.stateMachine = new SfnStateMachine(this, 'state-machine', {
       provider,
@@ -296,6 +333,11 @@ export class FailoverController extends Construct {
       definition: JSON.stringify(failoverDefinition(this.function.invokeTarget.arn, props.timings)),
       loggingConfiguration: { logDestination: `${this.logGroup.arn}:*`, includeExecutionData: true, level: 'ALL' },
       tracingConfiguration: { enabled: true },
+      // Our key instead of the AWS owned one (definition and execution history); data keys reused up to 5 minutes
+      // (the API's default, 60-900 s) to bound KMS calls.
+      encryptionConfiguration: { type: 'CUSTOMER_MANAGED_KMS_KEY', kmsKeyId: props.logKey.arn, kmsDataKeyReusePeriodSeconds: 300 },
+      // The role's KMS grants first: an execution cannot start without them.
+      dependsOn: [policy],
     });
   }
 }
