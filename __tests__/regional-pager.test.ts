@@ -238,6 +238,35 @@ describe('automatic mode: a controller in each region', () => {
     }
   });
 
+  test('the synthetic-probe key: one secret replicated to DR, readable by each controller and each payment function, named in each region\'s runtime config', () => {
+    const secrets = synth.list('aws_secretsmanager_secret').filter((x) => x.name === 'pay-dev-probe-key');
+    expect(secrets).toEqual([
+      expect.objectContaining({ provider: 'aws.primary', kms_key_id: synth.ref(stack.databaseKey.in('primary').arn), replica: [{ region: 'us-west-2', kms_key_id: synth.ref(stack.databaseKey.in('dr').arn) }] }),
+    ]);
+    for (const [role, region] of [['primary', 'us-east-1'], ['dr', 'us-west-2']] as const) {
+      const arn = `arn:aws:secretsmanager:${region}:123456789012:secret:pay-dev-probe-key-??????`;
+      const parameter = synth.inRegion('aws_ssm_parameter', role).find((x) => x.name === '/pay/dev/probe-key-secret-name');
+      expect(parameter?.value).toBe('pay-dev-probe-key');
+      const pay = policyOf(synth.bodyOf(stack.runtime[role].paymentFunction.policy).policy).Statement.find((st) => st.Sid === 'SyntheticProbeKey');
+      expect(pay).toEqual({ Sid: 'SyntheticProbeKey', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [arn] });
+      const c = controllers[role];
+      expect(synth.bodyOf(c.function.function).environment.variables.PROBE_CREDENTIAL_ID).toBe('pay-dev-probe-key');
+      const ctl = policyOf(synth.bodyOf(c.function.policy).policy).Statement.find((st) => st.Sid === 'ApiClientKey');
+      expect(ctl.Resource).toContain(arn);
+    }
+    // Nobody else may read it.
+    const readers = synth
+      .list('aws_iam_role_policy')
+      .filter((x) => policyOf(x.policy).Statement.some((st) => JSON.stringify(st.Resource ?? '').includes('probe-key')));
+    expect(readers).toHaveLength(4);
+  });
+
+  test('manual mode: no probe key, no probe-key parameter (a probe header is then refused)', () => {
+    const { synth: m } = synthDrStack();
+    expect(m.list('aws_secretsmanager_secret').filter((x) => x.name === 'pay-dev-probe-key')).toEqual([]);
+    expect(m.list('aws_ssm_parameter').filter((x) => String(x.name).endsWith('probe-key-secret-name'))).toEqual([]);
+  });
+
   test('the kill switch, the operation lock and the run record exist in each region and survive deploys', () => {
     for (const role of ['primary', 'dr'] as const) {
       const c = controllers[role];

@@ -385,6 +385,24 @@ export class DrStack extends TerraformStack {
       secretId: this.apiClientSecret.id,
       secretString: apiKeyValue.result,
     });
+    // Automatic failover: the key that signs the controllers' synthetic probe payments (lambdas/shared/probe.ts),
+    // readable only by the controllers and the payment functions, replicated like the client key.
+    const probeKeySecretName = naming.name('generic', 'probe-key');
+    if (config.failover.mode === 'automatic') {
+      const probeSecret = new SecretsmanagerSecret(this, 'probe-key-secret', {
+        provider: primaryCtx.provider,
+        name: probeKeySecretName,
+        description: 'Signs the automatic failover controller\'s synthetic probe payments (X-Synthetic-Probe)',
+        kmsKeyId: this.databaseKey.in('primary').arn,
+        recoveryWindowInDays: protection.secretRecoveryWindowDays,
+        replica: [{ region: drCtx.region, kmsKeyId: this.databaseKey.in('dr').arn }],
+      });
+      new SecretsmanagerSecretVersion(this, 'probe-key-secret-value', {
+        provider: primaryCtx.provider,
+        secretId: probeSecret.id,
+        secretString: new Password(this, 'probe-key', { length: 48, special: false }).result,
+      });
+    }
 
     // prod must name an existing, delegated zone (config validation). A dev stack without one creates it: the first
     // deploy is then two-phase (README, "Fresh account"), because ACM validates through public DNS and waits for the
@@ -470,6 +488,8 @@ export class DrStack extends TerraformStack {
           'artifacts-bucket': this.artifacts.bucketIn(ctx.role).bucket,
           // Behind the ALB the payment handler verifies x-api-key itself, against this region's replica.
           ...(accelerator ? { 'api-key-secret-name': this.apiClientSecret.name } : {}),
+          // The payment handler verifies the controller's synthetic probes with it (automatic mode only).
+          ...(config.failover.mode === 'automatic' ? { 'probe-key-secret-name': probeKeySecretName } : {}),
         },
       });
       // Everything below is this region's: the secret replica, the key replica, the table replica, the bucket.
@@ -531,6 +551,17 @@ export class DrStack extends TerraformStack {
                   Effect: 'Allow' as const,
                   Action: ['secretsmanager:GetSecretValue'],
                   Resource: [`arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${this.apiClientSecret.name}-??????`],
+                },
+              ]
+            : []),
+          // The synthetic-probe key, read from this region's replica (same key as the client key).
+          ...(config.failover.mode === 'automatic'
+            ? [
+                {
+                  Sid: 'SyntheticProbeKey',
+                  Effect: 'Allow' as const,
+                  Action: ['secretsmanager:GetSecretValue'],
+                  Resource: [`arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${probeKeySecretName}-??????`],
                 },
               ]
             : []),
@@ -868,6 +899,7 @@ export class DrStack extends TerraformStack {
           peerPaymentFunction: this.runtime[otherRole(role)].paymentFunction,
           apiDomain: this.apiDomainName,
           apiKeySecretName: naming.name('generic', 'api-client-key'),
+          probeKeySecretName,
           apiKeySecretKey: this.databaseKey.in(role),
           failureThreshold: config.failover.probeFailureThreshold,
           cooldownSeconds: config.failover.cooldownSeconds,

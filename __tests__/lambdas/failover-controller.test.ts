@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { evaluateGuards, type GuardInput } from '../../lambdas/failover-controller/guards';
 import { type ControllerState, createController, type HttpResponse, PROMOTION_BUDGET_EXCEEDED_SUBJECT } from '../../lambdas/failover-controller';
 import type { RunRecord } from '../../lambdas/shared/control';
+import { PROBE_MERCHANT_ID, SYNTHETIC_PROBE_HEADER, verifyProbeToken } from '../../lambdas/shared/probe';
 import { silentObservability } from '../support/lambda';
 
 const NOW = new Date(Date.UTC(2026, 10, 27, 3, 0, 0));
@@ -113,6 +114,15 @@ describe('guards', () => {
   });
 });
 
+const PROBE_KEY = 'pr0be-k3y-0f-the-failover-controllers-abcdefgh';
+const SYNTHETIC_ANSWER = { status: 201, body: '{"id":"p1","synthetic":true,"region":"us-west-2"}' };
+
+interface Posted {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
 function world(opts: { killSwitch?: string; writer?: string; designation?: string; post?: (n: number) => HttpResponse; oldConnected?: boolean } = {}) {
   const clients = {
     ssm: new SSMClient({ region: 'us-west-2' }),
@@ -157,9 +167,11 @@ function world(opts: { killSwitch?: string; writer?: string; designation?: strin
   m.sns.on(PublishCommand).resolves({});
   m.peerLambda.on(PutFunctionConcurrencyCommand).resolves({});
   m.peerSsm.on(PutParameterCommand).resolves({});
-  m.secretsManager.on(GetSecretValueCommand).resolves({ SecretString: 'client-key' });
+  m.secretsManager.on(GetSecretValueCommand, { SecretId: 'pay-dev-api-client-key' }).resolves({ SecretString: 'client-key' });
+  m.secretsManager.on(GetSecretValueCommand, { SecretId: 'pay-dev-probe-key' }).resolves({ SecretString: PROBE_KEY });
   let clock = NOW.getTime();
   let posts = 0;
+  const posted: Posted[] = [];
   const controller = createController({
     env: {
       AWS_REGION: 'us-west-2',
@@ -176,13 +188,17 @@ function world(opts: { killSwitch?: string; writer?: string; designation?: strin
       PAGER_TOPIC_ARN: 'arn:aws:sns:us-west-2:123456789012:pay-dev-usw2-pager',
       API_DOMAIN: 'api.payments.example.com',
       API_CLIENT_CREDENTIAL_ID: 'pay-dev-api-client-key',
+      PROBE_CREDENTIAL_ID: 'pay-dev-probe-key',
       FAILURE_THRESHOLD: '3',
       COOLDOWN_SECONDS: '3600',
       PROMOTION_BUDGET_SECONDS: '60',
       PROVE_TIMEOUT_MS: '60000',
     },
     ...clients,
-    post: async () => (opts.post ?? (() => ({ status: 201, body: '{}' })))(++posts),
+    post: async (url, headers, body) => {
+      posted.push({ url, headers, body });
+      return (opts.post ?? (() => SYNTHETIC_ANSWER))(++posts);
+    },
     logger: silentObservability().logger,
     now: () => new Date(clock),
     sleep: async (ms) => {
@@ -198,6 +214,7 @@ function world(opts: { killSwitch?: string; writer?: string; designation?: strin
     m,
     controller,
     savedRecords,
+    posted,
     promoteWriter: () => (writer = TARGET),
     advance: (ms: number) => (clock += ms),
   };
@@ -223,7 +240,7 @@ describe('controller tasks', () => {
   });
 
   test('the whole run: each step recorded in order, paged at start and end, the same steps as the CLI', async () => {
-    const w = world({ post: (n) => (n < 3 ? { status: 503, body: '{}' } : { status: 201, body: '{"id":"p1"}' }) });
+    const w = world({ post: (n) => (n < 3 ? { status: 503, body: '{}' } : SYNTHETIC_ANSWER) });
     let s: ControllerState = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
     s = await w.controller.handle({ action: 'page-start', state: s });
     // The two branches of the Parallel state.
@@ -259,7 +276,7 @@ describe('controller tasks', () => {
       ['set rds.global_db_rpo', 'skipped'],
       ['prove a write through the public name', 'ok'],
     ]);
-    expect(final.steps.at(-1)!.detail).toMatch(/answered 201 after 3 attempt/);
+    expect(final.steps.at(-1)!.detail).toMatch(/synthetic probe p1 written in us-west-2 through https:\/\/api\.payments\.example\.com \(HTTP 201\) after 3 attempt/);
     const subjects = w.m.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject);
     expect(subjects).toEqual([expect.stringMatching(/STARTED/), expect.stringMatching(/COMPLETE/)]);
   });
@@ -352,7 +369,33 @@ describe('controller tasks', () => {
   test('no successful payment through the public name within the deadline fails the step, recorded', async () => {
     const w = world({ post: () => ({ status: 503, body: '{}' }) });
     const s = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
-    await expect(w.controller.handle({ action: 'prove-write', state: s })).rejects.toThrow(/no successful payment through https:\/\/api\.payments\.example\.com within 60 s/);
+    await expect(w.controller.handle({ action: 'prove-write', state: s })).rejects.toThrow(/no synthetic probe written through https:\/\/api\.payments\.example\.com within 60 s/);
+    expect(w.savedRecords().at(-1)!.steps.at(-1)).toMatchObject({ step: 'prove a write through the public name', status: 'failed' });
+  });
+});
+
+describe('the proof is a synthetic probe, not a payment', () => {
+  test('no money: 1 minor unit to the probe merchant, signed with the probe key for exactly this key and body, the same on a retry', async () => {
+    const w = world({ post: (n) => (n < 2 ? { status: 503, body: '{}' } : SYNTHETIC_ANSWER) });
+    const s = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
+    await w.controller.handle({ action: 'prove-write', state: s });
+    expect(w.posted).toHaveLength(2);
+    const [first, second] = w.posted;
+    expect(first.url).toBe('https://api.payments.example.com/payments');
+    expect(JSON.parse(first.body)).toEqual({ amount: 1, currency: 'USD', merchantId: PROBE_MERCHANT_ID, reference: 'auto-failover auto-20261127030000' });
+    const key = first.headers['Idempotency-Key'];
+    expect(key).toBe('auto-failover-auto-20261127030000');
+    expect(first.headers['x-api-key']).toBe('client-key');
+    expect(verifyProbeToken(PROBE_KEY, key, first.body, first.headers[SYNTHETIC_PROBE_HEADER])).toBe(true);
+    // A retry is the same request: the payment function replays the same synthetic row.
+    expect(second).toEqual(first);
+  });
+
+  test('a 2xx that is not a synthetic probe (a payment function ignoring the header) fails at once, never retried', async () => {
+    const w = world({ post: () => ({ status: 201, body: '{"id":"p1"}' }) });
+    const s = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
+    await expect(w.controller.handle({ action: 'prove-write', state: s })).rejects.toThrow(/answered 201 but not as a synthetic probe/);
+    expect(w.posted).toHaveLength(1);
     expect(w.savedRecords().at(-1)!.steps.at(-1)).toMatchObject({ step: 'prove a write through the public name', status: 'failed' });
   });
 });
@@ -388,6 +431,7 @@ describe('fencing never blocks on the failed region', () => {
         PAGER_TOPIC_ARN: 'arn:aws:sns:us-west-2:123456789012:p',
         API_DOMAIN: 'api.payments.example.com',
         API_CLIENT_CREDENTIAL_ID: 's',
+        PROBE_CREDENTIAL_ID: 'p',
         CALL_TIMEOUT_MS: '500',
       },
       peerLambda: new LambdaClient({ region: 'us-east-1', endpoint, credentials, maxAttempts: 1 }),

@@ -3,7 +3,8 @@
  * (one action per state, so each step is a visible state with its own retries and history):
  *
  *   decide → page start → [promote → wait for the writer] ∥ [fence the failed region, best effort]
- *          → designate → set rds.global_db_rpo → prove a write through the public name → finish (page end)
+ *          → designate → set rds.global_db_rpo → prove a write through the public name (a synthetic probe, no money
+ *          moved: lambdas/shared/probe.ts) → finish (page end)
  *   any error → fail (record + page)
  *
  * The same steps as `npm run dr -- failover`. Every action rewrites the run record (an SSM parameter in this
@@ -21,6 +22,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { controlParameters, otherSite, type OperationLock, type RunRecord, type Site, type StepRecord, type StepStatus } from '../shared/control';
 import { describeError } from '../shared/errors';
+import { PROBE_MERCHANT_ID, probeToken, SYNTHETIC_PROBE_HEADER } from '../shared/probe';
 import { createLogger, createTracer } from '../shared/observability';
 import { type Evidence, evaluateGuards, type GlobalClusterView, type Verdict } from './guards';
 
@@ -91,6 +93,7 @@ interface Settings {
   readonly pagerTopicArn: string;
   readonly apiDomain: string;
   readonly apiKeySecret: string;
+  readonly probeKeySecret: string;
   readonly threshold: number;
   readonly cooldownMs: number;
   readonly promotionBudgetMs: number;
@@ -127,6 +130,7 @@ function settingsFrom(env: Readonly<Record<string, string | undefined>>): Settin
     pagerTopicArn: req('PAGER_TOPIC_ARN'),
     apiDomain: req('API_DOMAIN'),
     apiKeySecret: req('API_CLIENT_CREDENTIAL_ID'),
+    probeKeySecret: req('PROBE_CREDENTIAL_ID'),
     threshold: num('FAILURE_THRESHOLD', 3),
     cooldownMs: num('COOLDOWN_SECONDS', 3600) * 1000,
     promotionBudgetMs: num('PROMOTION_BUDGET_SECONDS', 60) * 1000,
@@ -139,6 +143,15 @@ async function httpPost(url: string, headers: Record<string, string>, body: stri
   const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.status, body: (await res.text()).slice(0, 2000) };
 }
+
+const parseJson = (text: string): Record<string, unknown> | undefined => {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 const short = (s: string) => (s.length > 300 ? `${s.slice(0, 297)}...` : s);
 const errText = (e: unknown) => {
@@ -414,32 +427,45 @@ export function createController(deps: ControllerDeps = {}) {
 
   async function proveWrite(state: ControllerState): Promise<ControllerState> {
     return step(state, 'prove a write through the public name', async () => {
-      const secret = await secrets.send(new GetSecretValueCommand({ SecretId: s.apiKeySecret }), deadline());
-      const apiKey = secret.SecretString ?? '';
+      // A synthetic probe (lambdas/shared/probe.ts): the same path and fences as a payment, committed on the new
+      // writer, flagged synthetic, no money moved, no event. Idempotent per run: retries replay the same row.
+      const [apiKey, probeKey] = await Promise.all(
+        [s.apiKeySecret, s.probeKeySecret].map(async (id) => (await secrets.send(new GetSecretValueCommand({ SecretId: id }), deadline())).SecretString ?? ''),
+      );
       const runId = state.record?.runId ?? 'run';
-      const body = JSON.stringify({ amount: 100, currency: 'USD', merchantId: 'dr-controller', reference: `auto-failover ${runId}`.slice(0, 64) });
+      const idempotencyKey = `auto-failover-${runId}`.slice(0, 255);
+      const body = JSON.stringify({ amount: 1, currency: 'USD', merchantId: PROBE_MERCHANT_ID, reference: `auto-failover ${runId}`.slice(0, 64) });
+      const headers = {
+        'content-type': 'application/json',
+        'x-api-key': apiKey,
+        'Idempotency-Key': idempotencyKey,
+        [SYNTHETIC_PROBE_HEADER]: probeToken(probeKey, idempotencyKey, body),
+      };
       const started = now().getTime();
       let attempts = 0;
       let last = '';
       while (now().getTime() - started < s.proveTimeoutMs) {
         attempts += 1;
         try {
-          const r = await post(
-            `https://${s.apiDomain}/payments`,
-            { 'content-type': 'application/json', 'x-api-key': apiKey, 'Idempotency-Key': `auto-failover-${runId}` },
-            body,
-            s.callTimeoutMs,
-          );
+          const r = await post(`https://${s.apiDomain}/payments`, headers, body, s.callTimeoutMs);
           if (r.status >= 200 && r.status < 300) {
-            return { detail: `POST https://${s.apiDomain}/payments answered ${r.status} after ${attempts} attempt(s), ${Math.round((now().getTime() - started) / 1000)} s` };
+            const answer = parseJson(r.body);
+            if (answer?.synthetic !== true) {
+              // Never retried: it would not be a probe either. A payment function that ignores the probe header.
+              throw new Error(`POST https://${s.apiDomain}/payments answered ${r.status} but not as a synthetic probe: check the payment function's version`);
+            }
+            return {
+              detail: `synthetic probe ${String(answer.id ?? '?')} written in ${String(answer.region ?? '?')} through https://${s.apiDomain} (HTTP ${r.status}) after ${attempts} attempt(s), ${Math.round((now().getTime() - started) / 1000)} s`,
+            };
           }
           last = `HTTP ${r.status}`;
         } catch (err) {
+          if (err instanceof Error && /not as a synthetic probe/.test(err.message)) throw err;
           last = errText(err);
         }
         await sleep(5000);
       }
-      throw new Error(`no successful payment through https://${s.apiDomain} within ${s.proveTimeoutMs / 1000} s (${attempts} attempts, last: ${last})`);
+      throw new Error(`no synthetic probe written through https://${s.apiDomain} within ${s.proveTimeoutMs / 1000} s (${attempts} attempts, last: ${last})`);
     });
   }
 

@@ -75,7 +75,7 @@ export class Runtime {
   private secretsClient?: SecretsManagerClient;
   private db?: Database;
   private readonly designationReader: DesignationReader;
-  private apiKeyCache?: { readonly value: Promise<string>; readonly at: number };
+  private readonly secretCache = new Map<'apiKey' | 'probeKey', { readonly value: Promise<string>; readonly at: number }>();
 
   constructor(
     private readonly deps: RuntimeDeps,
@@ -134,33 +134,52 @@ export class Runtime {
    * `apiKeyTtlMs`; a failed read is not cached. Throws a 503 when the key cannot be read or is not configured.
    */
   async apiKey(): Promise<string> {
-    const ttl = this.deps.apiKeyTtlMs ?? 300_000;
-    const now = Date.now();
-    if (!this.apiKeyCache || now - this.apiKeyCache.at >= ttl) {
-      const value = this.readApiKey();
-      const entry = { value, at: now };
-      this.apiKeyCache = entry;
-      value.catch(() => {
-        if (this.apiKeyCache === entry) this.apiKeyCache = undefined;
-      });
-    }
-    return this.apiKeyCache.value;
+    return this.cachedSecret('apiKey', async (config) => {
+      if (!config.apiKeySecretName) {
+        // Fail closed: an ALB request without a way to check its key is refused, never let through.
+        throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'the client credential is not configured in this region');
+      }
+      return this.readSecretString(config.apiKeySecretName, 'the client credential');
+    });
   }
 
-  private async readApiKey(): Promise<string> {
+  /**
+   * The synthetic-probe key from this region's replica (config `probeKeySecretName`), cached like the client key.
+   * Undefined when this deployment has none (manual failover mode): probes are then refused.
+   */
+  async probeKey(): Promise<string | undefined> {
     const config = await this.config();
-    if (!config.apiKeySecretName) {
-      // Fail closed: an ALB request without a way to check its key is refused, never let through.
-      throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'the client credential is not configured in this region');
+    if (!config.probeKeySecretName) return undefined;
+    const name = config.probeKeySecretName;
+    return this.cachedSecret('probeKey', () => this.readSecretString(name, 'the synthetic-probe key'));
+  }
+
+  /** One secret value per kind, cached for `apiKeyTtlMs`; a failed read is not cached. */
+  private cachedSecret(kind: 'apiKey' | 'probeKey', read: (config: RuntimeConfig) => Promise<string>): Promise<string> {
+    const ttl = this.deps.apiKeyTtlMs ?? 300_000;
+    const now = Date.now();
+    const cached = this.secretCache.get(kind);
+    if (!cached || now - cached.at >= ttl) {
+      const value = this.config().then(read);
+      const entry = { value, at: now };
+      this.secretCache.set(kind, entry);
+      value.catch(() => {
+        if (this.secretCache.get(kind) === entry) this.secretCache.delete(kind);
+      });
+      return value;
     }
+    return cached.value;
+  }
+
+  private async readSecretString(secretId: string, what: string): Promise<string> {
     try {
-      const out = await this.secretsManager().send(new GetSecretValueCommand({ SecretId: config.apiKeySecretName }), {
+      const out = await this.secretsManager().send(new GetSecretValueCommand({ SecretId: secretId }), {
         abortSignal: AbortSignal.timeout(API_KEY_TIMEOUT_MS),
       });
-      if (!out.SecretString) throw new Error(`secret '${config.apiKeySecretName}' has no SecretString`);
+      if (!out.SecretString) throw new Error(`secret '${secretId}' has no SecretString`);
       return out.SecretString;
     } catch (err) {
-      throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'the client credential is temporarily unavailable', {
+      throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', `${what} is temporarily unavailable`, {
         retryAfterSeconds: TRANSIENT_RETRY_AFTER_SECONDS,
         cause: err,
       });

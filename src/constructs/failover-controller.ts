@@ -137,8 +137,12 @@ export interface FailoverControllerProps {
   readonly peerPaymentFunction: RegionalFunction;
   /** The public failover name the proof payment goes through. */
   readonly apiDomain: string;
-  /** The API client key secret's name (a replica exists in this region) and this region's key for it. */
+  /**
+   * The API client key secret's name and the synthetic-probe key secret's name (each has a copy in this region),
+   * and this region's key for both.
+   */
   readonly apiKeySecretName: string;
+  readonly probeKeySecretName: string;
   readonly apiKeySecretKey: RegionalKey;
   readonly failureThreshold: number;
   readonly cooldownSeconds: number;
@@ -233,6 +237,7 @@ export class FailoverController extends Construct {
         PAGER_TOPIC_ARN: props.pagerTopic.arn,
         API_DOMAIN: props.apiDomain,
         API_CLIENT_CREDENTIAL_ID: props.apiKeySecretName,
+        PROBE_CREDENTIAL_ID: props.probeKeySecretName,
         FAILURE_THRESHOLD: String(props.failureThreshold),
         COOLDOWN_SECONDS: String(props.cooldownSeconds),
         PROMOTION_BUDGET_SECONDS: String(props.promotionBudgetSeconds),
@@ -258,10 +263,11 @@ export class FailoverController extends Construct {
         { Sid: 'Page', Effect: 'Allow', Action: ['sns:Publish'], Resource: [props.pagerTopic.arn] },
         { Sid: 'PageEncrypted', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [props.logKey.arn] },
         {
+          // The client key (x-api-key) and the probe key that signs the synthetic proof (lambdas/shared/probe.ts).
           Sid: 'ApiClientKey',
           Effect: 'Allow',
           Action: ['secretsmanager:GetSecretValue'],
-          Resource: [`arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${props.apiKeySecretName}-??????`],
+          Resource: [props.apiKeySecretName, props.probeKeySecretName].map((n) => `arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${n}-??????`),
         },
         { Sid: 'ApiClientKeyDecrypt', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [props.apiKeySecretKey.arn] },
       ],
