@@ -252,7 +252,7 @@ describe('automatic mode: a controller in each region', () => {
       const c = controllers[role];
       expect(synth.bodyOf(c.function.function).environment.variables.PROBE_CREDENTIAL_ID).toBe('pay-dev-probe-key');
       const ctl = policyOf(synth.bodyOf(c.function.policy).policy).Statement.find((st) => st.Sid === 'ApiClientKey');
-      expect(ctl.Resource).toContain(arn);
+      expect(ctl!.Resource).toContain(arn);
     }
     // Nobody else may read it.
     const readers = synth
@@ -388,9 +388,10 @@ describe('the state machine definition', () => {
     expect(path).toEqual(['Decide', 'Go?', 'PageStart', 'FailoverAndFence', 'Designate', 'SetRpo', 'ProveWrite', 'Finish', 'Done']);
     expect(branches.map((b) => b.StartAt)).toEqual(['Promote', 'Fence']);
     expect(def.States['Go?'].Default).toBe('Refused');
-    // The active site's controller, started anyway, ends in its own state: nothing to fail over (recorded, not paged).
-    expect(def.States['Go?'].Choices[1]).toEqual({ Variable: '$.verdict', StringEquals: 'nothing-to-do', Next: 'NothingToFailOver' });
-    expect(def.States.NothingToFailOver.Type).toBe('Succeed');
+    // The active site's controller, started anyway, ends there too, its Decide output saying verdict "nothing-to-do"
+    // (not paged): go is false, and nothing but go leads on.
+    expect(def.States['Go?'].Choices).toEqual([{ Variable: '$.go', BooleanEquals: true, Next: 'PageStart' }]);
+    expect(def.States.Refused.Type).toBe('Succeed');
   });
 
   test('every task outside the branches catches into RecordFailure (which records and pages), except the page, which continues', () => {

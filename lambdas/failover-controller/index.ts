@@ -39,7 +39,7 @@ export interface ControllerState {
   readonly evidence?: Evidence;
   readonly record?: RunRecord;
   readonly go?: boolean;
-  /** Decide's verdict; the state machine ends a `nothing-to-do` run in its own state (NothingToFailOver). */
+  /** Decide's verdict: `go`, `refused` (paged) or `nothing-to-do` (the active site's inert controller; not paged). */
   readonly verdict?: Verdict;
   readonly promotion?: { readonly requestedAt: string; readonly done: boolean; readonly overduePaged?: boolean };
   /** Set by the state machine's Catch: `{ Error, Cause }`. */

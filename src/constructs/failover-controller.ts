@@ -56,17 +56,13 @@ export function failoverDefinition(functionArn: string, timings: FailoverTimings
       Decide: task('decide', 30, { Next: 'Go?', ...toFailure }),
       'Go?': {
         Type: 'Choice',
-        Choices: [
-          { Variable: '$.go', BooleanEquals: true, Next: 'PageStart' },
-          { Variable: '$.verdict', StringEquals: 'nothing-to-do', Next: 'NothingToFailOver' },
-        ],
+        Choices: [{ Variable: '$.go', BooleanEquals: true, Next: 'PageStart' }],
         Default: 'Refused',
       },
+      // Also where the active site's inert controller ends: Decide's output says `verdict: "nothing-to-do"` (not
+      // paged). No state of its own: a changed definition makes the provider call ValidateStateMachineDefinition at
+      // plan time, which the offline upgrade plan cannot reach (provider sfn stateMachineDefinitionValidate).
       Refused: { Type: 'Succeed', Comment: 'A guard refused: recorded in the history and paged by Decide' },
-      NothingToFailOver: {
-        Type: 'Succeed',
-        Comment: 'This site already holds the designation and the writer (the active site\'s controller is inert by design): recorded, not paged',
-      },
       PageStart: task('page-start', 15, {
         Next: 'FailoverAndFence',
         // A page that cannot be sent does not stop the failover.
@@ -160,8 +156,9 @@ export interface FailoverControllerProps {
  *
  * One exists in EACH region, whatever `activeRegion` says: a role swap then changes nothing structural (no log
  * group with the history of the failover that caused the swap is replaced). The active site's controller is inert
- * by design: its prober never starts it (lambdas/prober, shouldStart), and if started it ends in NothingToFailOver
- * (lambdas/failover-controller/guards.ts), because its own site already holds the designation and the writer.
+ * by design: its prober never starts it (lambdas/prober, shouldStart), and if started its Decide answers
+ * `verdict: "nothing-to-do"` (lambdas/failover-controller/guards.ts) and the run ends without paging, because its own
+ * site already holds the designation and the writer.
  */
 export class FailoverController extends Construct {
   public readonly stateMachine: SfnStateMachine;
