@@ -1,6 +1,7 @@
 /**
- * The automatic failover controller's tasks, called by its Step Functions state machine in the passive region
- * (one action per state, so each step is a visible state with its own retries and history):
+ * The automatic failover controller's tasks, called by its Step Functions state machine (one per region: it fails
+ * over TO its own region's site; the active site's is inert, see guards.ts), one action per state, so each step is a
+ * visible state with its own retries and history:
  *
  *   decide → page start → [promote → wait for the writer] ∥ [fence the failed region, best effort]
  *          → designate → set rds.global_db_rpo → prove a write through the public name (a synthetic probe, no money
