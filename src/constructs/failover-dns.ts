@@ -214,9 +214,10 @@ export class FailoverDns extends Construct {
     // The SECONDARY record moves only after the PRIMARY one, in both directions of a swap. Moved first, SECONDARY
     // would name the old site checked by its standby check (unhealthy: the old site neither passes /health nor
     // claims) while PRIMARY still names the old site checked by its serves check (unhealthy: the new site claims),
-    // and with both unhealthy Route 53 answers PRIMARY: the old site. Moved first, PRIMARY names the new site with
-    // its serves check (healthy) while SECONDARY still names the new site too. The provider waits for each change
-    // to be INSYNC before the next resource starts (route53 record.go: resourceRecordCreate, waitChangeInsync).
+    // and with both unhealthy Route 53 answers PRIMARY (API reference, ResourceRecordSet Failover): the old site.
+    // Moved first, PRIMARY names the new site with its serves check (healthy) while SECONDARY still names the new
+    // site too. The provider returns from each record change only once it is INSYNC (route53 record.go:
+    // resourceRecordCreate, waitChangeInsync), so the SECONDARY change starts after the PRIMARY one is served.
     const secondaryRecord = record('passive-record', 'SECONDARY', 'passive-site', targets[passive], this.standbyCheck, [primaryRecord]);
     this.records = { primary: primaryRecord, secondary: secondaryRecord };
   }
