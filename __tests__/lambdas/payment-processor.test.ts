@@ -194,6 +194,19 @@ describe('POST /payments', () => {
     expect(mocks.secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
+  test('a secret value that does not parse is not kept: once fixed, the next request reads it again', async () => {
+    const { invoke, mocks } = container();
+    mocks.secretsManager.on(GetSecretValueCommand).resolves({ SecretString: '{"username":"app"' });
+    // A broken secret is not a retryable outage: the same 500 as before Powertools, with nothing of the secret in it.
+    const first = await invoke(postPayment(VALID_PAYMENT, uniqueKey()));
+    expect(first.statusCode).toBe(500);
+    expect(JSON.stringify(first.json)).not.toContain('username');
+    const reads = mocks.secretsManager.commandCalls(GetSecretValueCommand).length;
+    mocks.secretsManager.on(GetSecretValueCommand).resolves({ SecretString: secretString(pg, database) });
+    expect((await invoke(postPayment(VALID_PAYMENT, uniqueKey()))).statusCode).toBe(201);
+    expect(mocks.secretsManager.commandCalls(GetSecretValueCommand).length).toBeGreaterThan(reads);
+  });
+
   test('credentials that stay wrong answer 503 DATABASE_UNAVAILABLE, never 500', async () => {
     const { invoke, mocks } = container();
     mocks.secretsManager.on(GetSecretValueCommand).resolves({ SecretString: secretString(pg, database, 'wrong') });
