@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { capacity, cidrsOverlap, parseCidr } from './cidr';
 import { powertoolsLayerProblem } from './powertools-layer';
-import { AWS_REGIONS, isAwsRegion } from './regions';
+import { AWS_REGIONS, isAwsRegion } from './aws-regions';
 
 /**
  * The platform's configuration: the schema, the embedded `dev` defaults, the profile-derived settings, and the

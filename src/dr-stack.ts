@@ -43,7 +43,8 @@ import { ReplicatedBucket } from './constructs/replicated-bucket';
 import { RuntimeParameters } from './constructs/runtime-parameters';
 import { SessionTable } from './constructs/session-table';
 import { Naming } from './naming';
-import { PolicyStatement, RegionContext, RegionRole, otherRole } from './region';
+import { PolicyStatement } from './iam';
+import { RegionContext, RegionRole, otherRole } from './region';
 
 export interface DrStackProps {
   readonly config: PlatformConfig;

@@ -1,6 +1,7 @@
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { Construct } from 'constructs';
 import { RegionContext, RegionRole } from '../region';
+import { ssmParameterArn } from '../arn';
 
 export interface ActiveSiteDesignationProps {
   readonly primary: RegionContext;
@@ -53,6 +54,6 @@ export class ActiveSiteDesignation extends Construct {
 
   /** ARN of the parameter in one site's region (for a read policy scoped to exactly this parameter). */
   arnIn(ctx: RegionContext): string {
-    return `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${this.parameterName}`;
+    return ssmParameterArn(ctx, this.parameterName);
   }
 }

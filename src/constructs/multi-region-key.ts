@@ -2,7 +2,9 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
 import { Construct } from 'constructs';
-import { PolicyStatement, RegionContext, RegionRole, accountRootArn, policyDocument } from '../region';
+import { accountRootArn, logGroupArn } from '../arn';
+import { PolicyStatement, fromOwnAlarms, fromOwnRules, policyDocument } from '../iam';
+import { RegionContext, RegionRole } from '../region';
 
 /**
  * AWS services allowed to use a key. Services that act through a caller's IAM identity (`kms:ViaService`) are
@@ -88,14 +90,14 @@ export class MultiRegionKey extends Construct {
 
 function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
   const statements: PolicyStatement[] = [
-    { Sid: 'AccountAdministration', Effect: 'Allow', Principal: { AWS: accountRootArn(ctx) }, Action: ADMIN_ACTIONS, Resource: '*' },
+    { Sid: 'AccountAdministration', Effect: 'Allow', Principal: { AWS: accountRootArn(ctx.accountId) }, Action: ADMIN_ACTIONS, Resource: '*' },
   ];
   const via = users.filter((u) => VIA_SERVICE.has(u));
   if (via.length > 0) {
     statements.push({
       Sid: 'UseThroughServices',
       Effect: 'Allow',
-      Principal: { AWS: accountRootArn(ctx) },
+      Principal: { AWS: accountRootArn(ctx.accountId) },
       Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
       Resource: '*',
       Condition: {
@@ -109,7 +111,7 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
     statements.push({
       Sid: 'GrantsForServices',
       Effect: 'Allow',
-      Principal: { AWS: accountRootArn(ctx) },
+      Principal: { AWS: accountRootArn(ctx.accountId) },
       Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
       Resource: '*',
       Condition: {
@@ -132,7 +134,7 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       // condition it could never apply (Service Authorization Reference; guardrail IAM-AUTHORIZATION-DATA).
       Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
       Resource: '*',
-      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:*` } },
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn(ctx, '*') } },
     });
   }
   if (users.includes('cloudwatch')) {
@@ -143,10 +145,7 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Principal: { Service: 'cloudwatch.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       Resource: '*',
-      Condition: {
-        StringEquals: { 'aws:SourceAccount': ctx.accountId },
-        ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*` },
-      },
+      Condition: fromOwnAlarms(ctx),
     });
   }
   if (users.includes('events')) {
@@ -160,10 +159,7 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Principal: { Service: 'events.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       Resource: '*',
-      Condition: {
-        StringEquals: { 'aws:SourceAccount': ctx.accountId },
-        ArnLike: { 'aws:SourceArn': `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/*` },
-      },
+      Condition: fromOwnRules(ctx),
     });
   }
   return policyDocument(statements);

@@ -7,7 +7,9 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
-import { PolicyStatement, RegionContext, RegionRole, accountRootArn, otherRole, policyDocument } from '../region';
+import { accountRootArn, backupVaultArn } from '../arn';
+import { PolicyStatement, fromOwnAlarms, fromOwnRules, policyDocument } from '../iam';
+import { RegionContext, RegionRole, otherRole } from '../region';
 import { MultiRegionKey } from './multi-region-key';
 
 /** One direction of S3 replication (the `SourceBucket`, `DestinationBucket`, `RuleId` metric dimensions). */
@@ -243,7 +245,7 @@ export class DrObservability extends Construct {
     // account do not page this one. The plan runs in the active site's region (backup jobs there); copy jobs are
     // watched in both regions (the copy lands in the other one).
     const activeCtx = watches[active].ctx;
-    const vaultArn = `arn:aws:backup:${activeCtx.region}:${activeCtx.accountId}:backup-vault:${props.backupVaultName}`;
+    const vaultArn = backupVaultArn(activeCtx, props.backupVaultName);
     const pattern = (detailType: string, detail: Record<string, unknown>) =>
       JSON.stringify({ source: ['aws.backup'], 'detail-type': [detailType], detail });
     this.eventRule(activeCtx, props, 'backup-job-failed', `AWS Backup jobs into ${props.backupVaultName} that ${BACKUP_JOB_FAILURE_STATES.join('/')}`, pattern('Backup Job State Change', {
@@ -371,7 +373,7 @@ export class DrObservability extends Construct {
       {
         Sid: 'OwnerAccount',
         Effect: 'Allow',
-        Principal: { AWS: accountRootArn(ctx) },
+        Principal: { AWS: accountRootArn(ctx.accountId) },
         Action: ['sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:AddPermission', 'sns:RemovePermission', 'sns:DeleteTopic', 'sns:Subscribe', 'sns:ListSubscriptionsByTopic', 'sns:Publish'],
         Resource: topic.arn,
       },
@@ -381,10 +383,7 @@ export class DrObservability extends Construct {
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: 'sns:Publish',
         Resource: topic.arn,
-        Condition: {
-          StringEquals: { 'aws:SourceAccount': ctx.accountId },
-          ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*` },
-        },
+        Condition: fromOwnAlarms(ctx),
       },
       {
         // Rules of this account and region (not only this construct's): other constructs may route events here, and
@@ -394,10 +393,7 @@ export class DrObservability extends Construct {
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sns:Publish',
         Resource: topic.arn,
-        Condition: {
-          StringEquals: { 'aws:SourceAccount': ctx.accountId },
-          ArnLike: { 'aws:SourceArn': `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/*` },
-        },
+        Condition: fromOwnRules(ctx),
       },
     ];
     new SnsTopicPolicy(this, `alerts-${ctx.region}-policy`, { provider: ctx.provider, arn: topic.arn, policy: policyDocument(statements) });

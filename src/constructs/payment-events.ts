@@ -10,8 +10,10 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { PolicyStatement, RegionContext, RegionRole, policyDocument, serviceTrustPolicy } from '../region';
+import { PolicyStatement, policyDocument, serviceTrustPolicy } from '../iam';
+import { RegionContext, RegionRole } from '../region';
 import { MultiRegionKey } from './multi-region-key';
+import { eventBusArn, eventRuleArn, iamRoleArn } from '../arn';
 
 /** The one event type the payment service publishes today (lambdas/payment-processor/outbox.ts). */
 export const PAYMENT_ACCEPTED = 'payment.accepted';
@@ -93,7 +95,7 @@ export class PaymentEvents extends Construct {
     const naming = props.primary.naming;
     ({ busName: this.busName, source: this.source } = paymentEventNames(naming));
     const account = props.primary.accountId;
-    const busArn = (ctx: RegionContext) => `arn:aws:events:${ctx.region}:${account}:event-bus/${this.busName}`;
+    const busArn = (ctx: RegionContext) => eventBusArn(ctx, this.busName);
 
     const regional = (ctx: RegionContext): RegionalEvents => {
       const provider = ctx.provider;
@@ -166,7 +168,7 @@ export class PaymentEvents extends Construct {
     // to EventBridge for their targets (the permissions of the role the EventBridge console creates for a global
     // endpoint, scoped to our account, regions and bus).
     const roleName = naming.name('iamRole', 'events-replication');
-    const roleArn = `arn:aws:iam::${account}:role/${roleName}`;
+    const roleArn = iamRoleArn(account, roleName);
     this.replicationRole = new IamRole(this, 'replication-role', {
       provider: props.primary.provider,
       name: roleName,
@@ -179,7 +181,7 @@ export class PaymentEvents extends Construct {
         Sid: 'ManagedReplicationRules',
         Effect: 'Allow',
         Action: ['events:PutRule', 'events:DeleteRule', 'events:PutTargets', 'events:RemoveTargets'],
-        Resource: both.map((c) => `arn:aws:events:${c.region}:${account}:rule/${this.busName}/GlobalEndpointManagedRule-*`),
+        Resource: both.map((c) => eventRuleArn(c, `${this.busName}/GlobalEndpointManagedRule-*`)),
       },
       { Sid: 'ReplicateToBuses', Effect: 'Allow', Action: 'events:PutEvents', Resource: both.map(busArn) },
       {

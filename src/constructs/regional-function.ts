@@ -9,7 +9,8 @@ import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { TerraformAsset, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { powertoolsLayerArn } from '../powertools-layer';
-import { PolicyStatement, RegionContext, policyDocument, serviceTrustPolicy } from '../region';
+import { PolicyStatement, policyDocument, serviceTrustPolicy } from '../iam';
+import { RegionContext } from '../region';
 import { RegionalKey } from './multi-region-key';
 
 export interface RegionalFunctionProps {

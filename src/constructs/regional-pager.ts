@@ -9,9 +9,11 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole, policyDocument, serviceTrustPolicy } from '../region';
+import { policyDocument, serviceTrustPolicy } from '../iam';
+import { RegionContext, RegionRole } from '../region';
 import { RegionalKey } from './multi-region-key';
 import { RegionalFunction } from './regional-function';
+import { ssmParameterArn } from '../arn';
 
 /** A pager subscription beyond e-mail (config `alerts.subscriptions`). */
 export interface PagerSubscription {
@@ -163,7 +165,7 @@ export class RegionalPager extends Construct {
       lifecycle: { ignoreChanges: ['value'] },
     });
 
-    const parameterArn = (name: string) => `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${name}`;
+    const parameterArn = (name: string) => ssmParameterArn(ctx, name);
     this.prober = new RegionalFunction(this, 'prober', {
       ctx,
       purpose: 'prober',

@@ -10,7 +10,8 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole, otherRole, policyDocument, serviceTrustPolicy } from '../region';
+import { policyDocument, serviceTrustPolicy } from '../iam';
+import { RegionContext, RegionRole, otherRole } from '../region';
 import { MultiRegionKey } from './multi-region-key';
 
 /** The id of the rule replicating into site `to` (S3 replication metrics carry it as the `RuleId` dimension). */

@@ -1,6 +1,7 @@
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { Construct } from 'constructs';
 import { RegionContext } from '../region';
+import { ssmParameterArn } from '../arn';
 
 export interface RuntimeParametersProps {
   readonly ctx: RegionContext;
@@ -25,7 +26,7 @@ export class RuntimeParameters extends Construct {
     super(scope, id);
     const { ctx } = props;
     this.path = `/${ctx.naming.prefix}/${ctx.naming.suffix}/`;
-    this.arnPattern = `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${this.path}*`;
+    this.arnPattern = ssmParameterArn(ctx, `${this.path}*`);
     for (const [name, value] of Object.entries(props.values)) {
       if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
         throw new Error(`RuntimeParameters: parameter name "${name}" may contain only letters, digits, "-", "_" and "."`);

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { RegionContext, RegionRole } from '../region';
 import { MultiRegionKey } from './multi-region-key';
 import { checkRegionPair } from './replicated-bucket';
+import { dynamodbTableArn } from '../arn';
 
 export interface SessionTableProps {
   /** Region of the table; the replica is managed from here. */
@@ -89,7 +90,7 @@ export class SessionTable extends Construct {
    */
   arnIn(role: RegionRole): string {
     if (role === 'primary') return this.table.arn;
-    return `arn:aws:dynamodb:${this.dr.region}:${this.dr.accountId}:table/${this.tableName}`;
+    return dynamodbTableArn(this.dr, this.tableName);
   }
 }
 
