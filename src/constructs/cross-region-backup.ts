@@ -110,7 +110,7 @@ export class CrossRegionBackup extends Construct {
       return new BackupVault(this, `${role}-vault`, {
         provider: ctx.provider,
         name,
-        kmsKeyArn: key.in(role).arn,
+        kmsKeyArn: key.keys[role].arn,
         forceDestroy: props.forceDestroy,
         tags: { Name: name },
       });

@@ -3,8 +3,8 @@ import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
 import { Construct } from 'constructs';
 import { accountRootArn, logGroupArn } from '../arn';
-import { PolicyStatement, fromOwnAlarms, fromOwnRules, policyDocument } from '../iam';
-import { RegionContext, RegionRole } from '../region';
+import { IamAction, PolicyCondition, PolicyStatement, allow, fromOwnAlarms, fromOwnRules, policyDocument } from '../iam';
+import { PerRegion, RegionContext, RegionRole } from '../region';
 
 /**
  * AWS services allowed to use a key. Services that act through a caller's IAM identity (`kms:ViaService`) are
@@ -24,9 +24,7 @@ const ADMIN_ACTIONS = [
   'kms:CancelKeyDeletion', 'kms:ReplicateKey',
 ];
 
-export interface MultiRegionKeyProps {
-  readonly primary: RegionContext;
-  readonly dr: RegionContext;
+export interface MultiRegionKeyProps extends PerRegion<RegionContext> {
   /** Data domain, used in the alias and description: `alias/<prefix>-<suffix>-<domain>`. */
   readonly domain: string;
   /** The AWS services that use this key; nothing else may use it for cryptography. */
@@ -50,6 +48,8 @@ export class MultiRegionKey extends Construct {
   public readonly primaryKey: KmsKey;
   public readonly replicaKey: KmsReplicaKey;
   public readonly aliasName: string;
+  /** The key of each site: the primary key and its replica (same key id and material). */
+  public readonly keys: PerRegion<RegionalKey>;
 
   constructor(scope: Construct, id: string, props: MultiRegionKeyProps) {
     super(scope, id);
@@ -78,13 +78,24 @@ export class MultiRegionKey extends Construct {
     this.aliasName = `alias/${props.primary.naming.name('generic', props.domain)}`;
     new KmsAlias(this, 'primary-alias', { provider: props.primary.provider, name: this.aliasName, targetKeyId: this.primaryKey.keyId });
     new KmsAlias(this, 'replica-alias', { provider: props.dr.provider, name: this.aliasName, targetKeyId: this.replicaKey.keyId });
+    this.keys = {
+      primary: { arn: this.primaryKey.arn, keyId: this.primaryKey.keyId },
+      dr: { arn: this.replicaKey.arn, keyId: this.replicaKey.keyId },
+    };
   }
 
-  /** The key of one region: the primary key or its replica. */
+  /** The key of one region. @deprecated read `keys[role]` (the one per-region shape). */
   in(role: RegionRole): RegionalKey {
-    return role === 'primary'
-      ? { arn: this.primaryKey.arn, keyId: this.primaryKey.keyId }
-      : { arn: this.replicaKey.arn, keyId: this.replicaKey.keyId };
+    return this.keys[role];
+  }
+
+  /**
+   * Lets an identity use the key of one site: `actions` on that region's key (or replica) only. The key policy
+   * admits identities of our account only through the services it lists (`users`), so a grant for direct use
+   * also needs that service's call path (e.g. `kms:Decrypt` of a secret through Secrets Manager).
+   */
+  grant(role: RegionRole, sid: string, actions: readonly IamAction[], condition?: PolicyCondition): PolicyStatement {
+    return allow(sid, actions, [this.keys[role].arn], condition);
   }
 }
 

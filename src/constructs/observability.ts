@@ -9,7 +9,7 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { Construct } from 'constructs';
 import { accountRootArn, backupVaultArn } from '../arn';
 import { PolicyStatement, fromOwnAlarms, fromOwnRules, policyDocument } from '../iam';
-import { RegionContext, RegionRole, otherRole } from '../region';
+import { PerRegion, RegionContext, RegionRole, otherRole } from '../region';
 import { MultiRegionKey } from './multi-region-key';
 
 /** One direction of S3 replication (the `SourceBucket`, `DestinationBucket`, `RuleId` metric dimensions). */
@@ -46,21 +46,21 @@ export interface DrObservabilityProps {
   /** Encrypts the topics (its policy must allow `sns` and `cloudwatch`). */
   readonly key: MultiRegionKey;
   readonly emails: readonly string[];
-  readonly healthChecks: Record<RegionRole, Route53HealthCheck>;
+  readonly healthChecks: PerRegion<Route53HealthCheck>;
   /** The active site (`config.activeRegion`): its cluster is the writer, the other one the secondary. */
   readonly activeRole: RegionRole;
   /**
    * Each site's cluster identifier. AuroraGlobalDBRPOLag is published only for a secondary cluster, in its
    * region: the lag alarm exists in both regions and treats missing data as breaching only on the passive site.
    */
-  readonly clusterIdentifiers: Record<RegionRole, string>;
+  readonly clusterIdentifiers: PerRegion<string>;
   /** Alarm when the replication lag exceeds this many milliseconds (derived from the RPO objective). */
   readonly rpoLagThresholdMs: number;
   readonly sessionsTableName: string;
   /** DynamoDB replication latency alarm threshold, ms. @default 5000 */
   readonly dynamoReplicationLatencyThresholdMs?: number;
   /** S3 replication rules, keyed by the site of the source bucket (two-way replication: one per direction). */
-  readonly replication: Record<RegionRole, S3ReplicationWatch>;
+  readonly replication: PerRegion<S3ReplicationWatch>;
   /** API Gateway 5xx rate (fraction of requests) that alarms. @default 0.05 */
   readonly api5xxRateThreshold?: number;
   /** API Gateway p99 latency that alarms, ms. @default 2000 */
@@ -100,7 +100,7 @@ export class DrObservability extends Construct {
 
     for (const ctx of [primary.ctx, dr.ctx, props.route53MetricsCtx]) this.topicFor(ctx, props);
 
-    const watches: Record<RegionRole, RegionWatch> = { primary, dr };
+    const watches: PerRegion<RegionWatch> = { primary, dr };
     const active = props.activeRole;
     const passive = otherRole(active);
 
@@ -402,8 +402,8 @@ export class DrObservability extends Construct {
   private readonly topicPolicies = new Set<string>();
 
   private keyArnIn(ctx: RegionContext, props: DrObservabilityProps): string {
-    if (ctx.region === props.primary.ctx.region) return props.key.in('primary').arn;
-    if (ctx.region === props.dr.ctx.region) return props.key.in('dr').arn;
+    if (ctx.region === props.primary.ctx.region) return props.key.keys.primary.arn;
+    if (ctx.region === props.dr.ctx.region) return props.key.keys.dr.arn;
     // us-east-1 when it is neither region: SNS's AWS managed key would not let CloudWatch publish.
     throw new Error(
       `DrObservability: no key of ours in ${ctx.region}; Route 53 alarms need us-east-1 to be the primary or DR region`,

@@ -10,7 +10,7 @@ import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { policyDocument, serviceTrustPolicy } from '../iam';
-import { RegionContext, RegionRole } from '../region';
+import { PerRegion, RegionContext, RegionRole } from '../region';
 import { RegionalKey } from './multi-region-key';
 import { RegionalFunction } from './regional-function';
 import { ssmParameterArn } from '../arn';
@@ -35,7 +35,7 @@ export interface HealthStatusRecordsProps {
   readonly hostedZoneId: string;
   readonly zoneName: string;
   /** Each site's deep /health check. */
-  readonly healthChecks: Record<RegionRole, Route53HealthCheck>;
+  readonly healthChecks: PerRegion<Route53HealthCheck>;
   /** TTL of the status answers. @default 5 */
   readonly ttlSeconds?: number;
 }
@@ -49,7 +49,7 @@ export interface HealthStatusRecordsProps {
  */
 export class HealthStatusRecords extends Construct {
   /** Fully qualified status record name per site. */
-  public readonly names: Record<RegionRole, string>;
+  public readonly names: PerRegion<string>;
   public readonly records: Route53Record[] = [];
   public readonly ttlSeconds: number;
 

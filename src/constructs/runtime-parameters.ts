@@ -1,5 +1,6 @@
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { Construct } from 'constructs';
+import { PolicyStatement, allow } from '../iam';
 import { RegionContext } from '../region';
 import { ssmParameterArn } from '../arn';
 
@@ -43,4 +44,13 @@ export class RuntimeParameters extends Construct {
 
   /** ARN pattern covering every parameter of this construct, for least-privilege read policies. */
   public readonly arnPattern: string;
+
+  /**
+   * Lets a function of this region read the whole configuration the way lambdas/shared/config.ts does, with
+   * `ssm:GetParametersByPath` (and nothing else): on the path itself (`parameter/<prefix>/<suffix>`, what
+   * GetParametersByPath is authorized against) and on every parameter under it.
+   */
+  grantRead(sid = 'RuntimeConfiguration'): PolicyStatement {
+    return allow(sid, ['ssm:GetParametersByPath'], [this.arnPattern, this.arnPattern.replace(/\/\*$/, '')]);
+  }
 }
