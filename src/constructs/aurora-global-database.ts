@@ -11,6 +11,7 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { Protection } from '../config';
+import { AURORA_DEFAULTS, AURORA_MAX_ACU, AURORA_MIN_ACU, AURORA_MIN_MAJOR_VERSION, auroraMajorVersion } from '../defaults';
 import { PerRegion, RegionContext, RegionRole, otherRole, perRegion } from '../region';
 import { DatabaseCredentials } from './database-credentials';
 import { MultiRegionKey } from './multi-region-key';
@@ -19,16 +20,8 @@ import { RegionalNetwork } from './regional-network';
 const ENGINE = 'aurora-postgresql';
 const PORT = 5432;
 
-/**
- * aurora-postgresql 16.6: major 16 supports Aurora global databases and Serverless v2 (`db.serverless`, up to
- * 256 ACUs) in us-east-1 and us-west-2 (Aurora User Guide: "Supported Regions and DB engines for Aurora global
- * databases" and "... for Aurora Serverless v2"). Both regions must run the same version: switchover and
- * failover need matching engine versions.
- */
-export const DEFAULT_ENGINE_VERSION = '16.6';
-
-/** Aurora PostgreSQL majors that support both global databases and Serverless v2. */
-const MIN_MAJOR_VERSION = 13;
+/** The default engine version (why 16.6: src/defaults.ts, the one place it is stated). */
+export const DEFAULT_ENGINE_VERSION = AURORA_DEFAULTS.engineVersion;
 
 /** One region of the database: where it runs and the network it runs in. */
 export interface DatabaseRegionProps {
@@ -414,11 +407,10 @@ function validate(props: AuroraGlobalDatabaseProps): Validated {
   }
 
   const engineVersion = props.engineVersion ?? DEFAULT_ENGINE_VERSION;
-  const match = /^(\d+)\.\d+$/.exec(engineVersion);
-  if (!match) fail(`engineVersion must be an aurora-postgresql version like "16.6", got "${engineVersion}"`);
-  const majorVersion = Number(match![1]);
-  if (majorVersion < MIN_MAJOR_VERSION) {
-    fail(`engineVersion must be ${MIN_MAJOR_VERSION}.x or later for Serverless v2 in a global database, got "${engineVersion}"`);
+  const majorVersion =
+    auroraMajorVersion(engineVersion) ?? fail(`engineVersion must be an aurora-postgresql version like "${DEFAULT_ENGINE_VERSION}", got "${engineVersion}"`);
+  if (majorVersion < AURORA_MIN_MAJOR_VERSION) {
+    fail(`engineVersion must be ${AURORA_MIN_MAJOR_VERSION}.x or later for Serverless v2 in a global database, got "${engineVersion}"`);
   }
 
   const databaseName = props.databaseName ?? 'payments';
@@ -431,17 +423,17 @@ function validate(props: AuroraGlobalDatabaseProps): Validated {
   }
   if (masterUsername.toLowerCase() === 'rdsadmin') fail(`masterUsername "${masterUsername}" is reserved by RDS; choose another name`);
 
-  const minCapacity = props.minCapacity ?? 0.5;
-  const maxCapacity = props.maxCapacity ?? 8;
+  const minCapacity = props.minCapacity ?? AURORA_DEFAULTS.minCapacity;
+  const maxCapacity = props.maxCapacity ?? AURORA_DEFAULTS.maxCapacity;
   const halfSteps = (n: number) => Number.isInteger(n * 2);
   if (known(minCapacity)) {
-    if (minCapacity < 0.5) {
-      fail(`minCapacity must be at least 0.5 for a global database (writers never auto-pause), got ${minCapacity}`);
+    if (minCapacity < AURORA_MIN_ACU) {
+      fail(`minCapacity must be at least ${AURORA_MIN_ACU} for a global database (writers never auto-pause), got ${minCapacity}`);
     }
     if (!halfSteps(minCapacity)) fail(`minCapacity must be a multiple of 0.5 ACU, got ${minCapacity}`);
   }
   if (known(maxCapacity)) {
-    if (maxCapacity > 256) fail(`maxCapacity must be at most 256 ACUs (the Serverless v2 maximum), got ${maxCapacity}`);
+    if (maxCapacity > AURORA_MAX_ACU) fail(`maxCapacity must be at most ${AURORA_MAX_ACU} ACUs (the Serverless v2 maximum), got ${maxCapacity}`);
     if (!halfSteps(maxCapacity)) fail(`maxCapacity must be a multiple of 0.5 ACU, got ${maxCapacity}`);
   }
   if (known(minCapacity) && known(maxCapacity) && maxCapacity < minCapacity) {
@@ -457,14 +449,14 @@ function validate(props: AuroraGlobalDatabaseProps): Validated {
     return value;
   };
   const primaryInstanceCount = count('primaryInstanceCount', props.primaryInstanceCount ?? 2);
-  const drInstanceCount = count('drInstanceCount', props.drInstanceCount ?? 1);
+  const drInstanceCount = count('drInstanceCount', props.drInstanceCount ?? AURORA_DEFAULTS.drInstanceCount);
 
-  const backupRetentionDays = props.backupRetentionDays ?? 7;
+  const backupRetentionDays = props.backupRetentionDays ?? AURORA_DEFAULTS.backupRetentionDays;
   if (known(backupRetentionDays) && (!Number.isInteger(backupRetentionDays) || backupRetentionDays < 1 || backupRetentionDays > 35)) {
     fail(`backupRetentionDays must be a whole number of days from 1 to 35, got ${backupRetentionDays}`);
   }
 
-  const slowQueryMs = props.slowQueryMs ?? 500;
+  const slowQueryMs = props.slowQueryMs ?? AURORA_DEFAULTS.slowQueryMs;
   if (known(slowQueryMs) && (!Number.isInteger(slowQueryMs) || slowQueryMs < -1)) {
     fail(`slowQueryMs must be a whole number of milliseconds (0 logs every statement, -1 turns logging off), got ${slowQueryMs}`);
   }

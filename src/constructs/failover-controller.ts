@@ -198,8 +198,8 @@ export class FailoverController extends Construct {
       code: props.code,
       reservedConcurrency: 5,
       provisionedConcurrency: 1,
-      timeout: proveTimeout + 20,
-      memorySize: 256,
+      timeoutSeconds: proveTimeout + 20,
+      memorySizeMb: 256,
       logKey: props.logKey,
       logRetentionDays: props.logRetentionDays,
       environment: {

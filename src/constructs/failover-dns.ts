@@ -29,7 +29,7 @@ export interface FailoverDnsProps {
   /** TTL of both failover records (10-300 s). @default 30 */
   readonly recordTtlSeconds?: number;
   /** Seconds between checks: 10 or 30 (immutable once created). @default 10 */
-  readonly healthCheckInterval?: 10 | 30;
+  readonly healthCheckIntervalSeconds?: 10 | 30;
   /** Consecutive failures before a site counts as unhealthy (1-10). @default 3 */
   readonly failureThreshold?: number;
 }
@@ -76,17 +76,17 @@ export class FailoverDns extends Construct {
   public readonly records: { readonly primary: Route53Record; readonly secondary: Route53Record };
   public readonly recordName: string;
   public readonly recordTtlSeconds: number;
-  public readonly healthCheckInterval: 10 | 30;
+  public readonly healthCheckIntervalSeconds: 10 | 30;
   public readonly failureThreshold: number;
   public readonly active: RegionRole;
 
   constructor(scope: Construct, id: string, props: FailoverDnsProps) {
     super(scope, id);
-    const interval = props.healthCheckInterval ?? 10;
+    const interval = props.healthCheckIntervalSeconds ?? 10;
     const threshold = props.failureThreshold ?? 3;
     const ttl = props.recordTtlSeconds ?? 30;
     if (interval !== 10 && interval !== 30) {
-      throw new Error(`FailoverDns: healthCheckInterval must be 10 or 30 seconds (Route 53), got ${interval}`);
+      throw new Error(`FailoverDns: healthCheckIntervalSeconds must be 10 or 30 (Route 53), got ${interval}`);
     }
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > 10) {
       throw new Error(`FailoverDns: failureThreshold must be a whole number from 1 to 10 (Route 53), got ${threshold}`);
@@ -97,7 +97,7 @@ export class FailoverDns extends Construct {
     if (props.active !== 'primary' && props.active !== 'dr') {
       throw new Error(`FailoverDns: active must be 'primary' or 'dr', got '${String(props.active)}'`);
     }
-    this.healthCheckInterval = interval;
+    this.healthCheckIntervalSeconds = interval;
     this.failureThreshold = threshold;
     this.recordTtlSeconds = ttl;
     this.recordName = props.recordName;

@@ -11,6 +11,7 @@ import { accountRootArn, backupVaultArn } from '../arn';
 import { PolicyStatement, fromOwnAlarms, fromOwnRules, policyDocument } from '../iam';
 import { PerRegion, RegionContext, RegionRole, otherRole } from '../region';
 import { MultiRegionKey } from './multi-region-key';
+import { ROUTE53_METRICS_REGION, ROUTE53_METRICS_RULE, route53MetricsSite } from '../aws-regions';
 
 /** One direction of S3 replication (the `SourceBucket`, `DestinationBucket`, `RuleId` metric dimensions). */
 export interface S3ReplicationWatch {
@@ -40,9 +41,10 @@ export interface DrObservabilityProps {
   readonly dr: RegionWatch;
   /**
    * The us-east-1 context: Route 53 publishes health-check metrics only there, so their alarms (and the topic
-   * those alarms notify) must live there. May be the primary or DR context when either is us-east-1.
+   * those alarms notify) must live there (`route53MetricsSite`, src/aws-regions.ts). When given, it must be the
+   * context of the site in us-east-1. @default the primary or DR context, whichever is in us-east-1
    */
-  readonly route53MetricsCtx: RegionContext;
+  readonly route53MetricsCtx?: RegionContext;
   /** Encrypts the topics (its policy must allow `sns` and `cloudwatch`). */
   readonly key: MultiRegionKey;
   readonly emails: readonly string[];
@@ -92,13 +94,20 @@ export class DrObservability extends Construct {
 
   constructor(scope: Construct, id: string, props: DrObservabilityProps) {
     super(scope, id);
-    if (props.route53MetricsCtx.region !== 'us-east-1') {
-      throw new Error(`DrObservability: route53MetricsCtx must be in us-east-1 (where Route 53 publishes metrics), got ${props.route53MetricsCtx.region}`);
+    const metricsSite = route53MetricsSite({ primary: props.primary.ctx.region, dr: props.dr.ctx.region });
+    if (metricsSite === undefined) {
+      throw new Error(`DrObservability: neither ${props.primary.ctx.region} nor ${props.dr.ctx.region} is ${ROUTE53_METRICS_REGION}; ${ROUTE53_METRICS_RULE}`);
     }
+    if (props.route53MetricsCtx && props.route53MetricsCtx.region !== ROUTE53_METRICS_REGION) {
+      throw new Error(
+        `DrObservability: route53MetricsCtx must be in ${ROUTE53_METRICS_REGION} (where Route 53 publishes metrics), got ${props.route53MetricsCtx.region}; omit it to use the ${metricsSite} context`,
+      );
+    }
+    const route53Ctx = props.route53MetricsCtx ?? props[metricsSite].ctx;
     if (props.emails.length === 0) throw new Error('DrObservability: emails must list at least one recipient');
     const { primary, dr } = props;
 
-    for (const ctx of [primary.ctx, dr.ctx, props.route53MetricsCtx]) this.topicFor(ctx, props);
+    for (const ctx of [primary.ctx, dr.ctx, route53Ctx]) this.topicFor(ctx, props);
 
     const watches: PerRegion<RegionWatch> = { primary, dr };
     const active = props.activeRole;
@@ -139,7 +148,7 @@ export class DrObservability extends Construct {
         stat: 'Minimum',
       },
     });
-    this.alarm(props.route53MetricsCtx, props, 'active-site-unhealthy', {
+    this.alarm(route53Ctx, props, 'active-site-unhealthy', {
       alarmDescription: `The active site (${active}, ${watches[active].ctx.region}) fails its deep health check: decide on failover (RUNBOOK.md)`,
       namespace: 'AWS/Route53',
       metricName: 'HealthCheckStatus',
@@ -153,7 +162,7 @@ export class DrObservability extends Construct {
     });
     // The passive site's check is unhealthy by design (not designated, read-only database), so alarming on it
     // alone would page all the time; what matters is that no site can take payments.
-    this.alarm(props.route53MetricsCtx, props, 'no-region-healthy', {
+    this.alarm(route53Ctx, props, 'no-region-healthy', {
       alarmDescription: 'Neither region passes its deep health check: no region can take payments',
       metricQuery: [
         healthMetric('primary', 'p'),
@@ -258,7 +267,7 @@ export class DrObservability extends Construct {
         sourceBackupVaultArn: [vaultArn],
       }));
     }
-    for (const ctx of [primary.ctx, dr.ctx, props.route53MetricsCtx]) this.topicPolicy(ctx, props);
+    for (const ctx of [primary.ctx, dr.ctx, route53Ctx]) this.topicPolicy(ctx, props);
 
     for (const watch of [primary, dr]) this.dashboard(watch.ctx, props);
   }
@@ -404,10 +413,8 @@ export class DrObservability extends Construct {
   private keyArnIn(ctx: RegionContext, props: DrObservabilityProps): string {
     if (ctx.region === props.primary.ctx.region) return props.key.keys.primary.arn;
     if (ctx.region === props.dr.ctx.region) return props.key.keys.dr.arn;
-    // us-east-1 when it is neither region: SNS's AWS managed key would not let CloudWatch publish.
-    throw new Error(
-      `DrObservability: no key of ours in ${ctx.region}; Route 53 alarms need us-east-1 to be the primary or DR region`,
-    );
+    // Unreachable after the constructor's check: an SNS AWS managed key would not let CloudWatch publish.
+    throw new Error(`DrObservability: no key of ours in ${ctx.region}; ${ROUTE53_METRICS_RULE}`);
   }
 
   private alarm(ctx: RegionContext, props: DrObservabilityProps, name: string, config: Omit<CloudwatchMetricAlarmConfig, 'alarmName'>) {
@@ -455,7 +462,7 @@ export class DrObservability extends Construct {
             ['AWS/Lambda', 'Throttles', 'FunctionName', fn],
           ]),
         ),
-        widget(`Route 53 health — ${label}`, x, 19, 'us-east-1', [['AWS/Route53', 'HealthCheckStatus', 'HealthCheckId', props.healthChecks[watch.ctx.role].id]], 'Minimum'),
+        widget(`Route 53 health — ${label}`, x, 19, ROUTE53_METRICS_REGION, [['AWS/Route53', 'HealthCheckStatus', 'HealthCheckId', props.healthChecks[watch.ctx.role].id]], 'Minimum'),
       );
     });
     const passive = otherRole(props.activeRole);

@@ -172,8 +172,8 @@ export class RegionalPager extends Construct {
       code: props.proberCode,
       // One scheduled minute per invocation; two may overlap briefly when a schedule fires late.
       reservedConcurrency: 2,
-      timeout: 70,
-      memorySize: 256,
+      timeoutSeconds: 70,
+      memorySizeMb: 256,
       logKey: props.key,
       logRetentionDays: props.logRetentionDays,
       environment: {
