@@ -3,6 +3,7 @@
  * be granted exactly these statements (byte for byte, in this key order), so converting a hand-built statement to
  * the grant changes no policy; each grant of a site names only that site's region.
  */
+import { PaymentEvents } from '../src/constructs/payment-events';
 import { RegionalFunction } from '../src/constructs/regional-function';
 import { PolicyStatement } from '../src/iam';
 import { REGION_ROLES, RegionRole, mapPerRegion, perRegion } from '../src/region';
@@ -40,6 +41,8 @@ describe.each(REGION_ROLES)('grants to the %s site\'s functions are what the sta
     expectGranted(fn, stack.sessions.grant(role, 'Sessions', ['dynamodb:UpdateItem']));
     expectGranted(fn, stack.artifacts.grantPutObjects(role, { sid: 'AuditObjects', keyPrefix: 'audit/' }));
     expectGranted(fn, stack.paymentEvents.grantPublish());
+    const contexts = { primary: stack.primary.ctx, dr: stack.dr.ctx };
+    expect(PaymentEvents.grantPublishFor(contexts)).toEqual(stack.paymentEvents.grantPublish());
   });
 
   test('health function: configuration, credentials, designation, one GetItem', () => {

@@ -229,6 +229,15 @@ export class PaymentEvents extends Construct {
    * bus resource.
    */
   grantPublish(): PolicyStatement {
-    return { Sid: 'PublishPaymentEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: [this.busArns.primary, this.busArns.dr] };
+    return PaymentEvents.grantPublishFor(this.busArns);
+  }
+
+  /**
+   * The same grant before the construct exists (the publishers are created before the endpoint, which follows a
+   * health check of their API): the buses' ARNs from the sites and the naming alone.
+   */
+  static grantPublishFor(sites: PerRegion<RegionContext> | PerRegion<string>): PolicyStatement {
+    const arnOf = (site: RegionContext | string) => (typeof site === 'string' ? site : eventBusArn(site, paymentEventNames(site.naming).busName));
+    return { Sid: 'PublishPaymentEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: [arnOf(sites.primary), arnOf(sites.dr)] };
   }
 }
