@@ -1,4 +1,5 @@
 import { arn, awsManagedPolicyArn, iamRoleArn, s3BucketArn } from '../src/arn';
+import { PolicyStatement, policyDocument } from '../src/iam';
 
 /**
  * The IAM policies of the two CI roles, built as objects and serialized once.
@@ -9,19 +10,11 @@ import { arn, awsManagedPolicyArn, iamRoleArn, s3BucketArn } from '../src/arn';
  *   stack's names (`<namePrefix>-*`); the state bucket and its key protected by explicit denies.
  */
 
-export interface Statement {
-  readonly Sid: string;
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Principal?: Record<string, string | string[]>;
-  readonly Action: string | string[];
-  readonly Resource?: string | string[];
-  readonly NotResource?: string | string[];
-  readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
-}
+/** The platform's statement shape (src/iam.ts), every one named: the CI policies are read in reviews. */
+export type Statement = PolicyStatement & { readonly Sid: string };
 
-export function policyJson(statements: readonly Statement[]): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
-}
+/** The platform's serializer (src/iam.ts), so both stacks write policies the same way. */
+export const policyJson = (statements: readonly Statement[]): string => policyDocument(statements);
 
 /** Regional AWS services whose every action the deploy role may call (in the deploy regions only). */
 export const DEPLOY_SERVICES = [
