@@ -782,6 +782,7 @@ export class DrStack extends TerraformStack {
       route53MetricsCtx: usEast1,
       key: this.logsKey,
       emails: config.alerts.emails,
+      subscriptions: config.alerts.subscriptions,
       healthChecks: this.dns.healthChecks,
       activeRole: active,
       clusterIdentifiers: { primary: primaryCtx.naming.name('rds', 'aurora', primaryCtx.region), dr: drCtx.naming.name('rds', 'aurora', drCtx.region) },
