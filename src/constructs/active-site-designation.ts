@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { PolicyStatement, allow } from '../iam';
 import { PerRegion, RegionContext, RegionRole } from '../region';
 import { ssmParameterArn } from '../arn';
+import { controlParameters, controlPath } from '../../lambdas/shared/parameter-names';
 
 /** `primary` and `dr`: the two sites; the parameter exists in each one's region. */
 export interface ActiveSiteDesignationProps extends PerRegion<RegionContext> {
@@ -42,7 +43,7 @@ export class ActiveSiteDesignation extends Construct {
       throw new Error('ActiveSiteDesignation: primary and dr contexts must share one naming (the parameter has the same name in both regions)');
     }
     this.active = props.active;
-    this.parameterName = `/${primary.naming.prefix}/${primary.naming.suffix}-control/active-site`;
+    this.parameterName = controlParameters(controlPath(primary.naming)).activeSite;
     const parameter = (ctx: RegionContext) =>
       new SsmParameter(this, ctx.role, {
         provider: ctx.provider,
