@@ -2,7 +2,7 @@ import { ApiGatewayDomainName } from '@cdktf/provider-aws/lib/api-gateway-domain
 import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole, otherRole } from '../region';
+import { PerRegion, RegionContext, RegionRole, otherRole } from '../region';
 
 export interface FailoverTarget {
   readonly ctx: RegionContext;
@@ -75,15 +75,15 @@ export interface FailoverDnsProps {
  */
 export class FailoverDns extends Construct {
   /** Each site's deep `/health` check. */
-  public readonly healthChecks: Record<RegionRole, Route53HealthCheck>;
+  public readonly healthChecks: PerRegion<Route53HealthCheck>;
   /** Each site's inverted `/health/active` check: unhealthy while that site claims to be active. */
-  public readonly claimChecks: Record<RegionRole, Route53HealthCheck>;
+  public readonly claimChecks: PerRegion<Route53HealthCheck>;
   /** Each site's plain `/health/active` check: healthy while that site claims to be active. */
-  public readonly claimsActiveChecks: Record<RegionRole, Route53HealthCheck>;
+  public readonly claimsActiveChecks: PerRegion<Route53HealthCheck>;
   /** Per site, AND(its `/health`, NOT the other site claims active): exists in both roles. */
-  public readonly servesChecks: Record<RegionRole, Route53HealthCheck>;
+  public readonly servesChecks: PerRegion<Route53HealthCheck>;
   /** Per site, OR(its `/health`, it claims active): exists in both roles. */
-  public readonly standbyChecks: Record<RegionRole, Route53HealthCheck>;
+  public readonly standbyChecks: PerRegion<Route53HealthCheck>;
   /** The active site's `serves` check: the PRIMARY record's check (and the payment-events endpoint's). */
   public readonly activeCheck: Route53HealthCheck;
   /** The passive site's `standby` check: the SECONDARY record's check. */
@@ -119,7 +119,7 @@ export class FailoverDns extends Construct {
     this.recordName = props.recordName;
     this.active = props.active;
     const provider = props.ctx.provider;
-    const targets: Record<RegionRole, FailoverTarget> = { primary: props.primary, dr: props.dr };
+    const targets: PerRegion<FailoverTarget> = { primary: props.primary, dr: props.dr };
 
     const https = (target: FailoverTarget, path: string) => ({
       provider,
