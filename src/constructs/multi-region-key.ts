@@ -2,7 +2,9 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
 import { Construct } from 'constructs';
-import { PolicyStatement, RegionContext, RegionRole, accountRootArn, policyDocument } from '../region';
+import { accountRootArn, logGroupArn, logsArnPattern, stateMachineArn } from '../arn';
+import { IamAction, PolicyCondition, PolicyStatement, allow, fromOwnAlarms, fromOwnRules, policyDocument } from '../iam';
+import { PerRegion, RegionContext, RegionRole } from '../region';
 
 /**
  * AWS services allowed to use a key. Services that act through a caller's IAM identity (`kms:ViaService`) are
@@ -23,7 +25,7 @@ export const STATES_CONTEXT_KEY = 'kms:EncryptionContext:aws:states:stateMachine
  * service decrypts with it (aws-cdk's StateMachine, which follows the policy the Step Functions console generates).
  */
 export const LOG_DELIVERY_CONTEXT_KEY = 'kms:EncryptionContext:SourceArn';
-export const logDeliveryContext = (ctx: Pick<RegionContext, 'region' | 'accountId'>) => `arn:aws:logs:${ctx.region}:${ctx.accountId}:*`;
+export const logDeliveryContext = (ctx: Pick<RegionContext, 'region' | 'accountId'>) => logsArnPattern(ctx);
 
 const VIA_SERVICE: ReadonlySet<KeyUser> = new Set(['sns', 'rds', 'dynamodb', 's3', 'secretsmanager', 'backup', 'ssm', 'lambda', 'sqs']);
 
@@ -35,9 +37,7 @@ const ADMIN_ACTIONS = [
   'kms:CancelKeyDeletion', 'kms:ReplicateKey',
 ];
 
-export interface MultiRegionKeyProps {
-  readonly primary: RegionContext;
-  readonly dr: RegionContext;
+export interface MultiRegionKeyProps extends PerRegion<RegionContext> {
   /** Data domain, used in the alias and description: `alias/<prefix>-<suffix>-<domain>`. */
   readonly domain: string;
   /** The AWS services that use this key; nothing else may use it for cryptography. */
@@ -61,6 +61,8 @@ export class MultiRegionKey extends Construct {
   public readonly primaryKey: KmsKey;
   public readonly replicaKey: KmsReplicaKey;
   public readonly aliasName: string;
+  /** The key of each site: the primary key and its replica (same key id and material). */
+  public readonly keys: PerRegion<RegionalKey>;
 
   constructor(scope: Construct, id: string, props: MultiRegionKeyProps) {
     super(scope, id);
@@ -89,26 +91,37 @@ export class MultiRegionKey extends Construct {
     this.aliasName = `alias/${props.primary.naming.name('generic', props.domain)}`;
     new KmsAlias(this, 'primary-alias', { provider: props.primary.provider, name: this.aliasName, targetKeyId: this.primaryKey.keyId });
     new KmsAlias(this, 'replica-alias', { provider: props.dr.provider, name: this.aliasName, targetKeyId: this.replicaKey.keyId });
+    this.keys = {
+      primary: { arn: this.primaryKey.arn, keyId: this.primaryKey.keyId },
+      dr: { arn: this.replicaKey.arn, keyId: this.replicaKey.keyId },
+    };
   }
 
-  /** The key of one region: the primary key or its replica. */
+  /** The key of one region. @deprecated read `keys[role]` (the one per-region shape). */
   in(role: RegionRole): RegionalKey {
-    return role === 'primary'
-      ? { arn: this.primaryKey.arn, keyId: this.primaryKey.keyId }
-      : { arn: this.replicaKey.arn, keyId: this.replicaKey.keyId };
+    return this.keys[role];
+  }
+
+  /**
+   * Lets an identity use the key of one site: `actions` on that region's key (or replica) only. The key policy
+   * admits identities of our account only through the services it lists (`users`), so a grant for direct use
+   * also needs that service's call path (e.g. `kms:Decrypt` of a secret through Secrets Manager).
+   */
+  grant(role: RegionRole, sid: string, actions: readonly IamAction[], condition?: PolicyCondition): PolicyStatement {
+    return allow(sid, actions, [this.keys[role].arn], condition);
   }
 }
 
 function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
   const statements: PolicyStatement[] = [
-    { Sid: 'AccountAdministration', Effect: 'Allow', Principal: { AWS: accountRootArn(ctx) }, Action: ADMIN_ACTIONS, Resource: '*' },
+    { Sid: 'AccountAdministration', Effect: 'Allow', Principal: { AWS: accountRootArn(ctx.accountId) }, Action: ADMIN_ACTIONS, Resource: '*' },
   ];
   const via = users.filter((u) => VIA_SERVICE.has(u));
   if (via.length > 0) {
     statements.push({
       Sid: 'UseThroughServices',
       Effect: 'Allow',
-      Principal: { AWS: accountRootArn(ctx) },
+      Principal: { AWS: accountRootArn(ctx.accountId) },
       Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
       Resource: '*',
       Condition: {
@@ -122,7 +135,7 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
     statements.push({
       Sid: 'GrantsForServices',
       Effect: 'Allow',
-      Principal: { AWS: accountRootArn(ctx) },
+      Principal: { AWS: accountRootArn(ctx.accountId) },
       Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
       Resource: '*',
       Condition: {
@@ -145,7 +158,7 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       // condition it could never apply (Service Authorization Reference; guardrail IAM-AUTHORIZATION-DATA).
       Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
       Resource: '*',
-      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:*` } },
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn(ctx, '*') } },
     });
   }
   if (users.includes('cloudwatch')) {
@@ -156,10 +169,7 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Principal: { Service: 'cloudwatch.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       Resource: '*',
-      Condition: {
-        StringEquals: { 'aws:SourceAccount': ctx.accountId },
-        ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*` },
-      },
+      Condition: fromOwnAlarms(ctx),
     });
   }
   if (users.includes('events')) {
@@ -173,10 +183,7 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Principal: { Service: 'events.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       Resource: '*',
-      Condition: {
-        StringEquals: { 'aws:SourceAccount': ctx.accountId },
-        ArnLike: { 'aws:SourceArn': `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/*` },
-      },
+      Condition: fromOwnRules(ctx),
     });
   }
   if (users.includes('states')) {
@@ -187,12 +194,12 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
     statements.push({
       Sid: 'StepFunctionsStateMachines',
       Effect: 'Allow',
-      Principal: { AWS: accountRootArn(ctx) },
+      Principal: { AWS: accountRootArn(ctx.accountId) },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
       Resource: '*',
       Condition: {
         StringEquals: { 'kms:CallerAccount': ctx.accountId },
-        StringLike: { [STATES_CONTEXT_KEY]: `arn:aws:states:${ctx.region}:${ctx.accountId}:stateMachine:*` },
+        StringLike: { [STATES_CONTEXT_KEY]: stateMachineArn(ctx, '*') },
       },
     });
     // Their execution logs: the execution role generates the data key, CloudWatch Logs' delivery service decrypts it
@@ -200,7 +207,7 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
     statements.push({
       Sid: 'StepFunctionsLogDataKeys',
       Effect: 'Allow',
-      Principal: { AWS: accountRootArn(ctx) },
+      Principal: { AWS: accountRootArn(ctx.accountId) },
       Action: ['kms:GenerateDataKey'],
       Resource: '*',
       Condition: { StringEquals: { 'kms:CallerAccount': ctx.accountId, [LOG_DELIVERY_CONTEXT_KEY]: logDeliveryContext(ctx) } },
