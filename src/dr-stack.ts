@@ -177,7 +177,9 @@ export class DrStack extends TerraformStack {
   public readonly healthStatus: HealthStatusRecords;
   /** A pager per region: the prober watching the other region, its alarms and the pager topic. */
   public readonly pagers: Record<RegionRole, RegionalPager>;
-  /** The automatic failover controller in the passive region (`failover.mode: "automatic"` only). */
+  /** The automatic failover controller of each region (`failover.mode: "automatic"` only). */
+  public readonly controllers?: Record<RegionRole, FailoverController>;
+  /** The armed one per the config: the passive region's (the active region's is inert). */
   public readonly controller?: FailoverController;
   /** The DR objectives checked against this design (written as dr-report.json/.md at synth). */
   public readonly drReport: DrReport;
@@ -247,7 +249,8 @@ export class DrStack extends TerraformStack {
         deletionWindowInDays: config.protection.kmsDeletionWindowDays,
       });
     // events: EventBridge rules publish AWS Backup job failures to the alert topics, which this key encrypts.
-    this.logsKey = key('logs-key', 'logs', ['logs', 'cloudwatch', 'sns', 'events']);
+    // states: the automatic failover controllers' state machines are encrypted with it (FailoverController).
+    this.logsKey = key('logs-key', 'logs', ['logs', 'cloudwatch', 'sns', 'events', ...(config.failover.mode === 'automatic' ? (['states'] as const) : [])]);
     this.databaseKey = key('database-key', 'database', ['rds', 'secretsmanager', 'dynamodb']);
     // Storage: S3 objects and AWS Backup vaults. RDS is listed because AWS Backup re-encrypts the cross-region
     // copies of Aurora snapshots with the destination vault's key through RDS.
@@ -384,6 +387,24 @@ export class DrStack extends TerraformStack {
       secretId: this.apiClientSecret.id,
       secretString: apiKeyValue.result,
     });
+    // Automatic failover: the key that signs the controllers' synthetic probe payments (lambdas/shared/probe.ts),
+    // readable only by the controllers and the payment functions, replicated like the client key.
+    const probeKeySecretName = naming.name('generic', 'probe-key');
+    if (config.failover.mode === 'automatic') {
+      const probeSecret = new SecretsmanagerSecret(this, 'probe-key-secret', {
+        provider: primaryCtx.provider,
+        name: probeKeySecretName,
+        description: 'Signs the automatic failover controller\'s synthetic probe payments (X-Synthetic-Probe)',
+        kmsKeyId: this.databaseKey.in('primary').arn,
+        recoveryWindowInDays: protection.secretRecoveryWindowDays,
+        replica: [{ region: drCtx.region, kmsKeyId: this.databaseKey.in('dr').arn }],
+      });
+      new SecretsmanagerSecretVersion(this, 'probe-key-secret-value', {
+        provider: primaryCtx.provider,
+        secretId: probeSecret.id,
+        secretString: new Password(this, 'probe-key', { length: 48, special: false }).result,
+      });
+    }
 
     // prod must name an existing, delegated zone (config validation). A dev stack without one creates it: the first
     // deploy is then two-phase (README, "Fresh account"), because ACM validates through public DNS and waits for the
@@ -470,6 +491,8 @@ export class DrStack extends TerraformStack {
           artifactsBucket: this.artifacts.bucketIn(ctx.role).bucket,
           // Behind the ALB the payment handler verifies x-api-key itself, against this region's replica.
           ...(accelerator ? { apiKeySecretName: this.apiClientSecret.name } : {}),
+          // The payment handler verifies the controller's synthetic probes with it (automatic mode only).
+          ...(config.failover.mode === 'automatic' ? { probeKeySecretName } : {}),
         }),
       });
       // Everything below is this region's: the secret replica, the key replica, the table replica, the bucket.
@@ -531,6 +554,17 @@ export class DrStack extends TerraformStack {
                   Effect: 'Allow' as const,
                   Action: ['secretsmanager:GetSecretValue'],
                   Resource: [`arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${this.apiClientSecret.name}-??????`],
+                },
+              ]
+            : []),
+          // The synthetic-probe key, read from this region's replica (same key as the client key).
+          ...(config.failover.mode === 'automatic'
+            ? [
+                {
+                  Sid: 'SyntheticProbeKey',
+                  Effect: 'Allow' as const,
+                  Action: ['secretsmanager:GetSecretValue'],
+                  Resource: [`arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${probeKeySecretName}-??????`],
                 },
               ]
             : []),
@@ -742,8 +776,8 @@ export class DrStack extends TerraformStack {
           ctx: r.ctx,
           vpc: r.network.vpc,
           subnets: r.network.privateSubnets,
-          paymentFunction: this.runtime[r.ctx.role].paymentFunction.function,
-          healthFunction: this.runtime[r.ctx.role].healthFunction.function,
+          paymentFunction: this.runtime[r.ctx.role].paymentFunction,
+          healthFunction: this.runtime[r.ctx.role].healthFunction,
           certificate: this.runtime[r.ctx.role].api.certificateValidation,
           healthCheck: config.edge.healthCheck,
           wafRateLimit: config.api.wafRateLimit,
@@ -844,32 +878,39 @@ export class DrStack extends TerraformStack {
         probeIntervalSeconds: config.failover.probeIntervalSeconds,
         probeTimeoutSeconds: config.failover.probeTimeoutSeconds,
         failureThreshold: config.failover.probeFailureThreshold,
-        // Only the passive site's prober may start the controller (it lives in the passive region).
-        ...(automatic && role === passive ? { stateMachineArn: FailoverController.stateMachineArnFor(ctx) } : {}),
+        // Each region's prober may start its own region's controller; it does only while its site is passive.
+        ...(automatic ? { stateMachineArn: FailoverController.stateMachineArnFor(ctx), stateMachineKey: this.logsKey.in(role) } : {}),
       });
     };
     this.pagers = { primary: pager('primary'), dr: pager('dr') };
     if (automatic) {
-      const ctx = contexts[passive];
-      this.controller = new FailoverController(this, 'failover-controller', {
-        ctx,
-        peer: contexts[active],
-        code: asset('failover-controller'),
-        logKey: this.logsKey.in(passive),
-        logRetentionDays: config.logRetentionDays,
-        pagerTopic: this.pagers[passive].topic,
-        globalClusterIdentifier: this.database.globalClusterIdentifier,
-        targetCluster: passive === 'primary' ? this.database.primaryCluster : this.database.secondaryCluster,
-        targetParameterGroup: this.database.parameterGroups[passive],
-        rpoSeconds: config.objectives.rpoSeconds,
-        peerPaymentFunction: this.runtime[active].paymentFunction,
-        apiDomain: this.apiDomainName,
-        apiKeySecretName: naming.name('generic', 'api-client-key'),
-        apiKeySecretKey: this.databaseKey.in(passive),
-        failureThreshold: config.failover.probeFailureThreshold,
-        cooldownSeconds: config.failover.cooldownSeconds,
-        promotionBudgetSeconds: config.failover.promotionBudgetSeconds,
-      });
+      // A controller in EACH region (it fails over to its own region's site), so a role swap changes nothing
+      // structural; the active site's is inert (FailoverController). The DR site's keeps the construct id it had
+      // when it was the only one: a new id would replace its log groups and their execution history.
+      const controllerCode = asset('failover-controller');
+      const controller = (role: RegionRole) =>
+        new FailoverController(this, role === 'dr' ? 'failover-controller' : 'failover-controller-primary', {
+          ctx: contexts[role],
+          peer: contexts[otherRole(role)],
+          code: controllerCode,
+          logKey: this.logsKey.in(role),
+          logRetentionDays: config.logRetentionDays,
+          pagerTopic: this.pagers[role].topic,
+          globalClusterIdentifier: this.database.globalClusterIdentifier,
+          targetCluster: role === 'primary' ? this.database.primaryCluster : this.database.secondaryCluster,
+          targetParameterGroup: this.database.parameterGroups[role],
+          rpoSeconds: config.objectives.rpoSeconds,
+          peerPaymentFunction: this.runtime[otherRole(role)].paymentFunction,
+          apiDomain: this.apiDomainName,
+          apiKeySecretName: naming.name('generic', 'api-client-key'),
+          probeKeySecretName,
+          apiKeySecretKey: this.databaseKey.in(role),
+          failureThreshold: config.failover.probeFailureThreshold,
+          cooldownSeconds: config.failover.cooldownSeconds,
+          promotionBudgetSeconds: config.failover.promotionBudgetSeconds,
+        });
+      this.controllers = { primary: controller('primary'), dr: controller('dr') };
+      this.controller = this.controllers[passive];
     }
     // --- Payment events (issue #19) -----------------------------------------------------------------------
     // The endpoint follows the check of the PRIMARY DNS record (FailoverDns.activeCheck, CALCULATED: the active
@@ -1064,8 +1105,8 @@ export class DrStack extends TerraformStack {
     // concurrency unreserved, so the regional quota must be at least this total + 100.
     const reserved = (fns: readonly RegionalFunction[]) => fns.reduce((n, f) => n + f.reservedConcurrency, 0);
     const rt = this.runtime;
-    // The probers, and the controller in its region, reserve concurrency too.
-    const extra = (role: RegionRole) => [this.pagers[role].prober, ...(this.controller && passive === role ? [this.controller.function] : [])];
+    // The probers, and the controller of each region, reserve concurrency too.
+    const extra = (role: RegionRole) => [this.pagers[role].prober, ...(this.controllers ? [this.controllers[role].function] : [])];
     output('lambda-reserved-concurrency-primary', String(reserved([rt.primary.paymentFunction, rt.primary.healthFunction, this.rotationFunction, ...extra('primary')])), 'Reserved concurrency of the functions in the primary region');
     output('lambda-reserved-concurrency-dr', String(reserved([rt.dr.paymentFunction, rt.dr.healthFunction, ...extra('dr')])), 'Reserved concurrency of the functions in the DR region');
     output('peering-connection-id', this.peering.connection.id, 'Cross-region VPC peering connection');
@@ -1081,7 +1122,7 @@ export class DrStack extends TerraformStack {
       output(`pager-topic-${role}`, this.pagers[role].topic.arn, `Pager topic in ${contexts[role].region} (pages when the other region fails)`);
     }
     if (this.controller) {
-      output('controller-region', contexts[passive].region, 'Region of the automatic failover controller (the passive site)');
+      output('controller-region', contexts[passive].region, 'Region of the armed automatic failover controller (the passive site; the active site has an inert one)');
       output('controller-state-machine-arn', this.controller.stateMachineArn, 'Automatic failover state machine');
       output('kill-switch-parameter-name', this.controller.killSwitch.name, 'Automatic failover kill switch (enabled | disabled), controller region');
       output('last-run-parameter-name', this.controller.lastRun.name, 'Record of the last automatic failover run, controller region');
