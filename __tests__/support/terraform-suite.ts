@@ -1,18 +1,31 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatDiagnostics, unavailableReason, validateAndPlan } from '../../scripts/terraform-harness';
-import { planRun, showPlan, simulate } from '../../scripts/upgrade/simulate';
+import { Workdir, formatDiagnostics, prepareWorkdir, unavailableReason, validateAndPlan } from '../../scripts/terraform-harness';
+import { Json, PlanRun, SimulatedState, converge, planRun, showPlan, simulate } from '../../scripts/upgrade/simulate';
 import { isStateful } from '../../scripts/upgrade/stateful-types';
-import { prepareWorkdir } from '../../scripts/terraform-harness';
-import { synthDrStack } from './synth';
+import { synthDrStack, testConfig } from './synth';
 
 /** What a role swap must never touch on an Aurora cluster (issue 13): a change of either promotes or detaches it. */
 const SWAP_ATTRIBUTES = ['replication_source_identifier', 'global_cluster_identifier'] as const;
+
+/** Terraform on a 2-core machine shared with the other suites: generous, so load never fails a test. */
+const TERRAFORM_TIMEOUT = 300_000;
 
 /**
  * Validates the synthesized JSON of one profile against the real hashicorp/aws 5.100.0 provider (offline
  * mirror) and, with `plan`, plans it without credentials. Warnings fail too: they are deprecations that break
  * on provider 6. One profile per test file, so jest can run them on separate workers.
+ *
+ * With `simulate` and `swap` (issue 13, "Proof without an AWS account"), the role swap in both directions, each
+ * planned against a simulated deployed state that terraform itself has checked (planned against it, its own
+ * configuration plans no changes):
+ *   1. the stack as configured (activeRegion "primary"): simulated from its plan, checked;
+ *   2. the swapped config (`swap`, e.g. activeRegion "dr") planned against it: the switchover's deploy;
+ *   3. that plan applied to the state (SimulatedState.afterPlan): the "dr" deployment, checked against the
+ *      swapped config;
+ *   4. the original config planned against it: the failback's deploy.
+ * Each plan against a state runs while the state's own check runs (two terraform processes), so the
+ * chain costs four plans from 1 to 4 plus the plan from no state, which the validation needs anyway.
  */
 export function terraformSuite(
   profile: string,
@@ -20,7 +33,7 @@ export function terraformSuite(
   options: {
     plan: boolean;
     simulate?: boolean;
-    /** With `simulate`: config changes (e.g. `{ activeRegion: 'dr' }`) planned against the simulated deployed state. */
+    /** With `simulate`: config changes (e.g. `{ activeRegion: 'dr' }`) planned against the simulated deployed state, and back. */
     swap?: Record<string, unknown>;
   },
 ): void {
@@ -32,7 +45,22 @@ export function terraformSuite(
   (reason ? describe.skip : describe)(`terraform validate${options.plan ? ' + plan' : ''} (${profile} profile)`, () => {
     const { synth } = synthDrStack(overrides);
     const report = validateAndPlan(synth.json, { plan: options.plan });
-    let simulated: unknown;
+    const swapping = options.plan && options.simulate && options.swap ? options.swap : undefined;
+    const swapped = swapping ? synthDrStack({ ...overrides, ...swapping }).synth : undefined;
+    const swapLabel = JSON.stringify(swapping);
+    // The way back: the swapped keys as configured (e.g. `{"activeRegion":"primary"}`).
+    const configured = testConfig(overrides) as unknown as Json;
+    const backLabel = swapping ? JSON.stringify(Object.fromEntries(Object.keys(swapping).map((k) => [k, configured[k]]))) : '';
+    /** The as-configured stack's working directory (its plan from no state is `plan.bin`). */
+    const workdir = (): Workdir => {
+      const dir = report.workdir!;
+      return { dir, notes: report.notes, config: JSON.parse(readFileSync(join(dir, 'main.tf.json'), 'utf8')) };
+    };
+    let swappedWd: Workdir | undefined;
+    let deployed: SimulatedState | undefined;
+    let swapRun: Promise<PlanRun> | undefined;
+    let swappedState: SimulatedState | undefined;
+    let backRun: Promise<PlanRun> | undefined;
 
     test('the harness says what it stood in for', () => {
       console.info(`[${profile}] terraform harness notes:\n  - ${report.notes.join('\n  - ')}`);
@@ -60,42 +88,55 @@ export function terraformSuite(
       // (its simulated state) planned against itself changes nothing. A residual diff fails with each attribute.
       test('planned against its own simulated deployed state (npm run plan:upgrade -- --from HEAD): no changes', async () => {
         expect(report.planOk).toBe(true);
-        const dir = report.workdir!;
-        const workdir = { dir, notes: report.notes, config: JSON.parse(readFileSync(join(dir, 'main.tf.json'), 'utf8')) };
-        const sim = await simulate(synth.json, { workdir, createPlanFile: 'plan.bin' });
+        if (swapped) swappedWd = prepareWorkdir(swapped.json);
+        const sim = await simulate(synth.json, {
+          workdir: workdir(),
+          createPlanFile: 'plan.bin',
+          // The swap is planned against each candidate state while the state is checked (the last one is checked).
+          onState: swappedWd ? (state, pass) => (swapRun = planAgainst(swappedWd!, state, `swap-${pass}.tfplan`, swapRun)) : undefined,
+        });
         console.info(
           `[${profile}] simulated state: ${sim.state.addresses().length} instances, ${sim.state.stats.evaluated} values from expressions, ` +
             `${sim.state.stats.placeholders} placeholders; plans against it: ${sim.passes.map((p) => `${p.changed} changed (${p.seconds.toFixed(1)} s)`).join(', ')}`,
         );
         expect(sim.finalRun.noChanges).toBe(true);
         expect(sim.state.addresses()).toHaveLength(synth.all().length);
-        simulated = sim.state.toJSON();
-      }, 180_000);
+        deployed = sim.state;
+      }, TERRAFORM_TIMEOUT);
     }
-    if (options.plan && options.simulate && options.swap) {
+    if (swapping && swapped) {
       // Issue 13: the config change a switchover or failover asks for, planned against the platform as deployed
       // before it (npm run plan:upgrade -- --to-config …): nothing stateful is replaced or destroyed, and no Aurora
       // cluster sees a change of what the swap itself rewrote (the provider would promote or detach it).
-      test(`${JSON.stringify(options.swap)} planned against the simulated deployed state: nothing stateful replaced, no cluster promoted`, async () => {
-        expect(simulated).toBeDefined();
-        const swapped = synthDrStack({ ...overrides, ...options.swap }).synth;
-        const wd = prepareWorkdir(swapped.json);
-        writeFileSync(join(wd.dir, 'terraform.tfstate'), JSON.stringify(simulated));
-        const run = await planRun(wd.dir, 'swap.tfplan');
-        expect(formatDiagnostics(run.diagnostics)).toBe('');
-        expect(run.ok).toBe(true);
-        const destructive = run.changes.filter((c) => isStateful(c.type) && !['noop', 'read', 'update', 'create'].includes(c.action));
-        expect(destructive.map((c) => `${c.action} ${c.address}`)).toEqual([]);
-        const plan = await showPlan(wd.dir, 'swap.tfplan');
-        const clusters = (plan.resource_changes as Array<Record<string, any>>).filter((c) => c.type === 'aws_rds_cluster');
-        expect(clusters).toHaveLength(2);
-        for (const c of clusters) {
-          for (const attr of SWAP_ATTRIBUTES) expect([c.address, attr, c.change.after?.[attr]]).toEqual([c.address, attr, c.change.before?.[attr]]);
-        }
-        // The swap is not a no-op: the role-dependent resources move (the designation, rds.global_db_rpo, DNS).
-        expect(run.changes.some((c) => c.type === 'aws_ssm_parameter' && c.action === 'update')).toBe(true);
-        console.info(`[${profile}] swap ${JSON.stringify(options.swap)}: ${run.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action} ${c.address}`).join(', ')}`);
-      }, 180_000);
+      test(`${swapLabel} planned against the simulated deployed state: nothing stateful replaced, no cluster promoted`, async () => {
+        expect(deployed).toBeDefined();
+        const run = await swapRun!;
+        const plan = await showPlan(swappedWd!.dir, run.planFile);
+        expectRoleSwap(profile, swapLabel, run, deployed!, plan);
+        // The deployment once this plan is applied: the next two tests check it and plan the way back against it.
+        swappedState = deployed!.afterPlanOf(plan, swappedWd!.config as Json);
+      }, TERRAFORM_TIMEOUT);
+
+      test(`the ${swapLabel} deployment (the swap's plan applied to the simulated state) planned against its own config: no changes`, async () => {
+        expect(swappedState).toBeDefined();
+        const back = workdir();
+        const { passes, finalRun } = await converge(swappedState!, swappedWd!, {
+          onState: (state, pass) => (backRun = planAgainst(back, state, `back-${pass}.tfplan`, backRun)),
+        });
+        console.info(`[${profile}] ${swapLabel} state: ${swappedState!.addresses().length} instances; plans against it: ${passes.map((p) => `${p.changed} changed`).join(', ')}`);
+        expect(finalRun.noChanges).toBe(true);
+        expect(swappedState!.addresses()).toHaveLength(swapped.all().length);
+      }, TERRAFORM_TIMEOUT);
+
+      test(`and back: ${backLabel} planned against the ${swapLabel} deployment: nothing stateful replaced, no cluster promoted`, async () => {
+        expect(swappedState).toBeDefined();
+        const run = await backRun!;
+        // The clusters' attributes are read from the plan (terraform show) only when the plan changes a cluster at
+        // all: a cluster the plan leaves as it is (no-op) keeps every attribute, so it changes neither of them.
+        const touched = run.changes.some((c) => c.type === 'aws_rds_cluster' && c.action !== 'noop');
+        const plan = touched ? await showPlan(workdir().dir, run.planFile) : undefined;
+        expectRoleSwap(profile, backLabel, run, swappedState!, plan);
+      }, TERRAFORM_TIMEOUT);
     }
     if (!options.plan) {
       test('validates with 0 errors and 0 warnings', () => {
@@ -103,6 +144,39 @@ export function terraformSuite(
       });
     }
   });
+}
+
+/** Plans `wd`'s configuration against `state` once the previous plan in `wd` (if any) is done. */
+async function planAgainst(wd: Workdir, state: Json, planFile: string, previous: Promise<PlanRun> | undefined): Promise<PlanRun> {
+  await previous?.catch(() => undefined);
+  writeFileSync(join(wd.dir, 'terraform.tfstate'), JSON.stringify(state));
+  return planRun(wd.dir, planFile);
+}
+
+/**
+ * A role swap's plan against the deployed `state`: it plans, nothing stateful is replaced or destroyed, both Aurora
+ * clusters keep `replication_source_identifier` and `global_cluster_identifier`, and the role-dependent resources
+ * move (it is not a no-op). `plan` (terraform show) is needed when the run changes a cluster.
+ */
+function expectRoleSwap(profile: string, label: string, run: PlanRun, state: SimulatedState, plan: Json | undefined): void {
+  expect(formatDiagnostics(run.diagnostics)).toBe('');
+  expect(run.ok).toBe(true);
+  const destructive = run.changes.filter((c) => isStateful(c.type) && !['noop', 'read', 'update', 'create'].includes(c.action));
+  expect(destructive.map((c) => `${c.action} ${c.address}`)).toEqual([]);
+  const clusters = state.addresses().filter((a) => a.startsWith('aws_rds_cluster.'));
+  expect(clusters).toHaveLength(2);
+  if (plan) {
+    const changes = (plan.resource_changes as Array<Record<string, any>>).filter((c) => c.type === 'aws_rds_cluster');
+    expect(changes.map((c) => c.address).sort()).toEqual([...clusters].sort());
+    for (const c of changes) {
+      for (const attr of SWAP_ATTRIBUTES) expect([c.address, attr, c.change.after?.[attr]]).toEqual([c.address, attr, c.change.before?.[attr]]);
+    }
+  } else {
+    expect(run.changes.filter((c) => c.type === 'aws_rds_cluster' && c.action !== 'noop')).toEqual([]);
+  }
+  // The swap is not a no-op: the role-dependent resources move (the designation, rds.global_db_rpo, DNS).
+  expect(run.changes.some((c) => c.type === 'aws_ssm_parameter' && c.action === 'update')).toBe(true);
+  console.info(`[${profile}] ${label}: ${run.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action} ${c.address}`).join(', ')}`);
 }
 
 type TfDocument = Record<string, any>;
