@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
@@ -73,6 +74,20 @@ function fixture(clusterId: string, options: { moveFrom?: string } = {}): { json
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'plan-upgrade-test-'));
+
+/**
+ * The command's state cache for these tests: kept between runs under .cache/ (git-ignored, never committed), in a
+ * directory named by the sources that build a simulated state (scripts/upgrade/, the harness); inside it the
+ * command keys each state by configuration, terraform and provider build. A warm run plans the to-versions against
+ * the fixture's state without simulating it again; a cold run (CI, a fresh clone, a changed simulator) simulates
+ * it once and shares it, as before. The real stack's simulation runs uncached in the terraform suites.
+ */
+const stateCache = (() => {
+  const sources = [join(root, 'scripts', 'terraform-harness.ts'), ...readdirSync(join(root, 'scripts', 'upgrade')).sort().map((f) => join(root, 'scripts', 'upgrade', f))];
+  const key = createHash('sha256');
+  for (const file of sources) key.update(file.slice(root.length)).update(readFileSync(file));
+  return join(root, '.cache', 'plan-upgrade-test', key.digest('hex').slice(0, 16));
+})();
 const write = (name: string, json: Json) => {
   const file = join(scratch, name);
   writeFileSync(file, JSON.stringify(json));
@@ -84,7 +99,7 @@ function planUpgradeProcess(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'run.js'), 'scripts/plan-upgrade.ts', ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, PLAN_UPGRADE_STATE_CACHE: join(scratch, 'states'), ...env },
+    env: { ...process.env, PLAN_UPGRADE_STATE_CACHE: stateCache, ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
@@ -97,7 +112,7 @@ async function planUpgrade(args: string[]): Promise<{ status: number; out: strin
   const log = jest.spyOn(console, 'log').mockImplementation(capture);
   const error = jest.spyOn(console, 'error').mockImplementation(capture);
   const saved = process.env.PLAN_UPGRADE_STATE_CACHE;
-  process.env.PLAN_UPGRADE_STATE_CACHE = join(scratch, 'states');
+  process.env.PLAN_UPGRADE_STATE_CACHE = stateCache;
   try {
     const status = await run(args, root, scratch);
     return { status, out: lines.join('\n') };
@@ -109,7 +124,7 @@ async function planUpgrade(args: string[]): Promise<{ status: number; out: strin
   }
 }
 
-withTerraform('plan:upgrade on a fixture stack (one simulated state, shared through the state cache)', () => {
+withTerraform('plan:upgrade on a fixture stack (one simulated state, shared through the state cache, kept between runs)', () => {
   const before = fixture('primary-cluster');
   const renamed = fixture('writer-cluster');
   const moved = fixture('writer-cluster', { moveFrom: before.clusterAddress });

@@ -111,10 +111,12 @@ export function terraformSuite(
       test(`${swapLabel} planned against the simulated deployed state: nothing stateful replaced, no cluster promoted`, async () => {
         expect(deployed).toBeDefined();
         const run = await swapRun!;
+        expect(formatDiagnostics(run.diagnostics)).toBe('');
         const plan = await showPlan(swappedWd!.dir, run.planFile);
-        expectRoleSwap(profile, swapLabel, run, deployed!, plan);
-        // The deployment once this plan is applied: the next two tests check it and plan the way back against it.
+        // The deployment once this plan is applied: the next two tests check it and plan the way back against it
+        // (also when this test fails, so one run reports both directions).
         swappedState = deployed!.afterPlanOf(plan, swappedWd!.config as Json);
+        expectRoleSwap(profile, swapLabel, run, deployed!, plan);
       }, TERRAFORM_TIMEOUT);
 
       test(`the ${swapLabel} deployment (the swap's plan applied to the simulated state) planned against its own config: no changes`, async () => {
