@@ -1,7 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Workdir, formatDiagnostics, prepareWorkdir, unavailableReason, validateAndPlan } from '../../scripts/terraform-harness';
-import { Json, PlanRun, SimulatedState, converge, planRun, showPlan, simulate } from '../../scripts/upgrade/simulate';
+import { Workdir, formatDiagnostics, prepareHermeticCopy, prepareWorkdir, unavailableReason, validateAndPlan } from '../../scripts/terraform-harness';
+import { combineConfigs, splitPlan } from '../../scripts/upgrade/combined';
+import { Json, PlanRun, SimulatedState, converge, showPlan, simulate } from '../../scripts/upgrade/simulate';
 import { isStateful } from '../../scripts/upgrade/stateful-types';
 import { synthDrStack, testConfig } from './synth';
 
@@ -24,8 +26,9 @@ const TERRAFORM_TIMEOUT = 300_000;
  *   3. that plan applied to the state (SimulatedState.afterPlan): the "dr" deployment, checked against the
  *      swapped config;
  *   4. the original config planned against it: the failback's deploy.
- * Each plan against a state runs while the state's own check runs (two terraform processes), so the
- * chain costs four plans from 1 to 4 plus the plan from no state, which the validation needs anyway.
+ * Each plan of one config against a state runs in the same terraform process as the state's own check (combined.ts:
+ * the other config's resources renamed beside it), so the chain costs the plan from no state (which the validation
+ * needs anyway) and two combined plans, plus two `terraform show`.
  */
 export function terraformSuite(
   profile: string,
@@ -56,11 +59,19 @@ export function terraformSuite(
       const dir = report.workdir!;
       return { dir, notes: report.notes, config: JSON.parse(readFileSync(join(dir, 'main.tf.json'), 'utf8')) };
     };
-    let swappedWd: Workdir | undefined;
+    /** The swapped stack's hermetic configuration (main.tf.json of the harness), without a terraform init. */
+    const swappedConfig = (): Json => {
+      const dir = mkdtempSync(join(tmpdir(), 'tf-harness-swapped-'));
+      prepareHermeticCopy(swapped!.json, dir);
+      return JSON.parse(readFileSync(join(dir, 'main.tf.json'), 'utf8'));
+    };
     let deployed: SimulatedState | undefined;
-    let swapRun: Promise<PlanRun> | undefined;
+    let swapRun: PlanRun | undefined;
+    let swapPlan: Json | undefined;
+    let dConfig: Json | undefined;
     let swappedState: SimulatedState | undefined;
-    let backRun: Promise<PlanRun> | undefined;
+    let backRun: PlanRun | undefined;
+    let backWd: Workdir | undefined;
 
     test('the harness says what it stood in for', () => {
       console.info(`[${profile}] terraform harness notes:\n  - ${report.notes.join('\n  - ')}`);
@@ -88,56 +99,54 @@ export function terraformSuite(
       // (its simulated state) planned against itself changes nothing. A residual diff fails with each attribute.
       test('planned against its own simulated deployed state (npm run plan:upgrade -- --from HEAD): no changes', async () => {
         expect(report.planOk).toBe(true);
-        if (swapped) swappedWd = prepareWorkdir(swapped.json);
-        const sim = await simulate(synth.json, {
-          workdir: workdir(),
-          createPlanFile: 'plan.bin',
-          // The swap is planned against each candidate state while the state is checked (the last one is checked).
-          onState: swappedWd ? (state, pass) => (swapRun = planAgainst(swappedWd!, state, `swap-${pass}.tfplan`, swapRun)) : undefined,
-        });
+        const wd = workdir();
+        if (swapped) dConfig = swappedConfig();
+        // Each check of the state also plans the swapped config against it, in the same terraform process.
+        const combined = dConfig ? prepareWorkdir(combineConfigs(wd.config as Json, dConfig)) : undefined;
+        const sim = await simulate(synth.json, { workdir: wd, createPlanFile: 'plan.bin', combined });
         console.info(
           `[${profile}] simulated state: ${sim.state.addresses().length} instances, ${sim.state.stats.evaluated} values from expressions, ` +
             `${sim.state.stats.placeholders} placeholders; plans against it: ${sim.passes.map((p) => `${p.changed} changed (${p.seconds.toFixed(1)} s)`).join(', ')}`,
         );
+        deployed = sim.state;
+        if (combined) {
+          swapRun = sim.companionRun;
+          swapPlan = splitPlan(await showPlan(combined.dir, sim.finalRun.planFile)).companion;
+        }
         expect(sim.finalRun.noChanges).toBe(true);
         expect(sim.state.addresses()).toHaveLength(synth.all().length);
-        deployed = sim.state;
       }, TERRAFORM_TIMEOUT);
     }
     if (swapping && swapped) {
       // Issue 13: the config change a switchover or failover asks for, planned against the platform as deployed
       // before it (npm run plan:upgrade -- --to-config …): nothing stateful is replaced or destroyed, and no Aurora
       // cluster sees a change of what the swap itself rewrote (the provider would promote or detach it).
-      test(`${swapLabel} planned against the simulated deployed state: nothing stateful replaced, no cluster promoted`, async () => {
-        expect(deployed).toBeDefined();
-        const run = await swapRun!;
-        expect(formatDiagnostics(run.diagnostics)).toBe('');
-        const plan = await showPlan(swappedWd!.dir, run.planFile);
+      test(`${swapLabel} planned against the simulated deployed state: nothing stateful replaced, no cluster promoted`, () => {
+        expect(swapRun).toBeDefined();
         // The deployment once this plan is applied: the next two tests check it and plan the way back against it
         // (also when this test fails, so one run reports both directions).
-        swappedState = deployed!.afterPlanOf(plan, swappedWd!.config as Json);
-        expectRoleSwap(profile, swapLabel, run, deployed!, plan);
-      }, TERRAFORM_TIMEOUT);
+        swappedState = deployed!.afterPlanOf(swapPlan!, dConfig!);
+        expectRoleSwap(profile, swapLabel, swapRun!, deployed!, swapPlan);
+      });
 
       test(`the ${swapLabel} deployment (the swap's plan applied to the simulated state) planned against its own config: no changes`, async () => {
         expect(swappedState).toBeDefined();
-        const back = workdir();
-        const { passes, finalRun } = await converge(swappedState!, swappedWd!, {
-          onState: (state, pass) => (backRun = planAgainst(back, state, `back-${pass}.tfplan`, backRun)),
-        });
+        // Each check of this state also plans the original config against it (the way back), in the same process.
+        backWd = prepareWorkdir(combineConfigs(dConfig!, workdir().config as Json));
+        const { passes, finalRun, companionRun } = await converge(swappedState!, backWd, { combined: backWd });
+        backRun = companionRun;
         console.info(`[${profile}] ${swapLabel} state: ${swappedState!.addresses().length} instances; plans against it: ${passes.map((p) => `${p.changed} changed`).join(', ')}`);
         expect(finalRun.noChanges).toBe(true);
         expect(swappedState!.addresses()).toHaveLength(swapped.all().length);
       }, TERRAFORM_TIMEOUT);
 
       test(`and back: ${backLabel} planned against the ${swapLabel} deployment: nothing stateful replaced, no cluster promoted`, async () => {
-        expect(swappedState).toBeDefined();
-        const run = await backRun!;
+        expect(backRun).toBeDefined();
         // The clusters' attributes are read from the plan (terraform show) only when the plan changes a cluster at
         // all: a cluster the plan leaves as it is (no-op) keeps every attribute, so it changes neither of them.
-        const touched = run.changes.some((c) => c.type === 'aws_rds_cluster' && c.action !== 'noop');
-        const plan = touched ? await showPlan(workdir().dir, run.planFile) : undefined;
-        expectRoleSwap(profile, backLabel, run, swappedState!, plan);
+        const touched = backRun!.changes.some((c) => c.type === 'aws_rds_cluster' && c.action !== 'noop');
+        const plan = touched ? splitPlan(await showPlan(backWd!.dir, backRun!.planFile)).companion : undefined;
+        expectRoleSwap(profile, backLabel, backRun!, swappedState!, plan);
       }, TERRAFORM_TIMEOUT);
     }
     if (!options.plan) {
@@ -146,13 +155,6 @@ export function terraformSuite(
       });
     }
   });
-}
-
-/** Plans `wd`'s configuration against `state` once the previous plan in `wd` (if any) is done. */
-async function planAgainst(wd: Workdir, state: Json, planFile: string, previous: Promise<PlanRun> | undefined): Promise<PlanRun> {
-  await previous?.catch(() => undefined);
-  writeFileSync(join(wd.dir, 'terraform.tfstate'), JSON.stringify(state));
-  return planRun(wd.dir, planFile);
 }
 
 /**

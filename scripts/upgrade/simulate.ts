@@ -17,6 +17,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Diagnostic, TfJson, Workdir, diagnosticsOf, jsonMessages, prepareWorkdir, providerSchemas, terraformAsync } from '../terraform-harness';
+import { combineStates, splitPlan, splitRun } from './combined';
 import { Unsupported, evaluateConfigValue, hasInterpolation, index } from './expressions';
 import { PlaceholderContext, asRead, computedRule, hash, normalizeConfigured, placeholderFor } from './placeholders';
 import { Schemas, ValueType, childType, convert, impliedCtyType, toCtyJson } from './schema';
@@ -630,6 +631,8 @@ export interface Simulation {
   readonly passes: PassReport[];
   /** The last plan against the state (no changes). */
   readonly finalRun: PlanRun;
+  /** With `combined`: the companion configuration's plan against the final state (its addresses restored). */
+  readonly companionRun?: PlanRun;
   readonly seconds: number;
 }
 
@@ -646,6 +649,12 @@ export interface SimulateOptions {
    * same state at the same time (plan-upgrade plans the to-version while the from-version is verified).
    */
   readonly onState?: (state: Json, pass: number) => void;
+  /**
+   * Check the state in this working directory instead, whose configuration is `stack`'s combined with a
+   * companion configuration (combined.ts): each pass also plans the companion against the same state, in the
+   * same terraform process. The companion's part of the last pass is `Simulation.companionRun`.
+   */
+  readonly combined?: Workdir;
 }
 
 /** Residual diffs of a plan that should have planned no changes, one line per changed attribute. */
@@ -727,7 +736,7 @@ export async function simulate(stack: TfJson, options: SimulateOptions = {}): Pr
     `simulated state: ${state.addresses().length} instances; ${state.stats.evaluated} values from the configuration's expressions, ` +
       `${state.stats.placeholders} placeholders${state.stats.unsupported.length ? `, ${state.stats.unsupported.length} expressions left to terraform` : ''}`,
   );
-  const converged = await converge(state, workdir, { ...options, maxPasses });
+  const converged = await converge(state, options.combined ?? workdir, { ...options, maxPasses });
   return { workdir, state, createRun, ...converged, seconds: (Date.now() - started) / 1000 };
 }
 
@@ -739,15 +748,21 @@ export async function simulate(stack: TfJson, options: SimulateOptions = {}): Pr
 export async function converge(
   state: SimulatedState,
   workdir: Workdir,
-  options: Pick<SimulateOptions, 'maxPasses' | 'log' | 'onState'> = {},
-): Promise<{ passes: PassReport[]; finalRun: PlanRun }> {
+  options: Pick<SimulateOptions, 'maxPasses' | 'log' | 'onState' | 'combined'> = {},
+): Promise<{ passes: PassReport[]; finalRun: PlanRun; companionRun?: PlanRun }> {
   const log = options.log ?? (() => undefined);
   const maxPasses = options.maxPasses ?? 6;
   const passes: PassReport[] = [];
+  // With a combined configuration (`combined`), `workdir` holds it, the state gets the companion's copy, and each
+  // run and plan is split into the two it stands for.
+  const combined = Boolean(options.combined);
   for (let pass = 1; pass <= maxPasses; pass++) {
-    state.write(workdir.dir);
-    options.onState?.(state.toJSON(), pass);
-    const run = await planRun(workdir.dir, `pass-${pass}.tfplan`);
+    const json = state.toJSON();
+    writeFileSync(join(workdir.dir, 'terraform.tfstate'), JSON.stringify(combined ? combineStates(json) : json));
+    options.onState?.(json, pass);
+    const both = await planRun(workdir.dir, `pass-${pass}.tfplan`);
+    const parts = combined ? splitRun(both) : undefined;
+    const run = parts ? parts.primary : both;
     if (!run.ok) {
       throw new SimulationError(
         `terraform plan against the simulated state failed (pass ${pass}):\n${run.diagnostics.map(describeDiagnostic).join('\n') || run.stderr}\n` +
@@ -758,8 +773,9 @@ export async function converge(
     const report: PassReport = { pass, changed: run.changes.filter((c) => c.action !== 'noop' && c.action !== 'read').length, actions: actionCounts(run), seconds: run.seconds };
     passes.push(report);
     log(`pass ${pass}: ${run.noChanges ? 'no changes' : JSON.stringify(report.actions) + (Object.values(run.outputs).some((a) => a !== 'noop') ? ' + outputs' : '')} (${run.seconds.toFixed(1)} s)`);
-    if (run.noChanges) return { passes, finalRun: run };
-    const plan = await showPlan(workdir.dir, run.planFile);
+    if (run.noChanges) return { passes, finalRun: run, companionRun: parts?.companion };
+    const shown = await showPlan(workdir.dir, run.planFile);
+    const plan = combined ? splitPlan(shown).primary : shown;
     if (pass === maxPasses) {
       throw new SimulationError(
         `the simulated state did not converge in ${maxPasses} plans; residual diffs of the stack against its own simulated state ` +
