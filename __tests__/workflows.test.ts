@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { DEPLOY_ENVIRONMENTS, DEPLOY_SESSION_SECONDS } from '../bootstrap/bootstrap-stack';
+import { deploySteps } from '../scripts/deploy';
 
 /**
  * The delivery pipeline (.github/workflows): valid workflow syntax, only scripts that exist, maintained actions
@@ -135,8 +136,8 @@ describe('npm scripts', () => {
     expect(existsSync(join(root, 'package-lock.json'))).toBe(true);
   });
 
-  test('deploys through `npm run deploy` (cdktf deploy), auto-approved', () => {
-    expect(scripts.deploy).toMatch(/\bcdktf deploy\b/);
+  test('deploys through `npm run deploy` (the guarded scripts/deploy.ts), auto-approved', () => {
+    expect(scripts.deploy).toBe('node scripts/run.js scripts/deploy.ts');
     const deploys = used.filter((u) => u.script === 'deploy');
     expect(deploys.length).toBeGreaterThan(0);
     for (const { step } of allSteps.filter((s) => /npm run deploy/.test(s.step.run ?? ''))) {
@@ -378,31 +379,51 @@ describe('deploy', () => {
 
 describe('DR preflight guards every deploy and drift plan', () => {
   const preflight = (s: Step) => /^npm run dr -- preflight$/m.test(s.run ?? '');
-  const cases: Array<[string, Job, RegExp]> = [
-    ...jobsOf(workflow('deploy.yml'))
-      .filter(([, job]) => /npm run deploy/.test(runs(job)))
-      .map(([id, job]): [string, Job, RegExp] => [`deploy.yml ${id}`, job, /npm run deploy/]),
-    ...jobsOf(workflow('drift.yml')).map(([id, job]): [string, Job, RegExp] => [`drift.yml ${id}`, job, /terraform plan\b/]),
-  ];
+  const deployJobs = jobsOf(workflow('deploy.yml')).filter(([, job]) => /npm run deploy/.test(runs(job)));
+  const driftJobs = jobsOf(workflow('drift.yml'));
 
-  test('there is a deploy and a drift job to guard', () => {
-    expect(cases.map(([name]) => name.split(' ')[0]).sort()).toEqual(['deploy.yml', 'deploy.yml', 'drift.yml']);
+  test('there is a deploy job per environment and a drift job to guard', () => {
+    expect(deployJobs).toHaveLength(2);
+    expect(driftJobs).toHaveLength(1);
   });
 
-  test.each(cases)('%s: preflight runs after the AWS credentials and before the change', (_name, job, change) => {
+  test('`npm run deploy` runs synth, preflight and the lock before cdktf deploy (scripts/deploy.ts), so no caller can skip them', () => {
+    const steps = deploySteps(['--auto-approve'], '/repo', 'node');
+    const order = [steps.synth, steps.preflight, steps.lock, steps.deploy].map((s) => [s.command, ...s.args].join(' '));
+    expect(order).toEqual([
+      'node /repo/scripts/run.js main.ts',
+      'node /repo/scripts/run.js src/dr-cli/main.ts preflight',
+      'node /repo/scripts/run.js src/dr-cli/main.ts lock --operation deploy --for 90m',
+      'cdktf deploy --skip-synth --auto-approve',
+    ]);
+  });
+
+  test.each(deployJobs)('deploy.yml %s: deploys only through the guarded script, after the AWS credentials, with its own config', (_id, job) => {
+    const steps = job.steps ?? [];
+    const credentials = steps.findIndex((s) => action(s.uses) === 'aws-actions/configure-aws-credentials');
+    const deploy = steps.findIndex((s) => /npm run deploy/.test(s.run ?? ''));
+    expect(deploy).toBeGreaterThan(credentials);
+    expect(steps[deploy]).not.toHaveProperty('continue-on-error');
+    expect(steps[deploy].run).not.toMatch(/\|\||;/);
+    // No way around the guard: no raw cdktf deploy / terraform apply step.
+    expect(steps.filter((s) => /cdktf deploy|terraform apply/.test(s.run ?? ''))).toEqual([]);
+    // The config preflight compares with is the one being deployed.
+    expect(String(job.env?.DR_CONFIG)).toMatch(/^config\/(dev|prod)\.json$/);
+  });
+
+  test.each(driftJobs)('drift.yml %s: preflight runs after the AWS credentials and the synth, before the plan', (_id, job) => {
     const steps = job.steps ?? [];
     const at = steps.findIndex(preflight);
     const credentials = steps.findIndex((s) => action(s.uses) === 'aws-actions/configure-aws-credentials');
     const synth = steps.findIndex((s) => /npm run synth/.test(s.run ?? ''));
-    const target = steps.findIndex((s) => change.test(s.run ?? ''));
+    const target = steps.findIndex((s) => /terraform plan\b/.test(s.run ?? ''));
     expect(at).toBeGreaterThan(credentials);
     expect(at).toBeGreaterThan(synth); // the synthesized stack gives the reserved-concurrency total
     expect(at).toBeLessThan(target);
     // No `continue-on-error`, no `|| true`: a refusal stops the job.
     expect(steps[at]).not.toHaveProperty('continue-on-error');
     expect(steps[at].run).not.toMatch(/\|\||;/);
-    // The config preflight compares with is the one being deployed.
-    expect(String(job.env?.DR_CONFIG)).toMatch(/^config\/(dev|prod|\$\{\{ matrix\.environment \}\})\.json$/);
+    expect(String(job.env?.DR_CONFIG)).toBe('config/${{ matrix.environment }}.json');
   });
 });
 
@@ -562,15 +583,11 @@ describe('drift issue script', () => {
 describe('the operation lock holds automatic failover during every deploy', () => {
   const deploys = jobsOf(workflow('deploy.yml')).filter(([, job]) => /npm run deploy/.test(runs(job)));
 
-  test.each(deploys)('deploy.yml %s: lock after the preflight, before the deploy; released after it, whatever happened', (_id, job) => {
+  test.each(deploys)('deploy.yml %s: the lock is released after the deploy even when the job is cancelled mid-deploy', (_id, job) => {
     const steps = job.steps ?? [];
     const index = (re: RegExp) => steps.findIndex((s) => re.test(s.run ?? ''));
-    const lock = index(/^npm run dr -- lock --operation deploy --for \d+m$/);
     const release = index(/^npm run dr -- lock --release$/);
-    const deploy = index(/npm run deploy/);
-    expect(lock).toBeGreaterThan(index(/^npm run dr -- preflight$/));
-    expect(lock).toBeLessThan(deploy);
-    expect(release).toBeGreaterThan(deploy);
+    expect(release).toBeGreaterThan(index(/npm run deploy/));
     expect(steps[release].if).toBe('always()');
   });
 });

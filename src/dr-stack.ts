@@ -41,6 +41,7 @@ import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { RegionalNetwork } from './constructs/regional-network';
 import { ReplicatedBucket } from './constructs/replicated-bucket';
 import { RuntimeParameters } from './constructs/runtime-parameters';
+import { configParameterValues, PAYMENT_EVENTS_ENDPOINT_PARAMETER } from '../lambdas/shared/parameter-names';
 import { SessionTable } from './constructs/session-table';
 import { Naming } from './naming';
 import { PolicyStatement, RegionContext, RegionRole, otherRole } from './region';
@@ -436,7 +437,7 @@ export class DrStack extends TerraformStack {
       Action: 'events:PutEvents',
       Resource: [primaryCtx, drCtx].map((c) => `arn:aws:events:${c.region}:${config.accountId}:event-bus/${eventNames.busName}`),
     };
-    const endpointUrlParameter = 'payment-events-endpoint-url';
+    const endpointUrlParameter = PAYMENT_EVENTS_ENDPOINT_PARAMETER;
     // lambdas/shared/outbox.ts (EventTargetResolver) reads the endpoint URL with GetParameter, every minute at most:
     // added to the function's GetParameter statement (the designation's) so the action is granted once.
     const withEndpointUrl = (statements: readonly PolicyStatement[], ctx: RegionContext, configPath: string): PolicyStatement[] => {
@@ -456,18 +457,19 @@ export class DrStack extends TerraformStack {
       const cluster = ctx.role === 'primary' ? this.database.primaryCluster : this.database.secondaryCluster;
       const parameters = new RuntimeParameters(this, `runtime-${ctx.role}`, {
         ctx,
-        values: {
-          'region-role': ctx.role,
-          'db-cluster-endpoint': cluster.endpoint,
-          'db-reader-endpoint': cluster.readerEndpoint,
-          'db-name': this.database.databaseName,
-          'db-secret-name': this.database.credentials.secretName,
-          'global-cluster-id': this.database.globalClusterIdentifier,
-          'sessions-table': this.sessions.tableName,
-          'artifacts-bucket': this.artifacts.bucketIn(ctx.role).bucket,
+        // By RuntimeConfig field: the parameter names are the contract's (lambdas/shared/parameter-names.ts).
+        values: configParameterValues({
+          regionRole: ctx.role,
+          dbClusterEndpoint: cluster.endpoint,
+          dbReaderEndpoint: cluster.readerEndpoint,
+          dbName: this.database.databaseName,
+          dbSecretName: this.database.credentials.secretName,
+          globalClusterId: this.database.globalClusterIdentifier,
+          sessionsTable: this.sessions.tableName,
+          artifactsBucket: this.artifacts.bucketIn(ctx.role).bucket,
           // Behind the ALB the payment handler verifies x-api-key itself, against this region's replica.
-          ...(accelerator ? { 'api-key-secret-name': this.apiClientSecret.name } : {}),
-        },
+          ...(accelerator ? { apiKeySecretName: this.apiClientSecret.name } : {}),
+        }),
       });
       // Everything below is this region's: the secret replica, the key replica, the table replica, the bucket.
       const secretArn = `arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${this.database.credentials.secretName}-??????`;
@@ -781,6 +783,7 @@ export class DrStack extends TerraformStack {
       route53MetricsCtx: usEast1,
       key: this.logsKey,
       emails: config.alerts.emails,
+      subscriptions: config.alerts.subscriptions,
       healthChecks: this.dns.healthChecks,
       activeRole: active,
       clusterIdentifiers: { primary: primaryCtx.naming.name('rds', 'aurora', primaryCtx.region), dr: drCtx.naming.name('rds', 'aurora', drCtx.region) },

@@ -5,7 +5,7 @@ import { Workdir, formatDiagnostics, prepareHermeticCopy, prepareWorkdir, unavai
 import { combineConfigs, splitPlan } from '../../scripts/upgrade/combined';
 import { Json, PlanRun, SimulatedState, converge, showPlan, simulate } from '../../scripts/upgrade/simulate';
 import { isStateful } from '../../scripts/upgrade/stateful-types';
-import { synthDrStack, testConfig } from './synth';
+import { Synth, synthDrStack, testConfig } from './synth';
 
 /** What a role swap must never touch on an Aurora cluster (issue 13): a change of either promotes or detaches it. */
 const SWAP_ATTRIBUTES = ['replication_source_identifier', 'global_cluster_identifier'] as const;
@@ -28,7 +28,7 @@ const TERRAFORM_TIMEOUT = 300_000;
  *   4. the original config planned against it: the failback's deploy.
  * Each plan of one config against a state runs in the same terraform process as the state's own check (combined.ts:
  * the other config's resources renamed beside it), so the chain costs the plan from no state (which the validation
- * needs anyway) and two combined plans, plus two `terraform show`.
+ * needs anyway) and two combined plans, plus their two `terraform show`.
  */
 export function terraformSuite(
   profile: string,
@@ -126,7 +126,7 @@ export function terraformSuite(
         // The deployment once this plan is applied: the next two tests check it and plan the way back against it
         // (also when this test fails, so one run reports both directions).
         swappedState = deployed!.afterPlanOf(swapPlan!, dConfig!);
-        expectRoleSwap(profile, swapLabel, swapRun!, deployed!, swapPlan);
+        expectRoleSwap(profile, swapLabel, swapRun!, deployed!, swapPlan!, swapped);
       });
 
       test(`the ${swapLabel} deployment (the swap's plan applied to the simulated state) planned against its own config: no changes`, async () => {
@@ -142,11 +142,8 @@ export function terraformSuite(
 
       test(`and back: ${backLabel} planned against the ${swapLabel} deployment: nothing stateful replaced, no cluster promoted`, async () => {
         expect(backRun).toBeDefined();
-        // The clusters' attributes are read from the plan (terraform show) only when the plan changes a cluster at
-        // all: a cluster the plan leaves as it is (no-op) keeps every attribute, so it changes neither of them.
-        const touched = backRun!.changes.some((c) => c.type === 'aws_rds_cluster' && c.action !== 'noop');
-        const plan = touched ? splitPlan(await showPlan(backWd!.dir, backRun!.planFile)).companion : undefined;
-        expectRoleSwap(profile, backLabel, backRun!, swappedState!, plan);
+        const plan = splitPlan(await showPlan(backWd!.dir, backRun!.planFile)).companion;
+        expectRoleSwap(profile, backLabel, backRun!, swappedState!, plan, synth);
       }, TERRAFORM_TIMEOUT);
     }
     if (!options.plan) {
@@ -158,26 +155,31 @@ export function terraformSuite(
 }
 
 /**
- * A role swap's plan against the deployed `state`: it plans, nothing stateful is replaced or destroyed, both Aurora
- * clusters keep `replication_source_identifier` and `global_cluster_identifier`, and the role-dependent resources
- * move (it is not a no-op). `plan` (terraform show) is needed when the run changes a cluster.
+ * A role swap's plan (`run`, and `plan` from terraform show) of the config `target` against the deployed `state`:
+ * it plans, nothing stateful is replaced or destroyed, both Aurora clusters keep `replication_source_identifier`
+ * and `global_cluster_identifier`, no Route 53 health check is edited or replaced while the two failover records
+ * trade sites in place, and the role-dependent resources move (it is not a no-op).
  */
-function expectRoleSwap(profile: string, label: string, run: PlanRun, state: SimulatedState, plan: Json | undefined): void {
+function expectRoleSwap(profile: string, label: string, run: PlanRun, state: SimulatedState, plan: Json, target: Synth): void {
   expect(formatDiagnostics(run.diagnostics)).toBe('');
   expect(run.ok).toBe(true);
   const destructive = run.changes.filter((c) => isStateful(c.type) && !['noop', 'read', 'update', 'create'].includes(c.action));
   expect(destructive.map((c) => `${c.action} ${c.address}`)).toEqual([]);
-  const clusters = state.addresses().filter((a) => a.startsWith('aws_rds_cluster.'));
+  const changes = plan.resource_changes as Array<Record<string, any>>;
+  const clusters = changes.filter((c) => c.type === 'aws_rds_cluster');
+  expect(clusters.map((c) => c.address).sort()).toEqual(state.addresses().filter((a) => a.startsWith('aws_rds_cluster.')).sort());
   expect(clusters).toHaveLength(2);
-  if (plan) {
-    const changes = (plan.resource_changes as Array<Record<string, any>>).filter((c) => c.type === 'aws_rds_cluster');
-    expect(changes.map((c) => c.address).sort()).toEqual([...clusters].sort());
-    for (const c of changes) {
-      for (const attr of SWAP_ATTRIBUTES) expect([c.address, attr, c.change.after?.[attr]]).toEqual([c.address, attr, c.change.before?.[attr]]);
-    }
-  } else {
-    expect(run.changes.filter((c) => c.type === 'aws_rds_cluster' && c.action !== 'noop')).toEqual([]);
+  for (const c of clusters) {
+    for (const attr of SWAP_ATTRIBUTES) expect([c.address, attr, c.change.after?.[attr]]).toEqual([c.address, attr, c.change.before?.[attr]]);
   }
+  // DNS (issue 13): no health check is edited or replaced; the two failover records trade sites in place, each
+  // changing its value and health check together (one UPSERT per record).
+  const checks = changes.filter((c) => c.type === 'aws_route53_health_check');
+  expect(checks).toHaveLength(target.count('aws_route53_health_check'));
+  expect(checks.filter((c) => c.change.actions.join() !== 'no-op').map((c) => c.address)).toEqual([]);
+  const failover = changes.filter((c) => c.type === 'aws_route53_record' && c.change.before?.type === 'CNAME' && c.change.before.failover_routing_policy?.length);
+  expect(failover.map((c) => [c.change.before.failover_routing_policy[0].type, c.change.actions.join('+')]).sort()).toEqual([['PRIMARY', 'update'], ['SECONDARY', 'update']]);
+  for (const c of failover) for (const attr of ['records', 'health_check_id']) expect(c.change.after[attr]).not.toEqual(c.change.before[attr]);
   // The swap is not a no-op: the role-dependent resources move (the designation, rds.global_db_rpo, DNS).
   expect(run.changes.some((c) => c.type === 'aws_ssm_parameter' && c.action === 'update')).toBe(true);
   console.info(`[${profile}] ${label}: ${run.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action} ${c.address}`).join(', ')}`);
