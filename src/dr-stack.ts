@@ -44,7 +44,8 @@ import { RuntimeParameters } from './constructs/runtime-parameters';
 import { configParameterValues, PAYMENT_EVENTS_ENDPOINT_PARAMETER } from '../lambdas/shared/parameter-names';
 import { SessionTable } from './constructs/session-table';
 import { Naming } from './naming';
-import { PolicyStatement, RegionContext, RegionRole, otherRole } from './region';
+import { PolicyStatement } from './iam';
+import { RegionContext, RegionRole, otherRole } from './region';
 
 export interface DrStackProps {
   readonly config: PlatformConfig;
@@ -513,7 +514,7 @@ export class DrStack extends TerraformStack {
         // Passive readiness: initialized environments on both sites, so the first payments after a failover
         // meet no cold start (counted in the DR report).
         provisionedConcurrency: config.api.paymentProvisionedConcurrency,
-        timeout: 10,
+        timeoutSeconds: 10,
         environment: { ...environment('payment-processor'), ...eventsEnvironment(parameters.path) },
         statements: [
           ...withEndpointUrl(readConfig, ctx, parameters.path),
@@ -541,8 +542,8 @@ export class DrStack extends TerraformStack {
         code: healthCode,
         reservedConcurrency: config.api.healthConcurrency,
         // Route 53 waits 2 s for an answer; the handler's own budget is shorter.
-        timeout: 3,
-        memorySize: 256,
+        timeoutSeconds: 3,
+        memorySizeMb: 256,
         environment: environment('health-check'),
         statements: [
           ...readConfig,
@@ -642,8 +643,8 @@ export class DrStack extends TerraformStack {
       purpose: 'secret-rotation',
       code: asset('secret-rotation'),
       reservedConcurrency: 1,
-      timeout: 30,
-      memorySize: 256,
+      timeoutSeconds: 30,
+      memorySizeMb: 256,
       subnets: this.primary.network.privateSubnets,
       securityGroup: this.rotationSecurityGroup,
       logKey: this.logsKey.in('primary'),
@@ -731,7 +732,7 @@ export class DrStack extends TerraformStack {
       dr: target(this.dr),
       active,
       recordTtlSeconds: config.dns.recordTtlSeconds,
-      healthCheckInterval: config.dns.healthCheckIntervalSeconds,
+      healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
       failureThreshold: config.dns.healthCheckFailureThreshold,
     });
 
@@ -901,8 +902,8 @@ export class DrStack extends TerraformStack {
         code: sweepCode,
         // Any number of sweeps is safe (row locks); one at a time is enough.
         reservedConcurrency: 1,
-        timeout: 60,
-        memorySize: 256,
+        timeoutSeconds: 60,
+        memorySizeMb: 256,
         subnets: r.network.privateSubnets,
         securityGroup: r.appSecurityGroup,
         logKey: this.logsKey.in(ctx.role),
