@@ -64,7 +64,9 @@ function eventBridge(impl?: (input: PutEventsCommandInput) => Promise<PutEventsC
   return { client, mock, sent, entries, eventIds: () => entries().map((e) => JSON.parse(e.Detail ?? '{}').eventId as string) };
 }
 
-function paymentContainer(db: string, eventbridge: EventBridgeClient, connectionTimeoutMillis = 1000) {
+// 5 s to connect: the embedded PostgreSQL answers in milliseconds on a quiet machine, but under the full suite on 2 cores
+// a 1 s connect deadline turned a healthy database into a 503 (seen once); no test here is about connect timeouts.
+function paymentContainer(db: string, eventbridge: EventBridgeClient, connectionTimeoutMillis = 5000) {
   const aws = awsMocks(secretString(pg, db));
   const handler: ApiHandler = createHandler({
     ...aws.clients,
@@ -90,7 +92,7 @@ function sweepContainer(db: string, eventbridge: EventBridgeClient, extra: { env
     eventbridge,
     config: testConfig(db),
     env: { ...EVENTS_ENV, ...extra.env },
-    db: { ssl: false, connectionTimeoutMillis: 1000 },
+    db: { ssl: false, connectionTimeoutMillis: 5000 },
   });
   closers.push(sweep);
   return sweep;
