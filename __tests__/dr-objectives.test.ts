@@ -134,6 +134,8 @@ describe('the shipped profiles', () => {
     const auto = report.scenarios.filter((s) => s.mode === 'automatic');
     for (const s of auto) expect(s.worstCaseSeconds).toBeLessThanOrEqual(180);
     expect(report.verdicts[0]).toMatchObject({ objective: 'RTO', targetSeconds: 180, met: true });
+    // A designed worst case: the terms that are our budgets (not AWS bounds) are named with the verdict.
+    expect(report.verdicts[0].budgetedTerms).toEqual(['Decision 10 s', 'Aurora promotion 65 s']);
     // What the 180 s rests on is said: a slower promotion than the budget breaks it.
     expect(report.assumptions.join('\n')).toMatch(/Sensitivity: with an Aurora promotion of 300 s .* takes up to 412 s/);
     // Manual mode is reported honestly next to it: tens of minutes, dominated by the human decision.
@@ -179,7 +181,9 @@ describe('synth fails when the objective cannot be met against the honest sum', 
     const md = readFileSync(join(dir, 'dr-report.md'), 'utf8');
     expect(md).toMatch(/^# DR report: stack-x/);
     expect(md).toMatch(/\| step \| mechanism \| bound \| typical \| basis \| AWS-guaranteed \| source \|/);
-    expect(md).toMatch(/\| RTO \| 1800 s \| 1789 s \| met \|/);
+    // The headline says which terms are our budgets rather than AWS bounds (a designed worst case, not a guarantee).
+    expect(md).toMatch(/\| RTO \| 1800 s \| 1789 s \(designed\) \| met while our budgets hold \(Notification 60 s, Aurora promotion 70 s: budgets we set, not AWS bounds; .*\) \|/);
+    expect(md).toMatch(/\| RPO \| 60 s \| 60 s \| met \|/);
   });
 
   test('npm run synth writes the report next to the stack, and a too-tight objective writes nothing', () => {
