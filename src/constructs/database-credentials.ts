@@ -4,6 +4,7 @@ import { Password } from '@cdktf/provider-random/lib/password';
 import { Fn, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { RegionContext } from '../region';
+import { CredentialRotation, CredentialRotationProps } from './credential-rotation';
 import { MultiRegionKey } from './multi-region-key';
 
 /**
@@ -120,5 +121,13 @@ export class DatabaseCredentials extends Construct {
       }),
     });
     return this.secretVersion;
+  }
+
+  /**
+   * Rotates the secret with a Lambda of ours (see {@link CredentialRotation}). The rotation is created in `scope`, not
+   * under these credentials, so its resources keep the addresses they had when the stack built them itself.
+   */
+  addRotation(scope: Construct, id: string, props: CredentialRotationProps): CredentialRotation {
+    return new CredentialRotation(scope, id, this, props);
   }
 }
