@@ -29,9 +29,15 @@ export default tseslint.config(
       message: 'lambdas/ is bundled alone: it never imports the stack, scripts or cdktf (share a contract through lambdas/shared/).',
     },
     {
-      files: ['src/constructs/**/*.ts'],
+      // Tiers (src/tiers/) are constructs too: the stack composes them, never the other way round.
+      files: ['src/constructs/**/*.ts', 'src/tiers/**/*.ts', 'src/composition.ts'],
       group: ['**/dr-stack', '**/dr-cli/**', '**/scripts/**', '**/lambdas/**'],
       message: 'A construct receives what it needs through its props: it never imports the stack, the DR CLI, scripts or Lambda code.',
+    },
+    {
+      files: ['src/contracts/**/*.ts'],
+      group: ['../**', 'cdktf', 'constructs', '@cdktf/*', '@aws-sdk/*'],
+      message: 'A contract module (src/contracts/) imports nothing of the project: both sides of the contract import it (the DR CLI without the construct tree).',
     },
     {
       files: ['src/config.ts'],

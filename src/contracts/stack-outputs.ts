@@ -19,15 +19,25 @@ export type OutputKind =
   | 'failover-mode'
   /** `accelerator` (config `edge.mode`; the output exists in accelerator mode only). */
   | 'edge-mode'
-  /** An ARN. */
-  | 'arn'
+  /** ARN of an Aurora DB cluster (`arn:aws:rds:<region>:<account>:cluster:<id>`). */
+  | 'rds-cluster-arn'
+  /** ARN of an SNS topic. */
+  | 'sns-topic-arn'
+  /** ARN of a Step Functions state machine. */
+  | 'state-machine-arn'
+  /** ARN of a Global Accelerator accelerator. */
+  | 'accelerator-arn'
+  /** ARN of an accelerator endpoint group (`…:accelerator/…/listener/…/endpoint-group/…`). */
+  | 'endpoint-group-arn'
+  /** ARN of an Elastic Load Balancing load balancer. */
+  | 'load-balancer-arn'
   /** An `https://` URL. */
   | 'https-url'
   /** A DNS name. */
   | 'dns-name'
   /** An SSM parameter name (`/…`). */
   | 'ssm-parameter-name'
-  /** An SSM path (`/…/`), the common prefix of several parameters. */
+  /** An SSM path (`/…`, no trailing slash), the common prefix of several parameters. */
   | 'ssm-path'
   /** A whole number written as a string. */
   | 'count'
@@ -66,8 +76,8 @@ export const STACK_OUTPUTS = {
   'failover-mode': always('failover-mode'),
   // Database
   'global-cluster-id': always('id'),
-  'primary-cluster-arn': always('arn'),
-  'dr-cluster-arn': always('arn'),
+  'primary-cluster-arn': always('rds-cluster-arn'),
+  'dr-cluster-arn': always('rds-cluster-arn'),
   'primary-cluster-id': always('id'),
   'dr-cluster-id': always('id'),
   'primary-cluster-parameter-group': always('name'),
@@ -95,13 +105,13 @@ export const STACK_OUTPUTS = {
   // The levers of a DR operation, paging and the drills
   'active-site-parameter-name': always('ssm-parameter-name'),
   'control-path': always('ssm-path'),
-  'pager-topic-primary': always('arn'),
-  'pager-topic-dr': always('arn'),
+  'pager-topic-primary': always('sns-topic-arn'),
+  'pager-topic-dr': always('sns-topic-arn'),
   'fis-experiment-template-primary': always('id'),
   'fis-experiment-template-dr': always('id'),
   // Automatic failover (the controller in the passive region)
   'controller-region': automatic('region'),
-  'controller-state-machine-arn': automatic('arn'),
+  'controller-state-machine-arn': automatic('state-machine-arn'),
   'kill-switch-parameter-name': automatic('ssm-parameter-name'),
   'last-run-parameter-name': automatic('ssm-parameter-name'),
   'operation-lock-parameter-name': automatic('ssm-parameter-name'),
@@ -118,13 +128,13 @@ export const STACK_OUTPUTS = {
   'outbox-sweep-function-dr': always('name'),
   // The accelerator edge
   'edge-mode': accelerator('edge-mode'),
-  'accelerator-arn': accelerator('arn'),
+  'accelerator-arn': accelerator('accelerator-arn'),
   'accelerator-dns-name': accelerator('dns-name'),
   'failover-record-name': accelerator('dns-name'),
-  'endpoint-group-arn-primary': accelerator('arn'),
-  'endpoint-group-arn-dr': accelerator('arn'),
-  'load-balancer-arn-primary': accelerator('arn'),
-  'load-balancer-arn-dr': accelerator('arn'),
+  'endpoint-group-arn-primary': accelerator('endpoint-group-arn'),
+  'endpoint-group-arn-dr': accelerator('endpoint-group-arn'),
+  'load-balancer-arn-primary': accelerator('load-balancer-arn'),
+  'load-balancer-arn-dr': accelerator('load-balancer-arn'),
 } as const satisfies Record<string, OutputSpec>;
 
 export type StackOutputName = keyof typeof STACK_OUTPUTS;

@@ -4,6 +4,7 @@ import type { Ctx } from './context';
 import { DEFAULT_CALL_LIMITS, withDeadline } from './deps';
 import { formatDuration } from './format';
 import type { Role } from './outputs';
+import type { StackOutputName } from '../contracts/stack-outputs';
 
 /**
  * The payment-event path in `status` (issue #19): the EventBridge global endpoint (state, replication, where it
@@ -44,7 +45,7 @@ const NAMES = {
   busName: 'payment-events-bus-name',
   endpointName: 'payment-events-endpoint-name',
   endpointRegion: 'payment-events-endpoint-region',
-} as const;
+} as const satisfies Record<string, StackOutputName>;
 
 /** Finds our outputs in either outputs-file format (flat `terraform output -json`, or nested by stack). */
 export function readEventsOutputs(json: unknown): EventsOutputs | undefined {
