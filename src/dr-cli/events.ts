@@ -16,7 +16,7 @@ import type { StackOutputName } from '../contracts/stack-outputs';
 type Checked<T> = T | { readonly error: string };
 const failed = (c: unknown): c is { readonly error: string } => typeof c === 'object' && c !== null && 'error' in c;
 
-/** The stack outputs this section reads (src/dr-stack.ts). */
+/** The stack outputs this section reads (src/contracts/stack-outputs.ts). */
 export interface EventsOutputs {
   readonly busName: string;
   readonly endpointName: string;
