@@ -96,9 +96,9 @@ export class DrStack extends ComposedStack {
     const edge = (this.apiEdge = new ApiEdge(this, 'api-edge', { ...contexts, key: keys.database, config }));
 
     const bundles = new LambdaBundles(this, 'bundles');
-    const events = new PaymentEventsAccess(contexts.primary, contexts.dr);
+    const publishing = new PaymentEventsAccess(contexts.primary, contexts.dr);
     const application = (role: RegionRole) =>
-      new ApplicationTier(this, `application-${role}`, { site: sites[role], data, keys, designation, edge, events, bundles, config });
+      new ApplicationTier(this, `application-${role}`, { site: sites[role], data, keys, designation, edge, events: publishing, bundles, config });
     const applications = (this.runtime = { primary: application('primary'), dr: application('dr') });
     this.rotation = data.database.credentials.addRotation(this, 'credential-rotation', {
       ...sites,
@@ -116,7 +116,7 @@ export class DrStack extends ComposedStack {
     const monitoring = (this.monitoring = new Monitoring(this, 'monitoring', { contexts, applications, data, dns, key: keys.logs, activeRole: active, config }));
     const alertTopics = monitoring.observability.topics;
     this.paging = new Paging(this, 'paging', { contexts, applications, edge, dns, database: data.database, designation, keys, bundles, activeRole: active, config });
-    this.events = new PaymentEventsWiring(this, 'payment-events-wiring', { sites, applications, data, dns, designation, access: events, keys, bundles, alertTopics, config });
+    this.events = new PaymentEventsWiring(this, 'payment-events-wiring', { sites, applications, data, dns, designation, access: publishing, keys, bundles, alertTopics, config });
     this.drills = new Drills(this, 'drills', { sites, dns, route53MetricsCtx: monitoring.route53MetricsCtx, alertTopics, logsKey: keys.logs, config });
 
     writeStackOutputs(this, this);

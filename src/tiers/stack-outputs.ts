@@ -17,7 +17,7 @@ import { SessionTable } from '../constructs/session-table';
 import { RegionRole, otherRole } from '../region';
 import { ApplicationTier } from './application-tier';
 import { Site } from './site';
-import { AcceleratorEdgeTier } from './traffic';
+import { StaticIpEdge } from './traffic';
 
 /** What the outputs are read from: the composed stack's parts (DrStack passes itself). */
 export interface StackOutputSources {
@@ -42,7 +42,7 @@ export interface StackOutputSources {
   readonly paymentEvents: PaymentEvents;
   readonly outboxSweep: Readonly<Record<RegionRole, RegionalFunction>>;
   readonly faultInjection: Readonly<Record<RegionRole, FaultInjection>>;
-  readonly edge?: AcceleratorEdgeTier;
+  readonly edge?: StaticIpEdge;
 }
 
 /**

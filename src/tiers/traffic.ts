@@ -10,7 +10,7 @@ import { ApplicationTier } from './application-tier';
 import { Site } from './site';
 
 /** The static-IP edge (config `edge.mode: "accelerator"`). */
-export interface AcceleratorEdgeTier {
+export interface StaticIpEdge {
   readonly loadBalancers: Record<RegionRole, RegionalLoadBalancer>;
   readonly accelerator: AcceleratorEdge;
 }
@@ -31,7 +31,7 @@ export interface TrafficProps {
 export class Traffic extends Tier {
   public readonly dns: FailoverDns;
   /** Accelerator mode only. */
-  public readonly accelerator?: AcceleratorEdgeTier;
+  public readonly accelerator?: StaticIpEdge;
   /**
    * The name of the failover records. In accelerator mode the API name belongs to the accelerator; the failover
    * records (and their health checks, which the alarms, `npm run dr -- status` and drills read) stay under a name of
