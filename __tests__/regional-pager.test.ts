@@ -32,6 +32,23 @@ describe('a pager that survives the region it watches (manual mode, dev defaults
     ]);
   });
 
+  test('the alert topics (Route 53 health alarms in us-east-1, RPO and replication alarms) page through the same HTTPS and SMS subscriptions', () => {
+    const regions = Object.keys(stack.observability.topics).sort();
+    expect(regions).toEqual([PRIMARY, DR].sort());
+    for (const region of regions) {
+      const topic = stack.observability.topics[region];
+      const subs = synth.list('aws_sns_topic_subscription').filter((s) => s.topic_arn === synth.ref(topic.arn));
+      expect([region, subs.map((s) => [s.protocol, s.endpoint]).sort()]).toEqual([
+        region,
+        [
+          ['email', 'payments-oncall@example.com'],
+          ['https', 'https://events.example.com/integration/abc/enqueue'],
+          ['sms', '+14155550100'],
+        ],
+      ]);
+    }
+  });
+
   test.each([
     ['primary', DR],
     ['dr', PRIMARY],

@@ -286,8 +286,9 @@ export const configSchema = z
           .array(z.string().regex(EMAIL, { message: 'is not an e-mail address' }))
           .min(1, { message: 'needs at least one address: alarms without a recipient are silent' }),
         /**
-         * Pager subscriptions beyond e-mail, on the pager topic of each region: an incident tool's HTTPS endpoint,
-         * SMS numbers (E.164).
+         * Pager subscriptions beyond e-mail, on the pager topic of each region and on the alert topics (Route 53
+         * health alarms in us-east-1, RPO and replication alarms): an incident tool's HTTPS endpoint, SMS numbers
+         * (E.164).
          */
         subscriptions: z.array(pagerSubscriptionSchema).max(20).default([]),
       })

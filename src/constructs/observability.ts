@@ -9,6 +9,7 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { Construct } from 'constructs';
 import { PolicyStatement, RegionContext, RegionRole, accountRootArn, otherRole, policyDocument } from '../region';
 import { MultiRegionKey } from './multi-region-key';
+import type { PagerSubscription } from './regional-pager';
 
 /** One direction of S3 replication (the `SourceBucket`, `DestinationBucket`, `RuleId` metric dimensions). */
 export interface S3ReplicationWatch {
@@ -44,6 +45,12 @@ export interface DrObservabilityProps {
   /** Encrypts the topics (its policy must allow `sns` and `cloudwatch`). */
   readonly key: MultiRegionKey;
   readonly emails: readonly string[];
+  /**
+   * Subscriptions beyond e-mail (an incident tool's HTTPS endpoint, SMS), the same as the regional pagers': the
+   * Route 53 health alarms and the RPO/replication alarms page through these topics too, not only by e-mail.
+   * @default none
+   */
+  readonly subscriptions?: readonly PagerSubscription[];
   readonly healthChecks: Record<RegionRole, Route53HealthCheck>;
   /** The active site (`config.activeRegion`): its cluster is the writer, the other one the secondary. */
   readonly activeRole: RegionRole;
@@ -335,6 +342,14 @@ export class DrObservability extends Construct {
         topicArn: topic.arn,
         protocol: 'email',
         endpoint: email,
+      });
+    });
+    (props.subscriptions ?? []).forEach((sub, i) => {
+      new SnsTopicSubscription(this, `alerts-${ctx.region}-${sub.protocol}-${i}`, {
+        provider: ctx.provider,
+        topicArn: topic.arn,
+        protocol: sub.protocol,
+        endpoint: sub.endpoint,
       });
     });
     this.topics[ctx.region] = topic;

@@ -53,6 +53,7 @@ export class Monitoring extends Tier {
       route53MetricsCtx: usEast1,
       key: props.key,
       emails: config.alerts.emails,
+      subscriptions: config.alerts.subscriptions,
       healthChecks: props.dns.healthChecks,
       activeRole: props.activeRole,
       clusterIdentifiers: { primary: primaryCtx.naming.name('rds', 'aurora', primaryCtx.region), dr: drCtx.naming.name('rds', 'aurora', drCtx.region) },
