@@ -7,7 +7,8 @@ export const ENDPOINT_URL_PARAMETER = 'payment-events-endpoint-url';
 /**
  * How a function publishes payment events, before the PaymentEvents construct exists: the publishers get names and
  * ARNs as strings; the endpoint is created once the health check it follows exists (that check watches the payment
- * function's own API), and its URL reaches the functions through a parameter of their site (OutboxSweep writes it).
+ * function's own API), and its URL reaches the functions through a parameter of their site (PaymentEventsWiring
+ * writes it).
  */
 export class PaymentEventsAccess {
   /** PutEvents on the bus of either region (the global endpoint routes to one of them). */
