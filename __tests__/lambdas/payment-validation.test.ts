@@ -1,4 +1,5 @@
 // Request validation, routing and runtime configuration: everything decided before the database is touched.
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { GetParametersByPathCommand } from '@aws-sdk/client-ssm';
 import { loadRuntimeConfig, PARAMETER_NAMES } from '../../lambdas/shared/config';
 import { canonicalJson, createHandler, MAX_BODY_BYTES } from '../../lambdas/payment-processor';
@@ -172,7 +173,7 @@ describe('runtime configuration from Parameter Store', () => {
       .resolves({ Parameters: params.slice(0, 5), NextToken: 'page-2' })
       .on(GetParametersByPathCommand, { NextToken: 'page-2' })
       .resolves({ Parameters: params.slice(5) });
-    const config = await loadRuntimeConfig(clients.ssm, '/pay/dev/');
+    const config = await loadRuntimeConfig(new SSMProvider({ awsSdkV3Client: clients.ssm }), '/pay/dev/');
     expect(config).toEqual({
       regionRole: 'dr',
       dbClusterEndpoint: 'cluster.example',
@@ -191,7 +192,7 @@ describe('runtime configuration from Parameter Store', () => {
     const partial = params.filter((p) => !p.Name.endsWith('db-name') && !p.Name.endsWith('sessions-table'));
     partial[0] = { Name: '/pay/dev/region-role', Value: 'secondary' };
     mocks.ssm.on(GetParametersByPathCommand).resolves({ Parameters: partial });
-    await expect(loadRuntimeConfig(clients.ssm, '/pay/dev')).rejects.toThrow(
+    await expect(loadRuntimeConfig(new SSMProvider({ awsSdkV3Client: clients.ssm }), '/pay/dev')).rejects.toThrow(
       /'\/pay\/dev\/db-name' is missing.*'\/pay\/dev\/sessions-table' is missing.*'\/pay\/dev\/region-role' must be 'primary' or 'dr', got 'secondary'/,
     );
     expect(Object.keys(PARAMETER_NAMES)).toHaveLength(8);

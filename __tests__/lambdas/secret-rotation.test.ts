@@ -1,5 +1,6 @@
 // Rotation of the master password against a real PostgreSQL, with Secrets Manager played by an in-memory fake of
 // the secret's versions and staging labels behind aws-sdk-client-mock, so the four steps compose as they do in AWS.
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import {
   DescribeSecretCommand,
   GetRandomPasswordCommand,
@@ -26,7 +27,7 @@ import {
 import { Database } from '../../lambdas/shared/db';
 import { describeError } from '../../lambdas/shared/errors';
 import type { LogSink } from '../../lambdas/shared/observability';
-import { SecretCache } from '../../lambdas/shared/secrets';
+import { DbCredentials } from '../../lambdas/shared/secrets';
 import { freePort, startPostgres, type TestPostgres } from '../support/postgres';
 
 const SECRET_NAME = 'pay-dev-aurora-master';
@@ -300,7 +301,7 @@ function appContainer(fake: FakeSecret): Database {
   const db = new Database({
     host: pg.host,
     database,
-    secrets: new SecretCache(fake.client, SECRET_ARN),
+    secrets: new DbCredentials(new SecretsProvider({ awsSdkV3Client: fake.client }), SECRET_ARN),
     options: { ssl: false, poolMax: 1, connectionTimeoutMillis: 2000 },
     log: captureLogger,
   });

@@ -163,6 +163,28 @@ describe('the designation is cached for at most 5 seconds', () => {
   });
 });
 
+// Why lambdas/shared/designation.ts keeps its own 5 s cache instead of Powertools' getParameter({ maxAge: 5 }):
+// Powertools' cache ages a value from when it was stored (after the answer), so a read that took 3 s would be
+// trusted until 8 s after it was asked for, and a flip made meanwhile would reach the container late.
+describe('the 5 s bound counts from when the designation was asked for', () => {
+  test('a slow read is trusted until 5 s after it started, not 5 s after its answer', async () => {
+    const db = await migrated('slow_read');
+    let now = Date.parse('2026-11-27T00:00:00Z');
+    const { pay, mocks } = setup(db, { now: () => new Date(now) });
+    mocks.ssm.on(GetParameterCommand).callsFake(async () => {
+      now += 3000; // the answer takes 3 s
+      return { Parameter: { Value: 'primary' } };
+    });
+    expect((await pay(postPayment(VALID_PAYMENT, uniqueKey()))).statusCode).toBe(201);
+    // The DR CLI designates the other site; 5 s after the first read started (2 s after its answer):
+    mocks.ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'dr' } });
+    now += DESIGNATION_CACHE_MS - 3000;
+    const refused = await pay(postPayment(VALID_PAYMENT, uniqueKey()));
+    expect(refused.json.error?.code).toBe('NOT_ACTIVE_SITE');
+    expect(mocks.ssm.commandCalls(GetParameterCommand)).toHaveLength(2);
+  });
+});
+
 describe('/health: healthy for traffic only when designated and writable', () => {
   test.each([
     // [case, database read-only, designation, status]

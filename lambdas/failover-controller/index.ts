@@ -21,8 +21,9 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { controlParameters, otherSite, type OperationLock, type RunRecord, type Site, type StepRecord, type StepStatus } from '../shared/control';
 import { describeError } from '../shared/errors';
-import { createLogger, createTracer } from '../shared/observability';
+import { createLogger, createTracer, lambdaHandler } from '../shared/observability';
 import { type Evidence, evaluateGuards, type GlobalClusterView } from './guards';
+import type { Context } from 'aws-lambda';
 
 export const SERVICE_NAME = 'failover-controller';
 /** The promotion branch stops waiting (and the run fails, paging) after this long. */
@@ -479,12 +480,14 @@ export function createController(deps: ControllerDeps = {}) {
     }
   }
 
-  return { handle, settings: s };
+  // Powertools' handler decorators: the invocation's subsegment and the Lambda context on every log line.
+  const handler = lambdaHandler({ tracer, logger }, (event: ControllerEvent) => handle(event));
+  return { handle, handler, settings: s };
 }
 
 let instance: ReturnType<typeof createController> | undefined;
 
-export const handler = (event: ControllerEvent) => {
+export const handler = (event: ControllerEvent, context: Context) => {
   instance ??= createController();
-  return instance.handle(event);
+  return instance.handler(event, context);
 };

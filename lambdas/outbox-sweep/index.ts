@@ -17,7 +17,7 @@ import { classifyDbError, describeError, errorCode } from '../shared/errors';
 import { globalEndpointClient } from '../shared/global-endpoint';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { type Backlog, EventTargetResolver, OutboxPublisher, type PublishResult, readBacklog } from '../shared/outbox';
-import { inHandlerSubsegment } from '../shared/observability';
+import { lambdaHandler } from '../shared/observability';
 import { Runtime, type RuntimeDeps } from '../shared/runtime';
 
 export const SERVICE_NAME = 'outbox-sweep';
@@ -102,22 +102,18 @@ export function createHandler(deps: OutboxSweepDeps = {}): SweepHandler {
     }
   }
 
-  const handler = (_event: unknown, context: Context): Promise<SweepResult> =>
-    inHandlerSubsegment(runtime.tracer, runtime.env._HANDLER, async () => {
-      logger.addContext(context);
-      metrics.captureColdStartMetric();
-      try {
-        const result = await sweep(context);
-        runtime.tracer.putAnnotation('mode', result.mode);
-        return result;
-      } catch (err) {
-        logger.error('outbox sweep failed', { error: describeError(err) });
-        metrics.addMetric('OutboxSweepFailed', MetricUnit.Count, 1);
-        throw err;
-      } finally {
-        if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-      }
-    });
+  // Powertools' handler decorators: subsegment, Lambda context, cold-start metric, metrics flush.
+  const handler = lambdaHandler({ tracer: runtime.tracer, logger, metrics }, async (_event: unknown, context: Context): Promise<SweepResult> => {
+    try {
+      const result = await sweep(context);
+      runtime.tracer.putAnnotation('mode', result.mode);
+      return result;
+    } catch (err) {
+      logger.error('outbox sweep failed', { error: describeError(err) });
+      metrics.addMetric('OutboxSweepFailed', MetricUnit.Count, 1);
+      throw err;
+    }
+  });
   return Object.assign(handler, { close: () => runtime.close() });
 }
 

@@ -23,7 +23,7 @@ import type { Context } from 'aws-lambda';
 import { Resolver } from 'node:dns/promises';
 import { controlParameters, otherSite, type ProberState, type Site } from '../shared/control';
 import { describeError } from '../shared/errors';
-import { createLogger, createTracer, inHandlerSubsegment } from '../shared/observability';
+import { createLogger, createTracer, lambdaHandler } from '../shared/observability';
 import { classifyHealth, nextState, parseRoute53View, type ProbeOutcome, type Route53View, shouldStart } from './decide';
 
 export const SERVICE_NAME = 'prober';
@@ -288,12 +288,12 @@ export function createProber(deps: ProberDeps = {}) {
     return results;
   }
 
-  const handler = async (_event: unknown, context?: Context) =>
-    inHandlerSubsegment(tracer, context?.functionName ? 'index.handler' : undefined, async () => {
-      stateLoaded = false; // re-read once per invocation: another environment may have probed in between
-      const results = await run(context);
-      return { probes: results.length, last: results[results.length - 1] };
-    });
+  // Powertools' handler decorators: the invocation's subsegment and the Lambda context on every log line.
+  const handler = lambdaHandler({ tracer, logger }, async (_event: unknown, context: Context) => {
+    stateLoaded = false; // re-read once per invocation: another environment may have probed in between
+    const results = await run(context);
+    return { probes: results.length, last: results[results.length - 1] };
+  });
 
   return { probe, run, handler, settings: s };
 }

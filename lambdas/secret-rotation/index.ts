@@ -29,6 +29,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Context } from 'aws-lambda';
 import {
   DescribeSecretCommand,
   GetRandomPasswordCommand,
@@ -42,7 +43,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { Client, type ClientConfig } from 'pg';
 import { defaultTls } from '../shared/db';
 import { classifyDbError, describeError } from '../shared/errors';
-import { createTracer, inHandlerSubsegment, type LogSink } from '../shared/observability';
+import { createTracer, lambdaHandler, type LogSink } from '../shared/observability';
 import { type DbSecret, parseDbSecret } from '../shared/secrets';
 
 export const SERVICE_NAME = 'secret-rotation';
@@ -114,7 +115,8 @@ interface StoredCredentials {
 
 /** Builds the handler; the exported `handler` is `createHandler()` with every default. */
 export function createHandler(deps: SecretRotationDeps = {}): RotationHandler {
-  const logger: LogSink = deps.logger ?? new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
+  const powertoolsLogger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
+  const logger: LogSink = deps.logger ?? powertoolsLogger;
   const connectionTimeoutMillis = deps.connectionTimeoutMillis ?? 5000;
   const queryTimeoutMillis = deps.queryTimeoutMillis ?? 5000;
   const createClient = deps.createClient ?? ((config: ClientConfig) => new Client(config));
@@ -131,12 +133,18 @@ export function createHandler(deps: SecretRotationDeps = {}): RotationHandler {
     return secretsManager;
   }
 
-  return (event, context) =>
-    inHandlerSubsegment(tracer, process.env._HANDLER, async () => {
+  // Powertools' handler decorators: the invocation's subsegment and the Lambda context on every log line (of the
+  // Powertools Logger: a test's own sink gets only the keys written below).
+  const handler = lambdaHandler(
+    { tracer, logger: deps.logger instanceof Logger ? deps.logger : powertoolsLogger },
+    async (event: RotationEvent, context: Context): Promise<void> => {
       // The step is searchable in X-Ray; the secret id is in the logs, not in an annotation.
       if (typeof event?.Step === 'string') tracer.putAnnotation('rotationStep', event.Step);
       await rotate(event, context);
-    });
+    },
+  );
+  // Lambda always passes a context; a direct call (tests) may not.
+  return (event, context) => handler(event, (context ?? {}) as Context);
 
   async function rotate(event: RotationEvent, context: Parameters<RotationHandler>[1]): Promise<void> {
     const { SecretId: secretId, ClientRequestToken: token, Step: step } = event ?? ({} as RotationEvent);

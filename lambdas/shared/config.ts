@@ -1,4 +1,5 @@
-import { GetParametersByPathCommand, type Parameter, SSMClient } from '@aws-sdk/client-ssm';
+import type { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { CONFIG_PARAMETERS, OPTIONAL_CONFIG_PARAMETERS } from './parameter-names';
 
 /**
  * The runtime configuration of one region, read at cold start from Parameter Store under `CONFIG_PATH`
@@ -25,22 +26,11 @@ export interface RuntimeConfig {
   readonly apiKeySecretName?: string;
 }
 
-/** Parameters written only in some configurations; absent means the feature is off. */
-export const OPTIONAL_PARAMETER_NAMES = {
-  apiKeySecretName: 'api-key-secret-name',
-} as const;
+/** Parameters written only in some configurations; absent means the feature is off (the contract's names). */
+export const OPTIONAL_PARAMETER_NAMES = OPTIONAL_CONFIG_PARAMETERS;
 
-/** Parameter name (the suffix after `CONFIG_PATH`) for each config field. */
-export const PARAMETER_NAMES: { readonly [K in Exclude<keyof RuntimeConfig, keyof typeof OPTIONAL_PARAMETER_NAMES>]: string } = {
-  regionRole: 'region-role',
-  dbClusterEndpoint: 'db-cluster-endpoint',
-  dbReaderEndpoint: 'db-reader-endpoint',
-  dbName: 'db-name',
-  dbSecretName: 'db-secret-name',
-  sessionsTable: 'sessions-table',
-  artifactsBucket: 'artifacts-bucket',
-  globalClusterId: 'global-cluster-id',
-};
+/** Parameter name (the suffix after `CONFIG_PATH`) for each required config field (the contract's names). */
+export const PARAMETER_NAMES: { readonly [K in Exclude<keyof RuntimeConfig, keyof typeof OPTIONAL_PARAMETER_NAMES>]: string } = CONFIG_PARAMETERS;
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -81,24 +71,13 @@ export function parseRuntimeConfig(values: Readonly<Record<string, string>>, pat
   return out as unknown as RuntimeConfig;
 }
 
-export interface LoadConfigOptions {
-  readonly abortSignal?: AbortSignal;
-}
-
-/** Reads every parameter directly under `path` (all pages) and parses them. */
-export async function loadRuntimeConfig(ssm: SSMClient, configPath: string, options: LoadConfigOptions = {}): Promise<RuntimeConfig> {
+/**
+ * Reads every parameter directly under `path` (GetParametersByPath, every page: Powertools' `SSMProvider`) and
+ * parses them. Not cached here (`forceFetch`): the caller keeps the parsed configuration for the container's life,
+ * and an incomplete one is read again on the next call rather than served from Powertools' cache.
+ */
+export async function loadRuntimeConfig(provider: Pick<SSMProvider, 'getMultiple'>, configPath: string): Promise<RuntimeConfig> {
   const path = normalizeConfigPath(configPath);
-  const values: Record<string, string> = {};
-  let nextToken: string | undefined;
-  do {
-    const page = await ssm.send(
-      new GetParametersByPathCommand({ Path: path, Recursive: false, WithDecryption: false, NextToken: nextToken }),
-      { abortSignal: options.abortSignal },
-    );
-    for (const p of page.Parameters ?? ([] as Parameter[])) {
-      if (p.Name && p.Value !== undefined) values[p.Name.slice(path.length + 1)] = p.Value;
-    }
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return parseRuntimeConfig(values, path);
+  const values = await provider.getMultiple(path, { decrypt: false, recursive: false, forceFetch: true });
+  return parseRuntimeConfig((values ?? {}) as Record<string, string>, path);
 }

@@ -1,6 +1,7 @@
 /**
- * The control-plane names the prober, the failover controller and the DR CLI share (CONTRACTS.md): SSM
- * parameters under `/<prefix>/<suffix>-control/` in each region, and the shape of the automatic run record.
+ * The control-plane values the prober, the failover controller and the DR CLI share (CONTRACTS.md): the SSM
+ * parameters under `/<prefix>/<suffix>-control/` in each region (names: parameter-names.ts), their values and
+ * the shape of the automatic run record.
  * Only this region's parameters are ever read by a Lambda (no cross-region call on the read path).
  */
 
@@ -8,22 +9,8 @@ export type Site = 'primary' | 'dr';
 
 export const otherSite = (s: Site): Site => (s === 'primary' ? 'dr' : 'primary');
 
-/** Parameter names under a control path such as `/pay/dev-control`. */
-export function controlParameters(controlPath: string) {
-  const base = controlPath.replace(/\/+$/, '');
-  return {
-    /** `primary` | `dr`: the active site (CONTRACTS.md). */
-    activeSite: `${base}/active-site`,
-    /** `enabled` | `disabled`: the automatic failover kill switch (passive region). */
-    autoFailover: `${base}/auto-failover`,
-    /** JSON {@link OperationLock} or `none`: a DR operation or deploy in progress. */
-    operationInProgress: `${base}/operation-in-progress`,
-    /** JSON {@link RunRecord}: the last automatic run, rewritten at every step (history keeps the versions). */
-    lastRun: `${base}/auto-failover-last-run`,
-    /** JSON {@link ProberState}: the prober's streak of failed probes, so it survives a new execution environment. */
-    proberState: `${base}/prober-state`,
-  };
-}
+/** Parameter names under a control path such as `/pay/dev-control` (the contract, parameter-names.ts). */
+export { controlParameters } from './parameter-names';
 
 export const KILL_SWITCH_ENABLED = 'enabled';
 export const KILL_SWITCH_DISABLED = 'disabled';

@@ -4,7 +4,7 @@ import { Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg'
 import { classifyDbError, describeError, isConnectionFatal } from './errors';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { type LogSink, traced } from './observability';
-import type { DbSecret, SecretCache } from './secrets';
+import type { DbCredentials, DbSecret } from './secrets';
 
 /** Connection and pool settings; every default suits a Lambda container (one request at a time). */
 export interface DbOptions {
@@ -45,7 +45,7 @@ export interface DatabaseProps {
   /** The cluster (writer) endpoint; the secret's `host` is ignored. */
   readonly host: string;
   readonly database: string;
-  readonly secrets: SecretCache;
+  readonly secrets: DbCredentials;
   readonly options?: DbOptions;
   readonly log: LogSink;
   /** Each transaction and connection use becomes an X-Ray subsegment. @default no tracing */
@@ -147,13 +147,12 @@ export class Database {
   async connect(): Promise<PoolClient> {
     if (this.closed) throw new Error('Database is closed');
     const { pool } = await this.poolState();
-    const generation = this.props.secrets.generation;
     try {
       return await pool.connect();
     } catch (err) {
       if (classifyDbError(err) !== 'auth') throw err;
       this.props.log.warn('database refused the credentials; refreshing the secret once', { error: describeError(err) });
-      const secret = await this.props.secrets.refresh(generation);
+      const secret = await this.props.secrets.refresh();
       const state = await this.poolState();
       // The password is read per connection; a different username needs a new pool.
       const current = state.username === secret.username ? state : await this.recycle(secret);

@@ -23,6 +23,10 @@ export interface Designation {
  * The active-site designation of this region, read from this region's Parameter Store only (never the other
  * region's, so it answers while the other region is down), cached for at most `cacheMs`. A failed read is never
  * cached and never answered from an older value: the caller fails closed.
+ *
+ * Not Powertools' `getParameter(name, { maxAge: 5 })`: its cache ages a value from when the answer arrived, so a
+ * slow read would be trusted longer than 5 s after it was asked for (site-designation.test.ts "a slow read is
+ * trusted until 5 s after it started"), and it takes no abort signal (the callers bound the read by their deadline).
  */
 export class DesignationReader {
   private cached?: { readonly value: Site; readonly at: number };

@@ -18,7 +18,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { createHash } from 'node:crypto';
-import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 import type { ClientBase } from 'pg';
 import { withTimeout } from './async';
 import type { Database } from './db';
@@ -260,19 +261,18 @@ export async function readBacklog(db: Database): Promise<Backlog> {
 /**
  * Where events go, from the function's environment: `PAYMENT_EVENTS_BUS_NAME`, `PAYMENT_EVENTS_SOURCE`, and the
  * global endpoint URL either directly (`PAYMENT_EVENTS_ENDPOINT_URL`) or in a Parameter Store parameter
- * (`PAYMENT_EVENTS_ENDPOINT_PARAMETER`), re-read every `ttlMs`. The payment function takes the parameter: the
- * endpoint's health check watches that function's own API, so a Terraform reference from the function to the
- * endpoint would be a dependency cycle; and a re-created endpoint (new `activeRegion`) gets a new URL that running
- * containers pick up within the TTL.
+ * (`PAYMENT_EVENTS_ENDPOINT_PARAMETER`), read through Powertools' `SSMProvider` and cached for `maxAgeSeconds`.
+ * The payment function takes the parameter: the endpoint's health check watches that function's own API, so a
+ * Terraform reference from the function to the endpoint would be a dependency cycle; and a re-created endpoint
+ * (new `activeRegion`) gets a new URL that running containers pick up within the cache time.
  */
 export class EventTargetResolver {
-  private cached?: { target: EventTarget; at: number };
+  private provider?: SSMProvider;
 
   constructor(
     private readonly env: Readonly<Record<string, string | undefined>>,
     private readonly ssm: () => SSMClient,
-    private readonly ttlMs = 60_000,
-    private readonly now: () => number = Date.now,
+    private readonly maxAgeSeconds = 60,
   ) {}
 
   /** False when the function has no events configuration (rows then wait for a configured sweep). */
@@ -288,10 +288,9 @@ export class EventTargetResolver {
     }
     const base = { eventBusName: e.PAYMENT_EVENTS_BUS_NAME as string, source: e.PAYMENT_EVENTS_SOURCE as string };
     if (e.PAYMENT_EVENTS_ENDPOINT_URL) return { ...base, endpointId: endpointIdFromUrl(e.PAYMENT_EVENTS_ENDPOINT_URL) };
-    if (this.cached && this.now() - this.cached.at < this.ttlMs) return this.cached.target;
-    const out = await this.ssm().send(new GetParameterCommand({ Name: e.PAYMENT_EVENTS_ENDPOINT_PARAMETER }), { abortSignal: AbortSignal.timeout(2000) });
-    const target = { ...base, endpointId: endpointIdFromUrl(out.Parameter?.Value ?? '') };
-    this.cached = { target, at: this.now() };
-    return target;
+    this.provider ??= new SSMProvider({ awsSdkV3Client: this.ssm() });
+    // No abort signal in Powertools' provider: a read slower than this is given up (and not cached), not cancelled.
+    const url = await withTimeout(this.provider.get(e.PAYMENT_EVENTS_ENDPOINT_PARAMETER as string, { maxAge: this.maxAgeSeconds }), 2000, 'payment events endpoint parameter');
+    return { ...base, endpointId: endpointIdFromUrl(url ?? '') };
   }
 }

@@ -2,7 +2,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { memoizeSuccess, withTimeout } from './async';
 import { loadRuntimeConfig, type RuntimeConfig } from './config';
@@ -22,8 +24,8 @@ import {
   presentsApiKey,
   toAlbResult,
 } from './http';
-import { createLogger, createMetrics, createTracer, inHandlerSubsegment } from './observability';
-import { SecretCache } from './secrets';
+import { createLogger, createMetrics, createTracer, invocationSegment, lambdaHandler } from './observability';
+import { DbCredentials } from './secrets';
 
 /**
  * What a handler factory can be given instead of the defaults (tests, the load benchmark). Everything is
@@ -54,8 +56,8 @@ export interface RuntimeDeps {
   readonly tracer?: Tracer;
   /** @default () => new Date() */
   readonly now?: () => Date;
-  /** How long the client key read from Secrets Manager is trusted before it is read again. @default 300000 ms */
-  readonly apiKeyTtlMs?: number;
+  /** How long the client key read from Secrets Manager is trusted before it is read again (Powertools `maxAge`). @default 300 s */
+  readonly apiKeyMaxAgeSeconds?: number;
 }
 
 /** How long a client-key read may take (the request waits for it on a cold start). */
@@ -73,9 +75,9 @@ export class Runtime {
   private readonly databaseCache: { get(): Promise<Database> };
   private ssmClient?: SSMClient;
   private secretsClient?: SecretsManagerClient;
+  private secretsProvider?: SecretsProvider;
   private db?: Database;
   private readonly designationReader: DesignationReader;
-  private apiKeyCache?: { readonly value: Promise<string>; readonly at: number };
 
   constructor(
     private readonly deps: RuntimeDeps,
@@ -89,9 +91,10 @@ export class Runtime {
     this.now = deps.now ?? (() => new Date());
     this.configCache = memoizeSuccess(async () => {
       if (deps.config) return deps.config;
-      const config = await loadRuntimeConfig(this.ssm(), this.env.CONFIG_PATH ?? '', {
-        abortSignal: AbortSignal.timeout(defaults.configTimeoutMs),
-      });
+      // Powertools' provider takes no abort signal: a read that outlives the timeout is given up (and retried on
+      // the next call), not cancelled.
+      const provider = new SSMProvider({ awsSdkV3Client: this.ssm() });
+      const config = await withTimeout(loadRuntimeConfig(provider, this.env.CONFIG_PATH ?? ''), defaults.configTimeoutMs, 'configuration');
       this.logger.info('runtime configuration loaded', { configPath: this.env.CONFIG_PATH, regionRole: config.regionRole });
       return config;
     });
@@ -102,7 +105,7 @@ export class Runtime {
       this.db = new Database({
         host: config.dbClusterEndpoint,
         database: config.dbName,
-        secrets: new SecretCache(this.secretsManager(), config.dbSecretName),
+        secrets: new DbCredentials(this.secrets(), config.dbSecretName),
         options: dbOptions,
         log: this.logger,
         tracer: this.tracer,
@@ -130,35 +133,21 @@ export class Runtime {
   }
 
   /**
-   * The client key from this region's replica of the client-key secret (config `apiKeySecretName`), cached for
-   * `apiKeyTtlMs`; a failed read is not cached. Throws a 503 when the key cannot be read or is not configured.
+   * The client key from this region's replica of the client-key secret (config `apiKeySecretName`), through
+   * Powertools' secrets provider cached for `apiKeyMaxAgeSeconds`; a failed read is not cached. Throws a 503 when
+   * the key cannot be read or is not configured.
    */
   async apiKey(): Promise<string> {
-    const ttl = this.deps.apiKeyTtlMs ?? 300_000;
-    const now = Date.now();
-    if (!this.apiKeyCache || now - this.apiKeyCache.at >= ttl) {
-      const value = this.readApiKey();
-      const entry = { value, at: now };
-      this.apiKeyCache = entry;
-      value.catch(() => {
-        if (this.apiKeyCache === entry) this.apiKeyCache = undefined;
-      });
-    }
-    return this.apiKeyCache.value;
-  }
-
-  private async readApiKey(): Promise<string> {
     const config = await this.config();
     if (!config.apiKeySecretName) {
       // Fail closed: an ALB request without a way to check its key is refused, never let through.
       throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'the client credential is not configured in this region');
     }
     try {
-      const out = await this.secretsManager().send(new GetSecretValueCommand({ SecretId: config.apiKeySecretName }), {
-        abortSignal: AbortSignal.timeout(API_KEY_TIMEOUT_MS),
-      });
-      if (!out.SecretString) throw new Error(`secret '${config.apiKeySecretName}' has no SecretString`);
-      return out.SecretString;
+      const maxAge = this.deps.apiKeyMaxAgeSeconds ?? 300;
+      const value = await withTimeout(this.secrets().get(config.apiKeySecretName, { maxAge }), API_KEY_TIMEOUT_MS, 'client key');
+      if (typeof value !== 'string' || value === '') throw new Error(`secret '${config.apiKeySecretName}' has no SecretString`);
+      return value;
     } catch (err) {
       throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'the client credential is temporarily unavailable', {
         retryAfterSeconds: TRANSIENT_RETRY_AFTER_SECONDS,
@@ -182,9 +171,11 @@ export class Runtime {
     return this.ssmClient;
   }
 
-  private secretsManager(): SecretsManagerClient {
+  /** Powertools' Secrets Manager provider (its cache serves the database credentials and the client key). */
+  private secrets(): SecretsProvider {
     this.secretsClient ??= this.deps.secretsManager ?? this.traced(new SecretsManagerClient({ region: this.region }));
-    return this.secretsClient;
+    this.secretsProvider ??= new SecretsProvider({ awsSdkV3Client: this.secretsClient });
+    return this.secretsProvider;
   }
 }
 
@@ -216,12 +207,13 @@ export interface AlbOptions {
 }
 
 /**
- * Wraps a route function with the per-invocation plumbing: Lambda context and request ids on every log
- * line, the cold-start metric, one access log line, error-to-response mapping (an unexpected error is a
- * logged 500 with no internals in the body), publishing the metrics and the invocation's X-Ray subsegment.
+ * Wraps a route function with the per-invocation plumbing: Powertools' handler decorators (`lambdaHandler`: the
+ * invocation's X-Ray subsegment, the Lambda context on every log line, the cold-start metric and the metrics flush),
+ * the request ids on every log line, one access log line, the status code as an X-Ray annotation and flag, and
+ * error-to-response mapping (an unexpected error is a logged 500 with no internals in the body).
  */
 export function instrument(runtime: Runtime, fn: (event: ApiEvent) => Promise<ApiResult>, alb: AlbOptions = {}): ApiHandler {
-  const { tracer } = runtime;
+  const { tracer, logger, metrics } = runtime;
   // The ALB shape is translated at the edge of the handler: routes only ever see the API Gateway shape.
   const serve = async (event: ApiEvent, fromAlb: boolean): Promise<ApiResult> => {
     if (!fromAlb) return fn(event);
@@ -229,31 +221,19 @@ export function instrument(runtime: Runtime, fn: (event: ApiEvent) => Promise<Ap
       return jsonResponse(200, { status: 'pass', check: 'liveness', region: runtime.region });
     }
     if (alb.requireApiKey && !presentsApiKey(event, await runtime.apiKey())) {
-      runtime.metrics.addMetric('ApiKeyRejected', MetricUnit.Count, 1);
+      metrics.addMetric('ApiKeyRejected', MetricUnit.Count, 1);
       throw new ApiError(403, 'FORBIDDEN', 'a valid x-api-key header is required');
     }
     return fn(event);
   };
-  const handler = async (raw: HttpEvent, context: Context): Promise<ApiResult | AlbResult> => {
-    if (!isAlbEvent(raw)) return invoke(raw, false, context);
-    const result = await invoke(fromAlbEvent(raw), true, context);
+  const handler = lambdaHandler({ tracer, logger, metrics }, async (raw: HttpEvent, context: Context): Promise<ApiResult | AlbResult> => {
+    if (!isAlbEvent(raw)) return handle(raw, false, context);
+    const result = await handle(fromAlbEvent(raw), true, context);
     return toAlbResult(result, raw.multiValueHeaders !== undefined);
-  };
-  const invoke = (event: ApiEvent, fromAlb: boolean, context: Context): Promise<ApiResult> =>
-    inHandlerSubsegment(tracer, runtime.env._HANDLER, async (subsegment) => {
-      const result = await handle(event, fromAlb, context);
-      // Searchable by status code; 5xx marks the subsegment as a fault, 4xx as an error (client's fault).
-      tracer.putAnnotation('statusCode', result.statusCode);
-      if (result.statusCode >= 500) subsegment?.addFaultFlag();
-      else if (result.statusCode >= 400) subsegment?.addErrorFlag();
-      return result;
-    });
+  });
   const handle = async (event: ApiEvent, fromAlb: boolean, context: Context): Promise<ApiResult> => {
     const started = Date.now();
-    const { logger, metrics } = runtime;
-    logger.addContext(context);
     logger.appendKeys({ apiRequestId: event.requestContext?.requestId, httpMethod: event.httpMethod, path: event.path });
-    metrics.captureColdStartMetric();
     let result: ApiResult;
     try {
       // Answer before Lambda's own timeout would turn into a 502 at API Gateway: a 503 the client can retry
@@ -281,9 +261,11 @@ export function instrument(runtime: Runtime, fn: (event: ApiEvent) => Promise<Ap
       }
     }
     logger.info('request completed', { statusCode: result.statusCode, durationMs: Date.now() - started });
-    // Only when there is something: an empty publish logs a warning on every request.
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-    logger.resetKeys();
+    // Searchable by status code; 5xx marks the invocation's subsegment as a fault, 4xx as an error (client's fault).
+    tracer.putAnnotation('statusCode', result.statusCode);
+    const invocation = invocationSegment(tracer);
+    if (result.statusCode >= 500) invocation?.addFaultFlag();
+    else if (result.statusCode >= 400) invocation?.addErrorFlag();
     return result;
   };
   return Object.assign(handler, { close: () => runtime.close() }) as unknown as ApiHandler;

@@ -1,4 +1,5 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { withTimeout } from './async';
 
 /** The database secret's JSON (as the stack writes it). Never log it. */
 export interface DbSecret {
@@ -41,72 +42,54 @@ export function parseDbSecret(secretString: string | undefined, secretId: string
   };
 }
 
-export interface SecretCacheOptions {
+/** Powertools' cache "for the container's life": ExpirableValue takes whole seconds (Date#setSeconds). */
+export const CONTAINER_LIFETIME_SECONDS = 365 * 24 * 3600;
+
+export interface DbCredentialsOptions {
   /**
-   * Timeout of one GetSecretValue call.
+   * Longest wait for one read of the secret (Powertools' provider takes no abort signal: the late answer is
+   * only cached, nothing waits for it).
    * @default 3000 ms
    */
   readonly timeoutMs?: number;
 }
 
 /**
- * The database credentials from this region's Secrets Manager, cached for the container's life and
- * refreshed on demand (after an authentication failure: the password was rotated).
+ * The database credentials from this region's Secrets Manager through Powertools' `SecretsProvider`: cached for the
+ * container's life, read again on demand (`refresh`, after an authentication failure: the password was rotated).
+ * A failed read is not cached (Powertools caches values only); a value that does not parse is read again next time.
  */
-export class SecretCache {
-  /** Bumped by every successful fetch; lets callers say which value failed them. */
-  public generation = 0;
-  private current?: Promise<DbSecret>;
-  private refreshing?: Promise<DbSecret>;
+export class DbCredentials {
   private readonly timeoutMs: number;
+  private invalid = false;
 
   constructor(
-    private readonly client: SecretsManagerClient,
+    private readonly provider: Pick<SecretsProvider, 'get'>,
     public readonly secretId: string,
-    options: SecretCacheOptions = {},
+    options: DbCredentialsOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 3000;
   }
 
-  /** The cached secret, fetched on first use. A failed fetch is not cached. */
+  /** The cached secret, read on first use. */
   get(): Promise<DbSecret> {
-    if (!this.current) {
-      const attempt = this.fetch();
-      this.current = attempt;
-      attempt.catch(() => {
-        if (this.current === attempt) this.current = undefined;
-      });
+    return this.read(this.invalid);
+  }
+
+  /** Reads the secret again because the cached value was refused. */
+  refresh(): Promise<DbSecret> {
+    return this.read(true);
+  }
+
+  private async read(forceFetch: boolean): Promise<DbSecret> {
+    const value = await withTimeout(this.provider.get(this.secretId, { maxAge: CONTAINER_LIFETIME_SECONDS, forceFetch }), this.timeoutMs, 'database secret');
+    try {
+      const secret = parseDbSecret(typeof value === 'string' ? value : undefined, this.secretId);
+      this.invalid = false;
+      return secret;
+    } catch (err) {
+      this.invalid = true;
+      throw err;
     }
-    return this.current;
-  }
-
-  /**
-   * Fetches the secret again because the value of `failedGeneration` was refused. Concurrent callers share
-   * one call, and a caller whose failure predates a refresh gets the refreshed value without another call.
-   */
-  refresh(failedGeneration: number): Promise<DbSecret> {
-    if (this.refreshing) return this.refreshing;
-    if (this.current && failedGeneration !== this.generation) return this.current;
-    const attempt = this.fetch();
-    this.refreshing = attempt;
-    attempt.then(
-      () => {
-        this.current = attempt;
-        this.refreshing = undefined;
-      },
-      () => {
-        this.refreshing = undefined;
-      },
-    );
-    return attempt;
-  }
-
-  private async fetch(): Promise<DbSecret> {
-    const out = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }), {
-      abortSignal: AbortSignal.timeout(this.timeoutMs),
-    });
-    const secret = parseDbSecret(out.SecretString, this.secretId);
-    this.generation++;
-    return secret;
   }
 }

@@ -1,6 +1,7 @@
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { Construct } from 'constructs';
 import { RegionContext, RegionRole } from '../region';
+import { controlParameters, controlPath } from '../../lambdas/shared/parameter-names';
 
 export interface ActiveSiteDesignationProps {
   readonly primary: RegionContext;
@@ -39,7 +40,7 @@ export class ActiveSiteDesignation extends Construct {
       throw new Error('ActiveSiteDesignation: primary and dr contexts must share one naming (the parameter has the same name in both regions)');
     }
     this.active = props.active;
-    this.parameterName = `/${primary.naming.prefix}/${primary.naming.suffix}-control/active-site`;
+    this.parameterName = controlParameters(controlPath(primary.naming)).activeSite;
     const parameter = (ctx: RegionContext) =>
       new SsmParameter(this, ctx.role, {
         provider: ctx.provider,

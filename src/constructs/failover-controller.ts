@@ -12,6 +12,7 @@ import { RegionContext, policyDocument, serviceTrustPolicy } from '../region';
 import { RegionalKey } from './multi-region-key';
 import { RegionalFunction } from './regional-function';
 import { controlPath } from './regional-pager';
+import { CONTROL_PARAMETERS as CONTROL } from '../../lambdas/shared/parameter-names';
 
 /** Timings of the state machine (seconds). */
 export interface FailoverTimings {
@@ -180,10 +181,10 @@ export class FailoverController extends Construct {
         // Written live by the CLI and the controller: a deploy must not reset them.
         lifecycle: { ignoreChanges: ['value'] },
       });
-    this.killSwitch = param('kill-switch', 'auto-failover', 'enabled', 'Automatic failover kill switch: enabled | disabled (npm run dr -- auto --enable/--disable)');
-    this.operationLock = param('operation-lock', 'operation-in-progress', 'none', 'A DR operation or deploy in progress: none, or {"operation","since","until"} (automatic failover waits)');
+    this.killSwitch = param('kill-switch', CONTROL.autoFailover, 'enabled', 'Automatic failover kill switch: enabled | disabled (npm run dr -- auto --enable/--disable)');
+    this.operationLock = param('operation-lock', CONTROL.operationInProgress, 'none', 'A DR operation or deploy in progress: none, or {"operation","since","until"} (automatic failover waits)');
     // Advanced: a run record with every step exceeds the 4 KB of a standard parameter; its history keeps 100 versions.
-    this.lastRun = param('last-run', 'auto-failover-last-run', 'none', 'The last automatic failover run, rewritten at every step', 'Advanced');
+    this.lastRun = param('last-run', CONTROL.lastRun, 'none', 'The last automatic failover run, rewritten at every step', 'Advanced');
 
     this.stateMachineArn = FailoverController.stateMachineArnFor(ctx);
     const ssmArn = (c: RegionContext, name: string) => `arn:aws:ssm:${c.region}:${c.accountId}:parameter${path}/${name}`;
@@ -226,10 +227,10 @@ export class FailoverController extends Construct {
           Sid: 'ReadControl',
           Effect: 'Allow',
           Action: ['ssm:GetParameter'],
-          Resource: ['active-site', 'auto-failover', 'operation-in-progress', 'auto-failover-last-run'].map((n) => ssmArn(ctx, n)),
+          Resource: [CONTROL.activeSite, CONTROL.autoFailover, CONTROL.operationInProgress, CONTROL.lastRun].map((n) => ssmArn(ctx, n)),
         },
-        { Sid: 'WriteDesignationAndRecord', Effect: 'Allow', Action: ['ssm:PutParameter'], Resource: [ssmArn(ctx, 'active-site'), ssmArn(ctx, 'auto-failover-last-run')] },
-        { Sid: 'FenceDesignationInFailedRegion', Effect: 'Allow', Action: ['ssm:PutParameter'], Resource: [ssmArn(peer, 'active-site')] },
+        { Sid: 'WriteDesignationAndRecord', Effect: 'Allow', Action: ['ssm:PutParameter'], Resource: [ssmArn(ctx, CONTROL.activeSite), ssmArn(ctx, CONTROL.lastRun)] },
+        { Sid: 'FenceDesignationInFailedRegion', Effect: 'Allow', Action: ['ssm:PutParameter'], Resource: [ssmArn(peer, CONTROL.activeSite)] },
         { Sid: 'ReadGlobalCluster', Effect: 'Allow', Action: ['rds:DescribeGlobalClusters'], Resource: [globalClusterArn] },
         { Sid: 'PromoteThisCluster', Effect: 'Allow', Action: ['rds:FailoverGlobalCluster'], Resource: [globalClusterArn, props.targetCluster.arn] },
         { Sid: 'GlobalDbRpo', Effect: 'Allow', Action: ['rds:ModifyDBClusterParameterGroup'], Resource: [props.targetParameterGroup.arn] },

@@ -12,6 +12,7 @@ import { Construct } from 'constructs';
 import { RegionContext, RegionRole, policyDocument, serviceTrustPolicy } from '../region';
 import { RegionalKey } from './multi-region-key';
 import { RegionalFunction } from './regional-function';
+import { CONTROL_PARAMETERS, controlParameters, controlPath as controlPathOf } from '../../lambdas/shared/parameter-names';
 
 /** A pager subscription beyond e-mail (config `alerts.subscriptions`). */
 export interface PagerSubscription {
@@ -22,9 +23,12 @@ export interface PagerSubscription {
 /** The prober's namespace and metric names (lambdas/prober publishes them). */
 export const PROBER_METRICS = { namespace: 'PaymentsDR/Prober', peerUp: 'PeerUp', ownSiteUp: 'OwnSiteUp', peerRoute53Healthy: 'PeerRoute53Healthy' } as const;
 
-/** The control path shared by the designation, the prober and the controller: `/<prefix>/<suffix>-control`. */
+/**
+ * The control path shared by the designation, the prober and the controller: `/<prefix>/<suffix>-control` (the
+ * names contract, lambdas/shared/parameter-names.ts).
+ */
 export function controlPath(ctx: Pick<RegionContext, 'naming'>): string {
-  return `/${ctx.naming.prefix}/${ctx.naming.suffix}-control`;
+  return controlPathOf(ctx.naming);
 }
 
 export interface HealthStatusRecordsProps {
@@ -154,9 +158,10 @@ export class RegionalPager extends Construct {
     (props.subscriptions ?? []).forEach((s, i) => subscribe(`${s.protocol}-${i}`, s.protocol, s.endpoint));
 
     const path = controlPath(ctx);
-    this.proberState = new SsmParameter(this, 'prober-state', {
+    const names = controlParameters(path);
+    this.proberState = new SsmParameter(this, CONTROL_PARAMETERS.proberState, {
       provider,
-      name: `${path}/prober-state`,
+      name: names.proberState,
       type: 'String',
       value: JSON.stringify({ streak: 0, lastProbeAt: '1970-01-01T00:00:00.000Z' }),
       description: `Streak of failed probes of ${peer.region} by the ${ctx.region} prober (written by the prober)`,
@@ -190,7 +195,7 @@ export class RegionalPager extends Construct {
       },
       statements: [
         { Sid: 'ReadDesignation', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [props.designationArn] },
-        { Sid: 'ProberState', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: [parameterArn(`${path}/prober-state`)] },
+        { Sid: 'ProberState', Effect: 'Allow', Action: ['ssm:GetParameter', 'ssm:PutParameter'], Resource: [parameterArn(names.proberState)] },
         {
           // PutMetricData has no resource-level permissions; the namespace condition scopes it.
           Sid: 'ProberMetrics',

@@ -1,12 +1,14 @@
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { Construct } from 'constructs';
 import { RegionContext } from '../region';
+import { configPath } from '../../lambdas/shared/parameter-names';
 
 export interface RuntimeParametersProps {
   readonly ctx: RegionContext;
   /**
-   * Non-secret runtime configuration, by parameter name (letters, digits, `-`, `_`, `.`). Secrets never go
-   * here: the Lambdas read them from Secrets Manager.
+   * Non-secret runtime configuration, by parameter name (letters, digits, `-`, `_`, `.`): build it with
+   * `configParameterValues` (lambdas/shared/parameter-names.ts) so the names are the ones the Lambdas read.
+   * Secrets never go here: the Lambdas read them from Secrets Manager.
    */
   readonly values: Readonly<Record<string, string>>;
 }
@@ -24,7 +26,7 @@ export class RuntimeParameters extends Construct {
   constructor(scope: Construct, id: string, props: RuntimeParametersProps) {
     super(scope, id);
     const { ctx } = props;
-    this.path = `/${ctx.naming.prefix}/${ctx.naming.suffix}/`;
+    this.path = configPath(ctx.naming);
     this.arnPattern = `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${this.path}*`;
     for (const [name, value] of Object.entries(props.values)) {
       if (!/^[A-Za-z0-9_.-]+$/.test(name)) {

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { configParameterValues } from '../../lambdas/shared/parameter-names';
 import { Tier } from '../composition';
 import { PlatformConfig } from '../config';
 import { ActiveSiteDesignation } from '../constructs/active-site-designation';
@@ -45,18 +46,19 @@ export class ApplicationTier extends Tier {
     const cluster = database.clusterIn(ctx.role);
     this.parameters = new RuntimeParameters(this, `runtime-${ctx.role}`, {
       ctx,
-      values: {
-        'region-role': ctx.role,
-        'db-cluster-endpoint': cluster.endpoint,
-        'db-reader-endpoint': cluster.readerEndpoint,
-        'db-name': database.databaseName,
-        'db-secret-name': database.credentials.secretName,
-        'global-cluster-id': database.globalClusterIdentifier,
-        'sessions-table': sessions.tableName,
-        'artifacts-bucket': artifacts.bucketIn(ctx.role).bucket,
+      // By RuntimeConfig field: the parameter names are the contract's (lambdas/shared/parameter-names.ts).
+      values: configParameterValues({
+        regionRole: ctx.role,
+        dbClusterEndpoint: cluster.endpoint,
+        dbReaderEndpoint: cluster.readerEndpoint,
+        dbName: database.databaseName,
+        dbSecretName: database.credentials.secretName,
+        globalClusterId: database.globalClusterIdentifier,
+        sessionsTable: sessions.tableName,
+        artifactsBucket: artifacts.bucketIn(ctx.role).bucket,
         // Behind the ALB the payment handler verifies x-api-key itself, against this region's replica.
-        ...(accelerator ? { 'api-key-secret-name': edge.clientSecret.name } : {}),
-      },
+        ...(accelerator ? { apiKeySecretName: edge.clientSecret.name } : {}),
+      }),
     });
     const parameters = this.parameters;
     // Everything below is this region's: the secret replica, the key replica, the table replica, the bucket.

@@ -1,8 +1,9 @@
+import { PAYMENT_EVENTS_ENDPOINT_PARAMETER } from '../../lambdas/shared/parameter-names';
 import { paymentEventNames } from '../constructs/payment-events';
 import { PolicyStatement, RegionContext } from '../region';
 
-/** Name of the parameter (under a site's runtime path) holding the payment events global endpoint URL. */
-export const ENDPOINT_URL_PARAMETER = 'payment-events-endpoint-url';
+/** Name of the parameter (under a site's runtime path) holding the payment events global endpoint URL (the names contract's). */
+export const ENDPOINT_URL_PARAMETER = PAYMENT_EVENTS_ENDPOINT_PARAMETER;
 
 /**
  * How a function publishes payment events, before the PaymentEvents construct exists: the publishers get names and
