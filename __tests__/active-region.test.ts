@@ -90,29 +90,38 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
     const records = synth.list('aws_route53_record').filter((r) => r.failover_routing_policy && r.type !== 'TXT');
     const of = (type: string) => records.find((r) => r.failover_routing_policy.type === type)!;
 
-    test('PRIMARY: a CNAME to the active site, checked by AND(active /health, NOT passive claims active)', () => {
+    const other = stackFor(profile, passive);
+    const checks = (synthOf: Synth) => synthOf.resources('aws_route53_health_check');
+    const serves = (role: RegionRole) => stack.dns.servesChecks[role];
+    const standby = (role: RegionRole) => stack.dns.standbyChecks[role];
+
+    test('PRIMARY: a CNAME to the active site, checked by the active site\'s serves check = AND(its /health, NOT the passive site claims active)', () => {
       expect(of('PRIMARY')).toMatchObject({
         type: 'CNAME',
         ttl: stack.config.dns.recordTtlSeconds,
         records: [synth.ref(stack.runtime[active].api.domain.regionalDomainName)],
-        health_check_id: synth.ref(stack.dns.activeCheck.id),
+        health_check_id: synth.ref(serves(active).id),
       });
-      expect(synth.bodyOf(stack.dns.activeCheck)).toMatchObject({
+      expect(stack.dns.activeCheck).toBe(serves(active));
+      expect(synth.bodyOf(serves(active))).toMatchObject({
         type: 'CALCULATED',
         child_health_threshold: 2,
         child_healthchecks: [synth.ref(stack.dns.healthChecks[active].id), synth.ref(stack.dns.claimChecks[passive].id)],
       });
       expect(synth.bodyOf(stack.dns.claimChecks[passive])).toMatchObject({ invert_healthcheck: true, resource_path: '/v1/health/active' });
+      // The payment-events endpoint follows the same check.
+      expect(synth.bodyOf(stack.paymentEvents.endpoint).routing_config.failover_config.primary).toEqual({ health_check: synth.ref(serves(active).arn) });
     });
 
-    test('SECONDARY: a CNAME to the passive site, checked by OR(its /health, it claims active), so a promoted site keeps DNS through a blip', () => {
+    test('SECONDARY: a CNAME to the passive site, checked by its standby check = OR(its /health, it claims active), so a promoted site keeps DNS through a blip', () => {
       expect(of('SECONDARY')).toMatchObject({
         type: 'CNAME',
         ttl: stack.config.dns.recordTtlSeconds,
         records: [synth.ref(stack.runtime[passive].api.domain.regionalDomainName)],
-        health_check_id: synth.ref(stack.dns.standbyCheck.id),
+        health_check_id: synth.ref(standby(passive).id),
       });
-      expect(synth.bodyOf(stack.dns.standbyCheck)).toMatchObject({
+      expect(stack.dns.standbyCheck).toBe(standby(passive));
+      expect(synth.bodyOf(standby(passive))).toMatchObject({
         type: 'CALCULATED',
         child_health_threshold: 1,
         child_healthchecks: [synth.ref(stack.dns.healthChecks[passive].id), synth.ref(stack.dns.claimsActiveChecks[passive].id)],
@@ -122,13 +131,47 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
       expect(claims.invert_healthcheck).toBeUndefined();
     });
 
+    test('every site has its serves and standby checks in either role: the same resources, ids and bodies, so a swap edits no health check', () => {
+      for (const role of ['primary', 'dr'] as const) {
+        expect(synth.bodyOf(serves(role))).toMatchObject({
+          type: 'CALCULATED',
+          child_health_threshold: 2,
+          child_healthchecks: [synth.ref(stack.dns.healthChecks[role].id), synth.ref(stack.dns.claimChecks[otherRole(role)].id)],
+        });
+        expect(synth.bodyOf(standby(role))).toMatchObject({
+          type: 'CALCULATED',
+          child_health_threshold: 1,
+          child_healthchecks: [synth.ref(stack.dns.healthChecks[role].id), synth.ref(stack.dns.claimsActiveChecks[role].id)],
+        });
+        // The same resolved ids in the other role's synthesis.
+        expect(synth.ref(serves(role).id)).toBe(other.synth.ref(other.stack.dns.servesChecks[role].id));
+        expect(synth.ref(standby(role).id)).toBe(other.synth.ref(other.stack.dns.standbyChecks[role].id));
+      }
+      // 3 HTTPS + 2 CALCULATED per site, every one identical in the other role (addresses and bodies).
+      expect(Object.values(checks(synth)).map((c) => c.type).sort()).toEqual([...Array(4).fill('CALCULATED'), ...Array(6).fill('HTTPS')]);
+      expect(checks(synth)).toEqual(checks(other.synth));
+    });
+
+    test('a swap changes only the records: the two records trade sites, each with the check of the site it names', () => {
+      const otherRecords = other.synth.list('aws_route53_record').filter((r) => r.failover_routing_policy && r.type !== 'TXT');
+      const otherOf = (type: string) => otherRecords.find((r) => r.failover_routing_policy.type === type)!;
+      expect([otherOf('PRIMARY').records, otherOf('PRIMARY').health_check_id]).toEqual([of('SECONDARY').records, synth.ref(serves(passive).id)]);
+      expect([otherOf('SECONDARY').records, otherOf('SECONDARY').health_check_id]).toEqual([of('PRIMARY').records, synth.ref(standby(active).id)]);
+    });
+
     test('the records keep their addresses and set identifiers in either role (an activeRegion change updates values in place)', () => {
-      const other = stackFor(profile, passive).stack;
-      expect(synth.address(stack.dns.records.primary)).toBe(synth.address(other.dns.records.primary as never));
+      expect(synth.address(stack.dns.records.primary)).toBe(other.synth.address(other.stack.dns.records.primary));
+      expect(synth.address(stack.dns.records.secondary)).toBe(other.synth.address(other.stack.dns.records.secondary));
       expect(records.map((r) => [r.failover_routing_policy.type, r.set_identifier]).sort()).toEqual([
         ['PRIMARY', 'active-site'],
         ['SECONDARY', 'passive-site'],
       ]);
+    });
+
+    test('the SECONDARY record is changed after the PRIMARY one (depends_on), never the other way round', () => {
+      const primary = synth.address(stack.dns.records.primary);
+      expect(synth.bodyOf(stack.dns.records.secondary).depends_on).toContain(primary);
+      expect(synth.bodyOf(stack.dns.records.primary).depends_on).not.toContain(synth.address(stack.dns.records.secondary));
     });
   });
 

@@ -254,20 +254,20 @@ describe('application tier and failover DNS', () => {
       }
     });
 
-    test('activeRegion primary: PRIMARY serves the primary site with the calculated check; SECONDARY the DR site with OR(its /health, its claim)', () => {
+    test('activeRegion primary: PRIMARY serves the primary site with its serves check; SECONDARY the DR site with its standby check', () => {
       const primary = records.find((r) => r.failover_routing_policy.type === 'PRIMARY')!;
       const secondary = records.find((r) => r.failover_routing_policy.type === 'SECONDARY')!;
       expect(primary.records).toEqual([synth.ref(rt('primary').api.domain.regionalDomainName)]);
-      expect(primary.health_check_id).toBe(synth.ref(stack.dns.activeCheck.id));
-      expect(synth.bodyOf(stack.dns.activeCheck)).toMatchObject({
+      expect(primary.health_check_id).toBe(synth.ref(stack.dns.servesChecks.primary.id));
+      expect(synth.bodyOf(stack.dns.servesChecks.primary)).toMatchObject({
         type: 'CALCULATED',
         child_health_threshold: 2,
         child_healthchecks: [synth.ref(stack.dns.healthChecks.primary.id), synth.ref(stack.dns.claimChecks.dr.id)],
       });
       expect(secondary.records).toEqual([synth.ref(rt('dr').api.domain.regionalDomainName)]);
       // OR(the DR site's /health, the DR site claims active): see active-region.test.ts.
-      expect(secondary.health_check_id).toBe(synth.ref(stack.dns.standbyCheck.id));
-      expect(synth.bodyOf(stack.dns.standbyCheck).child_healthchecks).toEqual([synth.ref(stack.dns.healthChecks.dr.id), synth.ref(stack.dns.claimsActiveChecks.dr.id)]);
+      expect(secondary.health_check_id).toBe(synth.ref(stack.dns.standbyChecks.dr.id));
+      expect(synth.bodyOf(stack.dns.standbyChecks.dr).child_healthchecks).toEqual([synth.ref(stack.dns.healthChecks.dr.id), synth.ref(stack.dns.claimsActiveChecks.dr.id)]);
     });
 
     test.each(roles)('%s: an inverted HTTPS check on the site\'s /health/active ("I am designated active")', (role) => {

@@ -92,6 +92,15 @@ export function terraformSuite(
         for (const c of clusters) {
           for (const attr of SWAP_ATTRIBUTES) expect([c.address, attr, c.change.after?.[attr]]).toEqual([c.address, attr, c.change.before?.[attr]]);
         }
+        // DNS (issue 13): no health check is edited or replaced; the two failover records trade sites in place, each
+        // changing its value and health check together (one UPSERT per record).
+        const changes = plan.resource_changes as Array<Record<string, any>>;
+        const checks = changes.filter((c) => c.type === 'aws_route53_health_check');
+        expect(checks).toHaveLength(swapped.count('aws_route53_health_check'));
+        expect(checks.filter((c) => c.change.actions.join() !== 'no-op').map((c) => c.address)).toEqual([]);
+        const failover = changes.filter((c) => c.type === 'aws_route53_record' && c.change.before?.type === 'CNAME' && c.change.before.failover_routing_policy?.length);
+        expect(failover.map((c) => [c.change.before.failover_routing_policy[0].type, c.change.actions.join('+')]).sort()).toEqual([['PRIMARY', 'update'], ['SECONDARY', 'update']]);
+        for (const c of failover) for (const attr of ['records', 'health_check_id']) expect(c.change.after[attr]).not.toEqual(c.change.before[attr]);
         // The swap is not a no-op: the role-dependent resources move (the designation, rds.global_db_rpo, DNS).
         expect(run.changes.some((c) => c.type === 'aws_ssm_parameter' && c.action === 'update')).toBe(true);
         console.info(`[${profile}] swap ${JSON.stringify(options.swap)}: ${run.changes.filter((c) => c.action !== 'noop').map((c) => `${c.action} ${c.address}`).join(', ')}`);

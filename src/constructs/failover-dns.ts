@@ -38,15 +38,27 @@ export interface FailoverDnsProps {
  * Failover DNS for the API name, derived from the active site:
  *
  * - per site, an HTTPS check on its deep `/health` (healthy only when the site's own designation names it and
- *   its database is writable) and an **inverted** HTTPS check on its `/health/active` ("I am designated
- *   active"), healthy while the site does *not* claim active, or cannot be reached;
- * - a CALCULATED check = AND(active site's `/health`, inverted claim of the passive site) on the PRIMARY record,
- *   which serves the active site; the SECONDARY record serves the passive site with its own `/health`.
+ *   its database is writable), an **inverted** HTTPS check on its `/health/active` ("I am designated active"),
+ *   healthy while the site does *not* claim active or cannot be reached, and a plain one, healthy while it claims;
+ * - per site, whatever `active` is, two CALCULATED checks: `serves-<site>` = AND(its `/health`, NOT the other site
+ *   claims active) and `standby-<site>` = OR(its `/health`, it claims active);
+ * - the PRIMARY record = the active site's endpoint checked by its `serves` check; the SECONDARY record = the
+ *   passive site's endpoint checked by its `standby` check. A record's check is always about the site it names.
  *
  * So the old region never takes traffic back by itself: after a failover the DR CLI designates the surviving
- * site in its own region, the passive site's claim turns the PRIMARY record's check unhealthy, and it stays
- * unhealthy even if the old site's own check passes again (Aurora's fencing of the old writer is best effort).
- * Nothing here calls the old region. Failback is a CLI operation that moves the designation back.
+ * site in its own region, its claim turns the PRIMARY record's check (the old site's `serves`) unhealthy, and it
+ * stays unhealthy even if the old site's own check passes again (Aurora's fencing of the old writer is best
+ * effort); the SECONDARY record (the survivor's `standby`) stays healthy through a blip of the survivor's
+ * `/health`, because the survivor claims. Nothing here calls the old region. Failback is a CLI operation that
+ * moves the designation back.
+ *
+ * A change of `active` (the config commit after a swap) edits **no** health check: each record changes its value
+ * and its `health_check_id` together, in one ChangeResourceRecordSets UPSERT (the provider's update when type and
+ * set identifier are unchanged), and the checks it switches to have been evaluated all along (Route 53 counts a
+ * new check healthy until it has data: Route 53 developer guide, health-checks-creating). Were a shared check's
+ * children edited instead, Terraform would edit them before the record that references the check, and until the
+ * record's own change is in sync the PRIMARY record would name the old site checked by the new site's health: DNS
+ * would answer the old, refusing, site. The SECONDARY record moves after the PRIMARY one (see the records below).
  *
  * Both records are non-alias CNAMEs to the sites' API Gateway regional domain names, so their TTL is ours
  * (an alias record answers with the target's TTL). Records are keyed by failover type, not by site, so a change
@@ -68,9 +80,13 @@ export class FailoverDns extends Construct {
   public readonly claimChecks: Record<RegionRole, Route53HealthCheck>;
   /** Each site's plain `/health/active` check: healthy while that site claims to be active. */
   public readonly claimsActiveChecks: Record<RegionRole, Route53HealthCheck>;
-  /** AND(active site's health, NOT passive site's claim): the PRIMARY record's check. */
+  /** Per site, AND(its `/health`, NOT the other site claims active): exists in both roles. */
+  public readonly servesChecks: Record<RegionRole, Route53HealthCheck>;
+  /** Per site, OR(its `/health`, it claims active): exists in both roles. */
+  public readonly standbyChecks: Record<RegionRole, Route53HealthCheck>;
+  /** The active site's `serves` check: the PRIMARY record's check (and the payment-events endpoint's). */
   public readonly activeCheck: Route53HealthCheck;
-  /** OR(passive site's health, passive site claims active): the SECONDARY record's check. */
+  /** The passive site's `standby` check: the SECONDARY record's check. */
   public readonly standbyCheck: Route53HealthCheck;
   /** PRIMARY (the active site) and SECONDARY (the passive site). */
   public readonly records: { readonly primary: Route53Record; readonly secondary: Route53Record };
@@ -143,32 +159,35 @@ export class FailoverDns extends Construct {
       });
     this.claimsActiveChecks = { primary: claimsActive(props.primary), dr: claimsActive(props.dr) };
 
+    // The calculated checks are per SITE and never depend on `active`: a change of `active` edits no check, it only
+    // moves each record to the other site's endpoint AND that site's check in one UPSERT (see the class comment).
+    const serves = (target: FailoverTarget) =>
+      new Route53HealthCheck(this, `serves-${target.ctx.role}`, {
+        provider,
+        type: 'CALCULATED',
+        // AND(the site's /health, NOT the other site claims active): both children must be healthy.
+        childHealthchecks: [this.healthChecks[target.ctx.role].id, this.claimChecks[otherRole(target.ctx.role)].id],
+        childHealthThreshold: 2,
+        referenceName: `serves-${target.ctx.role}`,
+        tags: { Name: target.ctx.naming.name('generic', 'api-serves', target.ctx.region), Region: target.ctx.region },
+      });
+    this.servesChecks = { primary: serves(props.primary), dr: serves(props.dr) };
+    const standby = (target: FailoverTarget) =>
+      new Route53HealthCheck(this, `standby-${target.ctx.role}`, {
+        provider,
+        type: 'CALCULATED',
+        // OR(the site's /health, the site claims active): either child healthy.
+        childHealthchecks: [this.healthChecks[target.ctx.role].id, this.claimsActiveChecks[target.ctx.role].id],
+        childHealthThreshold: 1,
+        referenceName: `standby-${target.ctx.role}`,
+        tags: { Name: target.ctx.naming.name('generic', 'api-standby', target.ctx.region), Region: target.ctx.region },
+      });
+    this.standbyChecks = { primary: standby(props.primary), dr: standby(props.dr) };
+
     const active = props.active;
     const passive = otherRole(active);
-    this.activeCheck = new Route53HealthCheck(this, 'active-site', {
-      provider,
-      type: 'CALCULATED',
-      childHealthchecks: [this.healthChecks[active].id, this.claimChecks[passive].id],
-      // Both children must be healthy: an AND.
-      childHealthThreshold: 2,
-      referenceName: 'active-site',
-      tags: { Name: props.ctx.naming.name('generic', 'api-active-site'), ActiveSite: `${active} (${targets[active].ctx.region})` },
-    });
-
-    // After a failover and before `activeRegion` is committed, the promoted site is SECONDARY. Route 53 answers
-    // PRIMARY (the old site) whenever SECONDARY is unhealthy, whatever PRIMARY's health (Route 53 developer guide,
-    // failover routing), so a brief 503 from the new site's deep /health would hand DNS back to the old region. Its
-    // claim keeps SECONDARY healthy: OR(passive /health, passive claims active). Before any failover the passive
-    // site neither passes /health nor claims, so SECONDARY stays unhealthy as before.
-    this.standbyCheck = new Route53HealthCheck(this, 'standby-site', {
-      provider,
-      type: 'CALCULATED',
-      childHealthchecks: [this.healthChecks[passive].id, this.claimsActiveChecks[passive].id],
-      // Either child healthy: an OR.
-      childHealthThreshold: 1,
-      referenceName: 'standby-site',
-      tags: { Name: props.ctx.naming.name('generic', 'api-standby-site'), StandbySite: `${passive} (${targets[passive].ctx.region})` },
-    });
+    this.activeCheck = this.servesChecks[active];
+    this.standbyCheck = this.standbyChecks[passive];
 
     const record = (
       id: string,
@@ -176,6 +195,7 @@ export class FailoverDns extends Construct {
       setIdentifier: string,
       target: FailoverTarget,
       healthCheck: Route53HealthCheck,
+      after: Route53Record[],
     ) =>
       new Route53Record(this, id, {
         provider,
@@ -188,10 +208,17 @@ export class FailoverDns extends Construct {
         failoverRoutingPolicy: { type },
         healthCheckId: healthCheck.id,
         // After both site checks: orders the upgrade from alias A records (see the class comment).
-        dependsOn: [this.healthChecks.primary, this.healthChecks.dr],
+        dependsOn: [this.healthChecks.primary, this.healthChecks.dr, ...after],
       });
-    const primaryRecord = record('active-record', 'PRIMARY', 'active-site', targets[active], this.activeCheck);
-    const secondaryRecord = record('passive-record', 'SECONDARY', 'passive-site', targets[passive], this.standbyCheck);
+    const primaryRecord = record('active-record', 'PRIMARY', 'active-site', targets[active], this.activeCheck, []);
+    // The SECONDARY record moves only after the PRIMARY one, in both directions of a swap. Moved first, SECONDARY
+    // would name the old site checked by its standby check (unhealthy: the old site neither passes /health nor
+    // claims) while PRIMARY still names the old site checked by its serves check (unhealthy: the new site claims),
+    // and with both unhealthy Route 53 answers PRIMARY (API reference, ResourceRecordSet Failover): the old site.
+    // Moved first, PRIMARY names the new site with its serves check (healthy) while SECONDARY still names the new
+    // site too. The provider returns from each record change only once it is INSYNC (route53 record.go:
+    // resourceRecordCreate, waitChangeInsync), so the SECONDARY change starts after the PRIMARY one is served.
+    const secondaryRecord = record('passive-record', 'SECONDARY', 'passive-site', targets[passive], this.standbyCheck, [primaryRecord]);
     this.records = { primary: primaryRecord, secondary: secondaryRecord };
   }
 }
