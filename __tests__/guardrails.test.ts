@@ -47,7 +47,7 @@ import {
   waive,
   writeSecurityReport,
 } from '../src/guardrails';
-import { PolicyStatement, policyDocument, serviceTrustPolicy } from '../src/region';
+import { PolicyStatement, policyDocument, serviceTrustPolicy } from '../src/iam';
 import { fixtureStack, synthDrStack } from './support/synth';
 import { LambdaLayerVersion } from '@cdktf/provider-aws/lib/lambda-layer-version';
 import { GlobalacceleratorListener, GlobalacceleratorListenerConfig } from '@cdktf/provider-aws/lib/globalaccelerator-listener';

@@ -1,6 +1,6 @@
 import { MAX_PREFIX_LENGTH, MAX_SUFFIX_LENGTH } from '../src/config';
 import { Naming } from '../src/naming';
-import { AWS_REGIONS, regionCode } from '../src/regions';
+import { AWS_REGIONS, regionCode } from '../src/aws-regions';
 
 describe('Naming', () => {
   const naming = new Naming('pay', 'dev', '123456789012');

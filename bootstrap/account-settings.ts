@@ -6,9 +6,10 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Route53Zone } from '@cdktf/provider-aws/lib/route53-zone';
 import { Construct } from 'constructs';
 import { policyJson } from './permissions';
+import { awsManagedPolicyArn } from '../src/arn';
 
 /** The AWS managed policy API Gateway's account-level logging role needs (API Gateway Developer Guide, set-up-logging). */
-export const API_GATEWAY_LOGS_POLICY_ARN = 'arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs';
+export const API_GATEWAY_LOGS_POLICY_ARN = awsManagedPolicyArn('service-role/AmazonAPIGatewayPushToCloudWatchLogs');
 /** IAM path of account-level service roles: outside `role/<namePrefix>-*`, so the deploy role cannot change them. */
 export const ACCOUNT_ROLE_PATH = '/account/';
 

@@ -17,6 +17,7 @@ import { Construct } from 'constructs';
 import { AccountSettings } from './account-settings';
 import { BootstrapConfig } from './config';
 import { deployRoleStatements, planRoleStatements, policyJson, Statement } from './permissions';
+import { accountRootArn, awsManagedPolicyArn } from '../src/arn';
 
 /** The issuer of GitHub Actions' OIDC tokens. */
 export const GITHUB_OIDC_URL = 'https://token.actions.githubusercontent.com';
@@ -33,7 +34,7 @@ export const STS_AUDIENCE = 'sts.amazonaws.com';
  */
 export const GITHUB_OIDC_THUMBPRINTS = ['6938fd4d98bab03faadb97b34396831e3780aea1', '1c58a3a8518e8759bf075b76b750d4f2df264fcd'];
 /** AWS managed read-only policy of the plan role (every service's Describe/Get/List). */
-export const READ_ONLY_ACCESS_ARN = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+export const READ_ONLY_ACCESS_ARN = awsManagedPolicyArn('ReadOnlyAccess');
 /** IAM path of the CI roles: outside `role/<namePrefix>-*`, so the deploy role cannot change them. */
 export const CI_ROLE_PATH = '/ci/';
 /** The GitHub environments the deploy role trusts (`environment:` of the deploy jobs). */
@@ -133,7 +134,7 @@ export class BootstrapStack extends TerraformStack {
         {
           Sid: 'EnableIamPolicies',
           Effect: 'Allow',
-          Principal: { AWS: `arn:aws:iam::${config.accountId}:root` },
+          Principal: { AWS: accountRootArn(config.accountId) },
           Action: 'kms:*',
           Resource: '*',
         },

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { MAX_PREFIX_LENGTH, formatZodIssue } from '../src/config';
-import { AWS_REGIONS, isAwsRegion } from '../src/regions';
+import { AWS_REGIONS, isAwsRegion } from '../src/aws-regions';
 
 /**
  * Configuration of the one-off bootstrap stack (state bucket, GitHub OIDC provider, CI roles), read from the

@@ -1,3 +1,6 @@
+import { arn, awsManagedPolicyArn, iamRoleArn, s3BucketArn } from '../src/arn';
+import { PolicyStatement, policyDocument } from '../src/iam';
+
 /**
  * The IAM policies of the two CI roles, built as objects and serialized once.
  *
@@ -7,19 +10,11 @@
  *   stack's names (`<namePrefix>-*`); the state bucket and its key protected by explicit denies.
  */
 
-export interface Statement {
-  readonly Sid: string;
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Principal?: Record<string, string | string[]>;
-  readonly Action: string | string[];
-  readonly Resource?: string | string[];
-  readonly NotResource?: string | string[];
-  readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
-}
+/** The platform's statement shape (src/iam.ts), every one named: the CI policies are read in reviews. */
+export type Statement = PolicyStatement & { readonly Sid: string };
 
-export function policyJson(statements: readonly Statement[]): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
-}
+/** The platform's serializer (src/iam.ts), so both stacks write policies the same way. */
+export const policyJson = (statements: readonly Statement[]): string => policyDocument(statements);
 
 /** Regional AWS services whose every action the deploy role may call (in the deploy regions only). */
 export const DEPLOY_SERVICES = [
@@ -98,8 +93,8 @@ export function servicesFor(resourceType: string): readonly string[] | undefined
 
 /** AWS managed policies the DR stack attaches to its own roles; the deploy role may attach these and no others. */
 export const STACK_MANAGED_POLICIES = [
-  'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
-  'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
+  awsManagedPolicyArn('service-role/AWSBackupServiceRolePolicyForBackup'),
+  awsManagedPolicyArn('service-role/AWSBackupServiceRolePolicyForRestores'),
 ] as const;
 
 /** Service-linked roles the DR stack's services create on first use in an account. */
@@ -160,8 +155,8 @@ export interface PolicyInputs {
   readonly deployRegions: readonly string[];
 }
 
-const bucketArn = (bucket: string) => `arn:aws:s3:::${bucket}`;
-const stackRoles = (p: PolicyInputs) => `arn:aws:iam::${p.accountId}:role/${p.namePrefix}-*`;
+const bucketArn = (bucket: string) => s3BucketArn(bucket);
+const stackRoles = (p: PolicyInputs) => iamRoleArn(p.accountId, `${p.namePrefix}-*`);
 
 /** Inline policy of the plan role, on top of `ReadOnlyAccess`. */
 export function planRoleStatements(p: PolicyInputs): Statement[] {
@@ -177,7 +172,7 @@ export function planRoleStatements(p: PolicyInputs): Statement[] {
       Sid: 'RefreshStackSecrets',
       Effect: 'Allow',
       Action: ['secretsmanager:GetSecretValue'],
-      Resource: `arn:aws:secretsmanager:*:${p.accountId}:secret:${p.namePrefix}-*`,
+      Resource: arn({ service: 'secretsmanager', region: '*', account: p.accountId, resource: `secret:${p.namePrefix}-*` }),
     },
     {
       // The stack's keys allow use through Secrets Manager only; Resource "*" is bounded by kms:ViaService.
@@ -252,7 +247,7 @@ export function deployRoleStatements(p: PolicyInputs): Statement[] {
       Sid: 'ServiceLinkedRoles',
       Effect: 'Allow',
       Action: ['iam:CreateServiceLinkedRole'],
-      Resource: `arn:aws:iam::${p.accountId}:role/aws-service-role/*`,
+      Resource: iamRoleArn(p.accountId, 'aws-service-role/*'),
       Condition: { StringEquals: { 'iam:AWSServiceName': [...SERVICE_LINKED_ROLE_SERVICES] } },
     },
     { Sid: 'ProtectStateBucket', Effect: 'Deny', Action: [...STATE_BUCKET_PROTECTED_ACTIONS], Resource: [bucket, `${bucket}/*`] },

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { capacity, cidrsOverlap, parseCidr } from './cidr';
+import { API_DEFAULTS, AURORA_DEFAULTS, AURORA_MAX_ACU, AURORA_MIN_ACU, AURORA_MIN_MAJOR_VERSION, WAF_MIN_RATE_LIMIT, auroraMajorVersion } from './defaults';
 import { powertoolsLayerProblem } from './powertools-layer';
-import { AWS_REGIONS, isAwsRegion } from './regions';
+import { AWS_REGIONS, ROUTE53_METRICS_RULE, isAwsRegion, route53MetricsSite } from './aws-regions';
 
 /**
  * The platform's configuration: the schema, the embedded `dev` defaults, the profile-derived settings, and the
@@ -216,7 +217,7 @@ export const configSchema = z
         throttleRateLimit: z.number().positive().max(10000),
         throttleBurstLimit: z.number().int().min(1).max(5000),
         /** WAF rate-based rule: requests per 5 minutes per client IP (AWS minimum 10). */
-        wafRateLimit: z.number().int().min(10).max(2000000000),
+        wafRateLimit: z.number().int().min(WAF_MIN_RATE_LIMIT).max(2000000000),
         /**
          * Provisioned concurrency of the payment function in each region (0: none). Keeps execution environments
          * initialized on the passive site, so the first payments after a failover meet no cold start.
@@ -227,12 +228,12 @@ export const configSchema = z
     database: z
       .object({
         /** aurora-postgresql version, the same in both regions. */
-        engineVersion: z.string().regex(/^(1[3-9]|[2-9]\d)\.\d+$/, {
-          message: 'must be an aurora-postgresql version 13.x or later like "16.6" (Serverless v2 in a global database)',
+        engineVersion: z.string().refine((v) => (auroraMajorVersion(v) ?? 0) >= AURORA_MIN_MAJOR_VERSION, {
+          message: `must be an aurora-postgresql version ${AURORA_MIN_MAJOR_VERSION}.x or later like "${AURORA_DEFAULTS.engineVersion}" (Serverless v2 in a global database)`,
         }),
         /** Serverless v2 ACUs per instance. Global clusters never auto-pause, so at least 0.5. */
-        minCapacity: z.number().min(0.5, { message: 'must be at least 0.5 ACU: a global database never auto-pauses' }).max(256),
-        maxCapacity: z.number().min(1).max(256, { message: 'must be at most 256 ACUs (the Serverless v2 maximum)' }),
+        minCapacity: z.number().min(AURORA_MIN_ACU, { message: `must be at least ${AURORA_MIN_ACU} ACU: a global database never auto-pauses` }).max(AURORA_MAX_ACU),
+        maxCapacity: z.number().min(1).max(AURORA_MAX_ACU, { message: `must be at most ${AURORA_MAX_ACU} ACUs (the Serverless v2 maximum)` }),
         /** Instances of the primary cluster (writer + readers in different zones). @default by profile: dev 1, prod 2 */
         primaryInstances: z.number().int().min(1).max(16).optional(),
         /** Instances of the DR cluster. */
@@ -398,13 +399,8 @@ export const configSchema = z
         message: `does not contain the environment suffix "${c.environmentSuffix}": another environment in the same zone and account could claim the same API name (an API Gateway custom domain name exists once per region and account); use null (derives "api-${c.environmentSuffix}") or a label containing "${c.environmentSuffix}"`,
       });
     }
-    if (primary.region !== 'us-east-1' && dr.region !== 'us-east-1' && isAwsRegion(primary.region) && isAwsRegion(dr.region)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['regions'],
-        message:
-          'has neither region in us-east-1; Route 53 publishes health-check metrics only in us-east-1, and this stack keeps their alarms next to a key and topic of its own there, so one of the two regions must be us-east-1',
-      });
+    if (route53MetricsSite({ primary: primary.region, dr: dr.region }) === undefined && isAwsRegion(primary.region) && isAwsRegion(dr.region)) {
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: `has neither region in us-east-1; ${ROUTE53_METRICS_RULE}` });
     }
     const pc = parseCidr(primary.vpcCidr);
     const dc = parseCidr(dr.vpcCidr);
@@ -491,8 +487,17 @@ export const DEFAULT_CONFIG: PlatformConfigInput = {
     recordTtlSeconds: 30,
   },
   edge: { mode: 'dns', healthCheck: { intervalSeconds: 15, timeoutSeconds: 5, healthyThreshold: 3, unhealthyThreshold: 2 } },
-  api: { paymentConcurrency: 50, healthConcurrency: 5, throttleRateLimit: 100, throttleBurstLimit: 200, wafRateLimit: 2000, paymentProvisionedConcurrency: 0 },
-  database: { engineVersion: '16.6', minCapacity: 0.5, maxCapacity: 8, drInstances: 1, backupRetentionDays: 7, slowQueryMs: 500, rotationDays: 30 },
+  // The constructs' own defaults (src/defaults.ts), so a construct built without these props matches dev.
+  api: { paymentConcurrency: 50, healthConcurrency: 5, ...API_DEFAULTS, paymentProvisionedConcurrency: 0 },
+  database: {
+    engineVersion: AURORA_DEFAULTS.engineVersion,
+    minCapacity: AURORA_DEFAULTS.minCapacity,
+    maxCapacity: AURORA_DEFAULTS.maxCapacity,
+    drInstances: AURORA_DEFAULTS.drInstanceCount,
+    backupRetentionDays: AURORA_DEFAULTS.backupRetentionDays,
+    slowQueryMs: AURORA_DEFAULTS.slowQueryMs,
+    rotationDays: 30,
+  },
   backup: { schedule: 'cron(0 5 * * ? *)', retentionDays: 35, copyRetentionDays: 35 },
   objectives: { rtoSeconds: 1800, rpoSeconds: 60, objectStorageRpoSeconds: 900, failoverDecisionSeconds: 300 },
   events: { archiveRetentionDays: 30, queueRetentionSeconds: 1_209_600, maxReceiveCount: 5, sweepIntervalMinutes: 1 },

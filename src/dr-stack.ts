@@ -88,7 +88,7 @@ export class DrStack extends ComposedStack {
     this.drReport = drReportFor(config);
     const contexts = foundation(this, config);
     const keys = (this.keys = new DomainKeys(this, 'keys', { ...contexts, deletionWindowInDays: config.protection.kmsDeletionWindowDays }));
-    const site = (role: RegionRole) => new Site(this, `site-${role}`, { ctx: contexts[role], config, logKey: keys.logs.in(role) });
+    const site = (role: RegionRole) => new Site(this, `site-${role}`, { ctx: contexts[role], config, logKey: keys.logs.keys[role] });
     const sites = { primary: (this.primary = site('primary')), dr: (this.dr = site('dr')) };
     this.peering = new CrossRegionPeering(this, 'peering', { requester: this.primary, accepter: this.dr });
     const designation = (this.designation = new ActiveSiteDesignation(this, 'active-site', { ...contexts, active }));
@@ -104,9 +104,8 @@ export class DrStack extends ComposedStack {
       ...sites,
       primaryVpcCidr: config.regions.primary.vpcCidr,
       database: data.database,
-      key: keys.database,
       code: bundles.code('secret-rotation'),
-      logKey: keys.logs.in('primary'),
+      logKey: keys.logs.keys.primary,
       logRetentionDays: config.logRetentionDays,
       rotationIntervalDays: config.database.rotationDays,
       peeringRoutes: [...this.peering.requesterRoutes, ...this.peering.accepterRoutes],

@@ -1,4 +1,4 @@
-import { regionCode } from './regions';
+import { regionCode } from './aws-regions';
 
 /** AWS naming rules per kind of resource: the maximum length and the allowed characters. */
 export const NAME_RULES = {

@@ -1,3 +1,5 @@
+import { lambdaLayerVersionArn } from './arn';
+
 /**
  * The Powertools for AWS Lambda (TypeScript) Lambda layer every function carries. The bundles leave
  * `@aws-lambda-powertools/*` out (see lambda-bundle.ts); the layer provides them at /opt/nodejs/node_modules,
@@ -26,7 +28,7 @@ export function powertoolsLayerArn(region: string): string {
   const problem = powertoolsLayerProblem(region);
   if (problem) throw new Error(problem);
   const { publisherAccount, layerName, layerVersion } = POWERTOOLS_LAYER;
-  return `arn:aws:lambda:${region}:${publisherAccount}:layer:${layerName}:${layerVersion}`;
+  return lambdaLayerVersionArn(region, publisherAccount, layerName, layerVersion);
 }
 
 /** Why the layer cannot be used in `region`, or undefined when it can (config validation names the field). */

@@ -2,14 +2,38 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { Naming } from './naming';
 
 /**
+ * The two sites and what a construct needs to place resources in one of them. (The catalogue of AWS regions and
+ * their codes is `aws-regions.ts`; IAM documents are `iam.ts`; ARNs are `arn.ts`.)
+ */
+
+/**
  * A site: one of the two configured regions (`regions.primary`, `regions.dr`). A site's name never changes; which
  * site is *active* (holds the Aurora writer, takes traffic) is `config.activeRegion`.
  */
 export type RegionRole = 'primary' | 'dr';
 
+/** Both sites, primary first (the order resources are declared in). */
+export const REGION_ROLES: readonly RegionRole[] = ['primary', 'dr'];
+
 /** The other site: the passive one when `role` is active, and vice versa. */
 export function otherRole(role: RegionRole): RegionRole {
   return role === 'primary' ? 'dr' : 'primary';
+}
+
+/**
+ * One value per site: the one shape for "a thing in each region" (a key and its replica, a bucket and its replica,
+ * a table's ARN in each region, the two clusters). Read one with `value[role]`.
+ */
+export type PerRegion<T> = { readonly [R in RegionRole]: T };
+
+/** Builds a PerRegion by calling `make` for the primary site, then the DR site. */
+export function perRegion<T>(make: (role: RegionRole) => T): PerRegion<T> {
+  return { primary: make('primary'), dr: make('dr') };
+}
+
+/** The same PerRegion with each value mapped (primary first). */
+export function mapPerRegion<T, U>(values: PerRegion<T>, map: (value: T, role: RegionRole) => U): PerRegion<U> {
+  return perRegion((role) => map(values[role], role));
 }
 
 /** Everything a single-region construct needs to place its resources: every resource sets `provider`. */
@@ -21,38 +45,4 @@ export interface RegionContext {
   readonly availabilityZones: readonly string[];
   readonly accountId: string;
   readonly naming: Naming;
-}
-
-/** ARN of the account root principal (key policies and trust policies). */
-export function accountRootArn(ctx: Pick<RegionContext, 'accountId'>): string {
-  return `arn:aws:iam::${ctx.accountId}:root`;
-}
-
-/** A minimal IAM policy document type, so policies are built as objects and serialized once. */
-export interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: 'Allow' | 'Deny';
-  readonly Principal?: Record<string, string | string[]> | '*';
-  readonly Action: string | string[];
-  readonly Resource?: string | string[];
-  readonly Condition?: Record<string, Record<string, string | string[] | boolean>>;
-}
-
-export function policyDocument(statements: readonly PolicyStatement[]): string {
-  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
-}
-
-/** Trust policy for an AWS service, scoped to our account (confused-deputy protection). */
-export function serviceTrustPolicy(service: string, accountId: string, sourceArnLike?: string): string {
-  return policyDocument([
-    {
-      Effect: 'Allow',
-      Principal: { Service: service },
-      Action: 'sts:AssumeRole',
-      Condition: {
-        StringEquals: { 'aws:SourceAccount': accountId },
-        ...(sourceArnLike ? { ArnLike: { 'aws:SourceArn': sourceArnLike } } : {}),
-      },
-    },
-  ]);
 }

@@ -3,7 +3,7 @@ import { GlobalacceleratorEndpointGroup } from '@cdktf/provider-aws/lib/globalac
 import { GlobalacceleratorListener } from '@cdktf/provider-aws/lib/globalaccelerator-listener';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole } from '../region';
+import { PerRegion, RegionContext, RegionRole } from '../region';
 import { RegionalLoadBalancer } from './regional-load-balancer';
 
 /** Weight of each region's single ALB endpoint: any value above 0 works; GA's default is 128. */
@@ -51,9 +51,9 @@ export interface AcceleratorEdgeProps {
 export class AcceleratorEdge extends Construct {
   public readonly accelerator: GlobalacceleratorAccelerator;
   public readonly listener: GlobalacceleratorListener;
-  public readonly endpointGroups: Record<RegionRole, GlobalacceleratorEndpointGroup>;
+  public readonly endpointGroups: PerRegion<GlobalacceleratorEndpointGroup>;
   public readonly record: Route53Record;
-  public readonly trafficDials: Record<RegionRole, number>;
+  public readonly trafficDials: PerRegion<number>;
 
   constructor(scope: Construct, id: string, props: AcceleratorEdgeProps) {
     super(scope, id);

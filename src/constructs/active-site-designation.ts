@@ -1,11 +1,12 @@
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole } from '../region';
+import { PolicyStatement, allow } from '../iam';
+import { PerRegion, RegionContext, RegionRole } from '../region';
+import { ssmParameterArn } from '../arn';
 import { controlParameters, controlPath } from '../../lambdas/shared/parameter-names';
 
-export interface ActiveSiteDesignationProps {
-  readonly primary: RegionContext;
-  readonly dr: RegionContext;
+/** `primary` and `dr`: the two sites; the parameter exists in each one's region. */
+export interface ActiveSiteDesignationProps extends PerRegion<RegionContext> {
   /** The site that is active (`config.activeRegion`): the value written in both regions. */
   readonly active: RegionRole;
 }
@@ -27,7 +28,9 @@ export interface ActiveSiteDesignationProps {
 export class ActiveSiteDesignation extends Construct {
   /** The parameter name, the same in both regions (the `active-site-parameter-name` output). */
   public readonly parameterName: string;
-  public readonly parameters: Record<RegionRole, SsmParameter>;
+  public readonly parameters: PerRegion<SsmParameter>;
+  /** The parameter's ARN in each site's region. */
+  public readonly arns: PerRegion<string>;
   public readonly active: RegionRole;
 
   constructor(scope: Construct, id: string, props: ActiveSiteDesignationProps) {
@@ -50,10 +53,19 @@ export class ActiveSiteDesignation extends Construct {
         description: `Active site of the payments platform (primary = ${primary.region}, dr = ${dr.region}); set live by the DR CLI, written from config activeRegion at deploy`,
       });
     this.parameters = { primary: parameter(primary), dr: parameter(dr) };
+    this.arns = { primary: ssmParameterArn(primary, this.parameterName), dr: ssmParameterArn(dr, this.parameterName) };
   }
 
-  /** ARN of the parameter in one site's region (for a read policy scoped to exactly this parameter). */
+  /** ARN of the parameter in one site's region. @deprecated read `arns[ctx.role]` (the one per-region shape). */
   arnIn(ctx: RegionContext): string {
-    return `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${this.parameterName}`;
+    return this.arns[ctx.role];
+  }
+
+  /**
+   * Lets a function of one site read that site's copy (`ssm:GetParameter` on exactly this parameter, never the other
+   * region's: the fence must work while the other region is down).
+   */
+  grantRead(role: RegionRole, sid = 'ActiveSiteDesignation'): PolicyStatement {
+    return allow(sid, ['ssm:GetParameter'], [this.arns[role]]);
   }
 }

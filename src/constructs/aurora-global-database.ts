@@ -11,7 +11,8 @@ import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-securit
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { Protection } from '../config';
-import { RegionContext, RegionRole, otherRole } from '../region';
+import { AURORA_DEFAULTS, AURORA_MAX_ACU, AURORA_MIN_ACU, AURORA_MIN_MAJOR_VERSION, auroraMajorVersion } from '../defaults';
+import { PerRegion, RegionContext, RegionRole, otherRole, perRegion } from '../region';
 import { DatabaseCredentials } from './database-credentials';
 import { MultiRegionKey } from './multi-region-key';
 import { RegionalNetwork } from './regional-network';
@@ -19,16 +20,8 @@ import { RegionalNetwork } from './regional-network';
 const ENGINE = 'aurora-postgresql';
 const PORT = 5432;
 
-/**
- * aurora-postgresql 16.6: major 16 supports Aurora global databases and Serverless v2 (`db.serverless`, up to
- * 256 ACUs) in us-east-1 and us-west-2 (Aurora User Guide: "Supported Regions and DB engines for Aurora global
- * databases" and "... for Aurora Serverless v2"). Both regions must run the same version: switchover and
- * failover need matching engine versions.
- */
-export const DEFAULT_ENGINE_VERSION = '16.6';
-
-/** Aurora PostgreSQL majors that support both global databases and Serverless v2. */
-const MIN_MAJOR_VERSION = 13;
+/** The default engine version (why 16.6: src/defaults.ts, the one place it is stated). */
+export const DEFAULT_ENGINE_VERSION = AURORA_DEFAULTS.engineVersion;
 
 /** One region of the database: where it runs and the network it runs in. */
 export interface DatabaseRegionProps {
@@ -37,13 +30,13 @@ export interface DatabaseRegionProps {
   readonly network: RegionalNetwork;
 }
 
-export interface AuroraGlobalDatabaseProps {
-  /** The primary (writer) region. */
-  readonly primary: DatabaseRegionProps;
-  /** The DR region: a read-only secondary cluster until it is promoted. */
-  readonly dr: DatabaseRegionProps;
+/**
+ * `primary`: the site whose cluster is created with the credentials (the writer while `activeRole` is primary);
+ * `dr`: the site whose cluster joins the global database as a read-only secondary.
+ */
+export interface AuroraGlobalDatabaseProps extends PerRegion<DatabaseRegionProps> {
   /** The only clients allowed to reach PostgreSQL (tcp 5432), per region. */
-  readonly appSecurityGroup: { readonly primary: SecurityGroup; readonly dr: SecurityGroup };
+  readonly appSecurityGroup: PerRegion<SecurityGroup>;
   /** The database domain's multi-region key: storage, Performance Insights and the credentials secret. */
   readonly key: MultiRegionKey;
   /** Deletion protection, `prevent_destroy` and final snapshots, from the profile. */
@@ -109,12 +102,6 @@ export const SWAP_REWRITTEN = ['replication_source_identifier', 'global_cluster_
  */
 export const CREATION_CREDENTIALS = ['master_password', 'master_username', 'database_name'] as const;
 
-/** Per-region pieces of the database, keyed by region role. */
-export interface PerRegion<T> {
-  readonly primary: T;
-  readonly dr: T;
-}
-
 /**
  * An Aurora PostgreSQL global database for active-passive DR: a Serverless v2 primary cluster in the primary
  * region, a read-only secondary cluster in the DR region fed by storage-level replication, both encrypted with
@@ -126,7 +113,16 @@ export class AuroraGlobalDatabase extends Construct {
   public readonly globalCluster: RdsGlobalCluster;
   /** The global cluster's identifier as a plain string (for the DR region's configuration and the DR CLI). */
   public readonly globalClusterIdentifier: string;
+  /** Each site's cluster (the one whose site is `activeRole` is the writer). */
+  public readonly clusters: PerRegion<RdsCluster>;
+  /**
+   * Each site's cluster identifier as a plain string: for what must name a cluster without referencing it
+   * (alarm dimensions, log group names), so the rule `naming.name('rds', 'aurora', region)` lives here only.
+   */
+  public readonly clusterIdentifiers: PerRegion<string>;
+  /** The primary site's cluster (`clusters.primary`). */
   public readonly primaryCluster: RdsCluster;
+  /** The DR site's cluster (`clusters.dr`), the secondary while the primary site is active. */
   public readonly secondaryCluster: RdsCluster;
   public readonly primaryInstances: RdsClusterInstance[];
   public readonly drInstances: RdsClusterInstance[];
@@ -158,6 +154,7 @@ export class AuroraGlobalDatabase extends Construct {
     this.engineVersion = v.engineVersion;
     this.masterUsername = v.masterUsername;
     this.databaseName = v.databaseName;
+    this.clusterIdentifiers = perRegion((role) => props[role].ctx.naming.name('rds', 'aurora', props[role].ctx.region));
 
     this.credentials = new DatabaseCredentials(this, 'credentials', {
       primary: primary.ctx,
@@ -195,8 +192,8 @@ export class AuroraGlobalDatabase extends Construct {
       props.exportedLogs &&
       new CloudwatchLogGroup(this, `${side.ctx.role}-postgresql-logs`, {
         provider: side.ctx.provider,
-        name: `/aws/rds/cluster/${side.ctx.naming.name('rds', 'aurora', side.ctx.region)}/postgresql`,
-        kmsKeyId: props.exportedLogs.key.in(side.ctx.role).arn,
+        name: `/aws/rds/cluster/${this.clusterIdentifiers[side.ctx.role]}/postgresql`,
+        kmsKeyId: props.exportedLogs.key.keys[side.ctx.role].arn,
         retentionInDays: props.exportedLogs.retentionDays,
       });
     const primaryLogs = exportedLogGroup(primary);
@@ -207,7 +204,7 @@ export class AuroraGlobalDatabase extends Construct {
       const ctx = side.ctx;
       return {
         provider: ctx.provider,
-        clusterIdentifier: ctx.naming.name('rds', 'aurora', ctx.region),
+        clusterIdentifier: this.clusterIdentifiers[ctx.role],
         engine: ENGINE,
         engineVersion: v.engineVersion,
         engineMode: 'provisioned',
@@ -215,7 +212,7 @@ export class AuroraGlobalDatabase extends Construct {
         storageEncrypted: true,
         // Each cluster is encrypted with the key of its own region: an encrypted cross-region member needs a
         // KMS key in the region where it is created (CreateDBCluster KmsKeyId).
-        kmsKeyId: props.key.in(ctx.role).arn,
+        kmsKeyId: props.key.keys[ctx.role].arn,
         serverlessv2ScalingConfiguration: { minCapacity: v.minCapacity, maxCapacity: v.maxCapacity },
         dbSubnetGroupName: base.subnetGroup.name,
         vpcSecurityGroupIds: [base.securityGroup.id],
@@ -228,7 +225,7 @@ export class AuroraGlobalDatabase extends Construct {
         deletionProtection: protection.deletionProtection,
         skipFinalSnapshot: !protection.finalSnapshot,
         finalSnapshotIdentifier: protection.finalSnapshot ? ctx.naming.name('rds', 'aurora-final', ctx.region) : undefined,
-        tags: { Name: ctx.naming.name('rds', 'aurora', ctx.region), DatabaseRole: ctx.role },
+        tags: { Name: this.clusterIdentifiers[ctx.role], DatabaseRole: ctx.role },
       };
     };
 
@@ -257,24 +254,25 @@ export class AuroraGlobalDatabase extends Construct {
       lifecycle: { preventDestroy: protection.preventDestroy, ignoreChanges: [...SWAP_REWRITTEN] },
     });
     this.drInstances = this.instances(dr, this.secondaryCluster, d, v.drInstanceCount, props);
+    this.clusters = { primary: this.primaryCluster, dr: this.secondaryCluster };
 
     // The host is the primary cluster's writer endpoint: no cycle (password -> cluster -> secret version).
     this.secretVersion = this.credentials.storeConnection({ engine: 'postgres', host: this.primaryCluster.endpoint, port: PORT, dbname: v.databaseName });
   }
 
-  /** The cluster of one site. */
+  /** The cluster of one site. @deprecated read `clusters[role]` (the one per-region shape). */
   clusterIn(role: RegionRole): RdsCluster {
-    return role === 'primary' ? this.primaryCluster : this.secondaryCluster;
+    return this.clusters[role];
   }
 
   /** The cluster of the active site (the writer when the live state matches the config). */
   get activeCluster(): RdsCluster {
-    return this.clusterIn(this.activeRole);
+    return this.clusters[this.activeRole];
   }
 
   /** The cluster of the passive site (the secondary). */
   get passiveCluster(): RdsCluster {
-    return this.clusterIn(otherRole(this.activeRole));
+    return this.clusters[otherRole(this.activeRole)];
   }
 
   /** Security group, subnet group and cluster parameter group of one region. */
@@ -344,7 +342,7 @@ export class AuroraGlobalDatabase extends Construct {
   ): RdsClusterInstance[] {
     const { ctx } = side;
     const zones = ctx.availabilityZones;
-    const key = props.key.in(ctx.role);
+    const key = props.key.keys[ctx.role];
     return Array.from({ length: count }, (_, i) => {
       const name = ctx.naming.name('rds', `aurora-${i + 1}`, ctx.region);
       return new RdsClusterInstance(this, `${ctx.role}-instance-${i + 1}`, {
@@ -409,11 +407,10 @@ function validate(props: AuroraGlobalDatabaseProps): Validated {
   }
 
   const engineVersion = props.engineVersion ?? DEFAULT_ENGINE_VERSION;
-  const match = /^(\d+)\.\d+$/.exec(engineVersion);
-  if (!match) fail(`engineVersion must be an aurora-postgresql version like "16.6", got "${engineVersion}"`);
-  const majorVersion = Number(match![1]);
-  if (majorVersion < MIN_MAJOR_VERSION) {
-    fail(`engineVersion must be ${MIN_MAJOR_VERSION}.x or later for Serverless v2 in a global database, got "${engineVersion}"`);
+  const majorVersion =
+    auroraMajorVersion(engineVersion) ?? fail(`engineVersion must be an aurora-postgresql version like "${DEFAULT_ENGINE_VERSION}", got "${engineVersion}"`);
+  if (majorVersion < AURORA_MIN_MAJOR_VERSION) {
+    fail(`engineVersion must be ${AURORA_MIN_MAJOR_VERSION}.x or later for Serverless v2 in a global database, got "${engineVersion}"`);
   }
 
   const databaseName = props.databaseName ?? 'payments';
@@ -426,17 +423,17 @@ function validate(props: AuroraGlobalDatabaseProps): Validated {
   }
   if (masterUsername.toLowerCase() === 'rdsadmin') fail(`masterUsername "${masterUsername}" is reserved by RDS; choose another name`);
 
-  const minCapacity = props.minCapacity ?? 0.5;
-  const maxCapacity = props.maxCapacity ?? 8;
+  const minCapacity = props.minCapacity ?? AURORA_DEFAULTS.minCapacity;
+  const maxCapacity = props.maxCapacity ?? AURORA_DEFAULTS.maxCapacity;
   const halfSteps = (n: number) => Number.isInteger(n * 2);
   if (known(minCapacity)) {
-    if (minCapacity < 0.5) {
-      fail(`minCapacity must be at least 0.5 for a global database (writers never auto-pause), got ${minCapacity}`);
+    if (minCapacity < AURORA_MIN_ACU) {
+      fail(`minCapacity must be at least ${AURORA_MIN_ACU} for a global database (writers never auto-pause), got ${minCapacity}`);
     }
     if (!halfSteps(minCapacity)) fail(`minCapacity must be a multiple of 0.5 ACU, got ${minCapacity}`);
   }
   if (known(maxCapacity)) {
-    if (maxCapacity > 256) fail(`maxCapacity must be at most 256 ACUs (the Serverless v2 maximum), got ${maxCapacity}`);
+    if (maxCapacity > AURORA_MAX_ACU) fail(`maxCapacity must be at most ${AURORA_MAX_ACU} ACUs (the Serverless v2 maximum), got ${maxCapacity}`);
     if (!halfSteps(maxCapacity)) fail(`maxCapacity must be a multiple of 0.5 ACU, got ${maxCapacity}`);
   }
   if (known(minCapacity) && known(maxCapacity) && maxCapacity < minCapacity) {
@@ -452,14 +449,14 @@ function validate(props: AuroraGlobalDatabaseProps): Validated {
     return value;
   };
   const primaryInstanceCount = count('primaryInstanceCount', props.primaryInstanceCount ?? 2);
-  const drInstanceCount = count('drInstanceCount', props.drInstanceCount ?? 1);
+  const drInstanceCount = count('drInstanceCount', props.drInstanceCount ?? AURORA_DEFAULTS.drInstanceCount);
 
-  const backupRetentionDays = props.backupRetentionDays ?? 7;
+  const backupRetentionDays = props.backupRetentionDays ?? AURORA_DEFAULTS.backupRetentionDays;
   if (known(backupRetentionDays) && (!Number.isInteger(backupRetentionDays) || backupRetentionDays < 1 || backupRetentionDays > 35)) {
     fail(`backupRetentionDays must be a whole number of days from 1 to 35, got ${backupRetentionDays}`);
   }
 
-  const slowQueryMs = props.slowQueryMs ?? 500;
+  const slowQueryMs = props.slowQueryMs ?? AURORA_DEFAULTS.slowQueryMs;
   if (known(slowQueryMs) && (!Number.isInteger(slowQueryMs) || slowQueryMs < -1)) {
     fail(`slowQueryMs must be a whole number of milliseconds (0 logs every statement, -1 turns logging off), got ${slowQueryMs}`);
   }

@@ -10,7 +10,6 @@ import { Tier } from '../composition';
 import { RegionContext } from '../region';
 import type { AuroraGlobalDatabase } from './aurora-global-database';
 import type { DatabaseCredentials } from './database-credentials';
-import { MultiRegionKey } from './multi-region-key';
 import { RegionalFunction } from './regional-function';
 import { RegionalNetwork } from './regional-network';
 
@@ -29,8 +28,6 @@ export interface CredentialRotationProps {
   readonly primaryVpcCidr: string;
   /** The database whose master secret rotates (its clusters, security groups, port and secret version). */
   readonly database: AuroraGlobalDatabase;
-  /** The database domain's key: the secret's key in the primary region and its DR replica. */
-  readonly key: MultiRegionKey;
   /** The bundle of lambdas/secret-rotation. */
   readonly code: TerraformAsset;
   readonly logRetentionDays: number;
@@ -64,7 +61,6 @@ export class CredentialRotation extends Tier {
     const { database } = props;
     const primaryCtx = props.primary.ctx;
     const drCtx = props.dr.ctx;
-    const secretArn = `arn:aws:secretsmanager:${primaryCtx.region}:${primaryCtx.accountId}:secret:${credentials.secretName}-??????`;
     this.securityGroup = new SecurityGroup(this, 'rotation-sg', {
       provider: primaryCtx.provider,
       name: primaryCtx.naming.name('generic', 'secret-rotation', primaryCtx.region),
@@ -132,8 +128,8 @@ export class CredentialRotation extends Tier {
       purpose: 'secret-rotation',
       code: props.code,
       reservedConcurrency: 1,
-      timeout: 30,
-      memorySize: 256,
+      timeoutSeconds: 30,
+      memorySizeMb: 256,
       subnets: props.primary.network.privateSubnets,
       securityGroup: this.securityGroup,
       logKey: props.logKey,
@@ -145,27 +141,8 @@ export class CredentialRotation extends Tier {
         // WRITER_HOSTS_ENV of lambdas/secret-rotation (a test checks the two agree).
         DB_WRITER_HOSTS: [database.activeCluster.endpoint, database.passiveCluster.endpoint].join(','),
       },
-      statements: [
-        {
-          Sid: 'RotateDatabaseSecret',
-          Effect: 'Allow',
-          Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
-          Resource: [secretArn],
-        },
-        { Sid: 'GeneratePassword', Effect: 'Allow', Action: ['secretsmanager:GetRandomPassword'], Resource: '*' },
-        { Sid: 'SecretKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: [props.key.in('primary').arn] },
-        // Secrets Manager replicates each new version to the DR replica with the caller's permissions: it
-        // re-encrypts with the replica's key, which needs kms:GenerateDataKey and kms:Encrypt on that key
-        // (Secrets Manager user guide, replicate-secrets_troubleshoot). Without it the DR replica keeps the old
-        // password after a rotation, and the DR site cannot log in once promoted.
-        {
-          Sid: 'ReplicaSecretKey',
-          Effect: 'Allow',
-          Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
-          Resource: [props.key.in('dr').arn],
-          Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${drCtx.region}.amazonaws.com` } },
-        },
-      ],
+      // The four rotation steps, a random password, the home key and the DR replica's key (DatabaseCredentials).
+      statements: credentials.grantRotation(),
     });
     const rotationPermission = new LambdaPermission(this, 'rotation-permission', {
       provider: primaryCtx.provider,

@@ -5,9 +5,11 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicyAttachment } from '@cdktf/provider-aws/lib/iam-role-policy-attachment';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole, otherRole, policyDocument } from '../region';
+import { policyDocument } from '../iam';
+import { RegionContext, RegionRole, otherRole } from '../region';
 import { MultiRegionKey } from './multi-region-key';
 import { checkRegionPair } from './replicated-bucket';
+import { awsManagedPolicyArn } from '../arn';
 
 /** Anything AWS Backup can protect, passed as the resource itself (an Aurora cluster, a DynamoDB table, ...). */
 export interface BackupTarget {
@@ -54,8 +56,8 @@ export interface CrossRegionBackupProps {
 
 /** The AWS managed policies AWS Backup documents for a role that backs up and restores (AWS Backup Developer Guide, iam-service-roles). */
 export const BACKUP_MANAGED_POLICIES = [
-  'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
-  'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
+  awsManagedPolicyArn('service-role/AWSBackupServiceRolePolicyForBackup'),
+  awsManagedPolicyArn('service-role/AWSBackupServiceRolePolicyForRestores'),
 ] as const;
 
 /** Vault names: 2-50 letters, digits, hyphens, underscores (CreateBackupVault). */
@@ -108,7 +110,7 @@ export class CrossRegionBackup extends Construct {
       return new BackupVault(this, `${role}-vault`, {
         provider: ctx.provider,
         name,
-        kmsKeyArn: key.in(role).arn,
+        kmsKeyArn: key.keys[role].arn,
         forceDestroy: props.forceDestroy,
         tags: { Name: name },
       });

@@ -8,10 +8,12 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import { RegionContext, policyDocument, serviceTrustPolicy } from '../region';
+import { policyDocument, serviceTrustPolicy } from '../iam';
+import { RegionContext } from '../region';
 import { RegionalKey } from './multi-region-key';
 import { RegionalFunction } from './regional-function';
 import { controlPath } from './regional-pager';
+import { rdsGlobalClusterArn, secretArnPattern, ssmParameterArn, stateMachineArn, stepFunctionsIntegrationArn } from '../arn';
 import { CONTROL_PARAMETERS as CONTROL } from '../../lambdas/shared/parameter-names';
 
 /** Timings of the state machine (seconds). */
@@ -42,7 +44,7 @@ export function failoverDefinition(functionArn: string, timings: FailoverTimings
   };
   const task = (action: string, timeoutSeconds: number, rest: Record<string, unknown>, retryTaskFailures = false) => ({
     Type: 'Task',
-    Resource: 'arn:aws:states:::lambda:invoke',
+    Resource: stepFunctionsIntegrationArn('lambda:invoke'),
     Parameters: { FunctionName: functionArn, Payload: { action, 'state.$': '$', 'executionArn.$': '$$.Execution.Id' } },
     OutputPath: '$.Payload',
     TimeoutSeconds: timeoutSeconds,
@@ -160,7 +162,7 @@ export class FailoverController extends Construct {
   }
 
   static stateMachineArnFor(ctx: RegionContext): string {
-    return `arn:aws:states:${ctx.region}:${ctx.accountId}:stateMachine:${FailoverController.stateMachineName(ctx)}`;
+    return stateMachineArn(ctx, FailoverController.stateMachineName(ctx));
   }
 
   constructor(scope: Construct, id: string, props: FailoverControllerProps) {
@@ -187,8 +189,8 @@ export class FailoverController extends Construct {
     this.lastRun = param('last-run', CONTROL.lastRun, 'none', 'The last automatic failover run, rewritten at every step', 'Advanced');
 
     this.stateMachineArn = FailoverController.stateMachineArnFor(ctx);
-    const ssmArn = (c: RegionContext, name: string) => `arn:aws:ssm:${c.region}:${c.accountId}:parameter${path}/${name}`;
-    const globalClusterArn = `arn:aws:rds::${ctx.accountId}:global-cluster:${props.globalClusterIdentifier}`;
+    const ssmArn = (c: RegionContext, name: string) => ssmParameterArn(c, `${path}/${name}`);
+    const globalClusterArn = rdsGlobalClusterArn(ctx.accountId, props.globalClusterIdentifier);
     const proveTimeout = props.timings?.proveTimeoutSeconds ?? 150;
 
     this.function = new RegionalFunction(this, 'function', {
@@ -197,8 +199,8 @@ export class FailoverController extends Construct {
       code: props.code,
       reservedConcurrency: 5,
       provisionedConcurrency: 1,
-      timeout: proveTimeout + 20,
-      memorySize: 256,
+      timeoutSeconds: proveTimeout + 20,
+      memorySizeMb: 256,
       logKey: props.logKey,
       logRetentionDays: props.logRetentionDays,
       environment: {
@@ -244,7 +246,7 @@ export class FailoverController extends Construct {
           Sid: 'ApiClientKey',
           Effect: 'Allow',
           Action: ['secretsmanager:GetSecretValue'],
-          Resource: [`arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${props.apiKeySecretName}-??????`],
+          Resource: [secretArnPattern(ctx, props.apiKeySecretName)],
         },
         { Sid: 'ApiClientKeyDecrypt', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [props.apiKeySecretKey.arn] },
       ],

@@ -2,7 +2,7 @@ import { ApiGatewayDomainName } from '@cdktf/provider-aws/lib/api-gateway-domain
 import { Route53HealthCheck } from '@cdktf/provider-aws/lib/route53-health-check';
 import { Route53Record } from '@cdktf/provider-aws/lib/route53-record';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole, otherRole } from '../region';
+import { PerRegion, RegionContext, RegionRole, otherRole } from '../region';
 
 export interface FailoverTarget {
   readonly ctx: RegionContext;
@@ -29,7 +29,7 @@ export interface FailoverDnsProps {
   /** TTL of both failover records (10-300 s). @default 30 */
   readonly recordTtlSeconds?: number;
   /** Seconds between checks: 10 or 30 (immutable once created). @default 10 */
-  readonly healthCheckInterval?: 10 | 30;
+  readonly healthCheckIntervalSeconds?: 10 | 30;
   /** Consecutive failures before a site counts as unhealthy (1-10). @default 3 */
   readonly failureThreshold?: number;
 }
@@ -75,15 +75,15 @@ export interface FailoverDnsProps {
  */
 export class FailoverDns extends Construct {
   /** Each site's deep `/health` check. */
-  public readonly healthChecks: Record<RegionRole, Route53HealthCheck>;
+  public readonly healthChecks: PerRegion<Route53HealthCheck>;
   /** Each site's inverted `/health/active` check: unhealthy while that site claims to be active. */
-  public readonly claimChecks: Record<RegionRole, Route53HealthCheck>;
+  public readonly claimChecks: PerRegion<Route53HealthCheck>;
   /** Each site's plain `/health/active` check: healthy while that site claims to be active. */
-  public readonly claimsActiveChecks: Record<RegionRole, Route53HealthCheck>;
+  public readonly claimsActiveChecks: PerRegion<Route53HealthCheck>;
   /** Per site, AND(its `/health`, NOT the other site claims active): exists in both roles. */
-  public readonly servesChecks: Record<RegionRole, Route53HealthCheck>;
+  public readonly servesChecks: PerRegion<Route53HealthCheck>;
   /** Per site, OR(its `/health`, it claims active): exists in both roles. */
-  public readonly standbyChecks: Record<RegionRole, Route53HealthCheck>;
+  public readonly standbyChecks: PerRegion<Route53HealthCheck>;
   /** The active site's `serves` check: the PRIMARY record's check (and the payment-events endpoint's). */
   public readonly activeCheck: Route53HealthCheck;
   /** The passive site's `standby` check: the SECONDARY record's check. */
@@ -92,17 +92,17 @@ export class FailoverDns extends Construct {
   public readonly records: { readonly primary: Route53Record; readonly secondary: Route53Record };
   public readonly recordName: string;
   public readonly recordTtlSeconds: number;
-  public readonly healthCheckInterval: 10 | 30;
+  public readonly healthCheckIntervalSeconds: 10 | 30;
   public readonly failureThreshold: number;
   public readonly active: RegionRole;
 
   constructor(scope: Construct, id: string, props: FailoverDnsProps) {
     super(scope, id);
-    const interval = props.healthCheckInterval ?? 10;
+    const interval = props.healthCheckIntervalSeconds ?? 10;
     const threshold = props.failureThreshold ?? 3;
     const ttl = props.recordTtlSeconds ?? 30;
     if (interval !== 10 && interval !== 30) {
-      throw new Error(`FailoverDns: healthCheckInterval must be 10 or 30 seconds (Route 53), got ${interval}`);
+      throw new Error(`FailoverDns: healthCheckIntervalSeconds must be 10 or 30 (Route 53), got ${interval}`);
     }
     if (!Number.isInteger(threshold) || threshold < 1 || threshold > 10) {
       throw new Error(`FailoverDns: failureThreshold must be a whole number from 1 to 10 (Route 53), got ${threshold}`);
@@ -113,13 +113,13 @@ export class FailoverDns extends Construct {
     if (props.active !== 'primary' && props.active !== 'dr') {
       throw new Error(`FailoverDns: active must be 'primary' or 'dr', got '${String(props.active)}'`);
     }
-    this.healthCheckInterval = interval;
+    this.healthCheckIntervalSeconds = interval;
     this.failureThreshold = threshold;
     this.recordTtlSeconds = ttl;
     this.recordName = props.recordName;
     this.active = props.active;
     const provider = props.ctx.provider;
-    const targets: Record<RegionRole, FailoverTarget> = { primary: props.primary, dr: props.dr };
+    const targets: PerRegion<FailoverTarget> = { primary: props.primary, dr: props.dr };
 
     const https = (target: FailoverTarget, path: string) => ({
       provider,

@@ -6,9 +6,11 @@ import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { Construct } from 'constructs';
-import { PolicyStatement, RegionContext, policyDocument, serviceTrustPolicy } from '../region';
+import { PolicyStatement, policyDocument, serviceTrustPolicy } from '../iam';
+import { RegionContext } from '../region';
 import { RegionalKey } from './multi-region-key';
 import { RegionalNetwork } from './regional-network';
+import { ec2Arn, fisExperimentArn, logsArnPattern } from '../arn';
 
 /** ISO 8601 durations FIS accepts for an action: PT1M to PT12H (FIS actions reference). */
 const DURATION = /^PT(?:(\d+)H)?(?:(\d+)M)?$/;
@@ -77,7 +79,7 @@ export class FaultInjection extends Construct {
       }
     }
     const name = (purpose: string) => ctx.naming.name('generic', purpose, ctx.region);
-    const arn = (resource: string) => `arn:aws:ec2:${ctx.region}:${ctx.accountId}:${resource}`;
+    const arn = (resource: string) => ec2Arn(ctx, resource);
 
     // --- Experiment log: a vended log delivery into our encrypted group ------------------------------------------
     this.logGroup = new CloudwatchLogGroup(this, 'log-group', {
@@ -100,7 +102,7 @@ export class FaultInjection extends Construct {
           Resource: [`${this.logGroup.arn}:log-stream:*`],
           Condition: {
             StringEquals: { 'aws:SourceAccount': ctx.accountId },
-            ArnLike: { 'aws:SourceArn': `arn:aws:logs:${ctx.region}:${ctx.accountId}:*` },
+            ArnLike: { 'aws:SourceArn': logsArnPattern(ctx) },
           },
         },
       ]),
@@ -112,7 +114,7 @@ export class FaultInjection extends Construct {
       name: ctx.naming.name('iamRole', 'fis-outage', ctx.region),
       description: `AWS FIS: regional outage experiment of the ${ctx.role} site (${ctx.region})`,
       // Confused-deputy protection: only FIS experiments of this account and region (FIS User Guide, experiment role).
-      assumeRolePolicy: serviceTrustPolicy('fis.amazonaws.com', ctx.accountId, `arn:aws:fis:${ctx.region}:${ctx.accountId}:experiment/*`),
+      assumeRolePolicy: serviceTrustPolicy('fis.amazonaws.com', ctx.accountId, fisExperimentArn(ctx, '*')),
     });
     const siteSubnets = [...network.privateSubnets, ...network.isolatedSubnets];
     const databaseSubnets = network.isolatedSubnets;
@@ -138,7 +140,7 @@ export class FaultInjection extends Construct {
         Resource: '*',
       },
       // AWS-managed prefix lists (S3, DynamoDB) belong to the account "aws".
-      { Sid: 'ReadPrefixLists', Effect: 'Allow', Action: ['ec2:GetManagedPrefixListEntries'], Resource: [`arn:aws:ec2:${ctx.region}:*:prefix-list/*`] },
+      { Sid: 'ReadPrefixLists', Effect: 'Allow', Action: ['ec2:GetManagedPrefixListEntries'], Resource: [ec2Arn(ctx, 'prefix-list/*', '*')] },
       { Sid: 'CreateInSiteVpc', Effect: 'Allow', Action: ['ec2:CreateRouteTable', 'ec2:CreateNetworkAcl'], Resource: [network.vpc.arn] },
       {
         Sid: 'CreateFisResources',

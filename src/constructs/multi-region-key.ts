@@ -2,7 +2,9 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
 import { Construct } from 'constructs';
-import { PolicyStatement, RegionContext, RegionRole, accountRootArn, policyDocument } from '../region';
+import { accountRootArn, logGroupArn } from '../arn';
+import { IamAction, PolicyCondition, PolicyStatement, allow, fromOwnAlarms, fromOwnRules, policyDocument } from '../iam';
+import { PerRegion, RegionContext, RegionRole } from '../region';
 
 /**
  * AWS services allowed to use a key. Services that act through a caller's IAM identity (`kms:ViaService`) are
@@ -22,9 +24,7 @@ const ADMIN_ACTIONS = [
   'kms:CancelKeyDeletion', 'kms:ReplicateKey',
 ];
 
-export interface MultiRegionKeyProps {
-  readonly primary: RegionContext;
-  readonly dr: RegionContext;
+export interface MultiRegionKeyProps extends PerRegion<RegionContext> {
   /** Data domain, used in the alias and description: `alias/<prefix>-<suffix>-<domain>`. */
   readonly domain: string;
   /** The AWS services that use this key; nothing else may use it for cryptography. */
@@ -48,6 +48,8 @@ export class MultiRegionKey extends Construct {
   public readonly primaryKey: KmsKey;
   public readonly replicaKey: KmsReplicaKey;
   public readonly aliasName: string;
+  /** The key of each site: the primary key and its replica (same key id and material). */
+  public readonly keys: PerRegion<RegionalKey>;
 
   constructor(scope: Construct, id: string, props: MultiRegionKeyProps) {
     super(scope, id);
@@ -76,26 +78,37 @@ export class MultiRegionKey extends Construct {
     this.aliasName = `alias/${props.primary.naming.name('generic', props.domain)}`;
     new KmsAlias(this, 'primary-alias', { provider: props.primary.provider, name: this.aliasName, targetKeyId: this.primaryKey.keyId });
     new KmsAlias(this, 'replica-alias', { provider: props.dr.provider, name: this.aliasName, targetKeyId: this.replicaKey.keyId });
+    this.keys = {
+      primary: { arn: this.primaryKey.arn, keyId: this.primaryKey.keyId },
+      dr: { arn: this.replicaKey.arn, keyId: this.replicaKey.keyId },
+    };
   }
 
-  /** The key of one region: the primary key or its replica. */
+  /** The key of one region. @deprecated read `keys[role]` (the one per-region shape). */
   in(role: RegionRole): RegionalKey {
-    return role === 'primary'
-      ? { arn: this.primaryKey.arn, keyId: this.primaryKey.keyId }
-      : { arn: this.replicaKey.arn, keyId: this.replicaKey.keyId };
+    return this.keys[role];
+  }
+
+  /**
+   * Lets an identity use the key of one site: `actions` on that region's key (or replica) only. The key policy
+   * admits identities of our account only through the services it lists (`users`), so a grant for direct use
+   * also needs that service's call path (e.g. `kms:Decrypt` of a secret through Secrets Manager).
+   */
+  grant(role: RegionRole, sid: string, actions: readonly IamAction[], condition?: PolicyCondition): PolicyStatement {
+    return allow(sid, actions, [this.keys[role].arn], condition);
   }
 }
 
 function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
   const statements: PolicyStatement[] = [
-    { Sid: 'AccountAdministration', Effect: 'Allow', Principal: { AWS: accountRootArn(ctx) }, Action: ADMIN_ACTIONS, Resource: '*' },
+    { Sid: 'AccountAdministration', Effect: 'Allow', Principal: { AWS: accountRootArn(ctx.accountId) }, Action: ADMIN_ACTIONS, Resource: '*' },
   ];
   const via = users.filter((u) => VIA_SERVICE.has(u));
   if (via.length > 0) {
     statements.push({
       Sid: 'UseThroughServices',
       Effect: 'Allow',
-      Principal: { AWS: accountRootArn(ctx) },
+      Principal: { AWS: accountRootArn(ctx.accountId) },
       Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
       Resource: '*',
       Condition: {
@@ -109,7 +122,7 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
     statements.push({
       Sid: 'GrantsForServices',
       Effect: 'Allow',
-      Principal: { AWS: accountRootArn(ctx) },
+      Principal: { AWS: accountRootArn(ctx.accountId) },
       Action: ['kms:CreateGrant', 'kms:ListGrants', 'kms:RevokeGrant'],
       Resource: '*',
       Condition: {
@@ -132,7 +145,7 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       // condition it could never apply (Service Authorization Reference; guardrail IAM-AUTHORIZATION-DATA).
       Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
       Resource: '*',
-      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:aws:logs:${ctx.region}:${ctx.accountId}:log-group:*` } },
+      Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logGroupArn(ctx, '*') } },
     });
   }
   if (users.includes('cloudwatch')) {
@@ -143,10 +156,7 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Principal: { Service: 'cloudwatch.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       Resource: '*',
-      Condition: {
-        StringEquals: { 'aws:SourceAccount': ctx.accountId },
-        ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*` },
-      },
+      Condition: fromOwnAlarms(ctx),
     });
   }
   if (users.includes('events')) {
@@ -160,10 +170,7 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Principal: { Service: 'events.amazonaws.com' },
       Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       Resource: '*',
-      Condition: {
-        StringEquals: { 'aws:SourceAccount': ctx.accountId },
-        ArnLike: { 'aws:SourceArn': `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/*` },
-      },
+      Condition: fromOwnRules(ctx),
     });
   }
   return policyDocument(statements);

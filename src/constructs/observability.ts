@@ -7,8 +7,11 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicPolicy } from '@cdktf/provider-aws/lib/sns-topic-policy';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { Construct } from 'constructs';
-import { PolicyStatement, RegionContext, RegionRole, accountRootArn, otherRole, policyDocument } from '../region';
+import { accountRootArn, backupVaultArn } from '../arn';
+import { PolicyStatement, fromOwnAlarms, fromOwnRules, policyDocument } from '../iam';
+import { PerRegion, RegionContext, RegionRole, otherRole } from '../region';
 import { MultiRegionKey } from './multi-region-key';
+import { ROUTE53_METRICS_REGION, ROUTE53_METRICS_RULE, route53MetricsSite } from '../aws-regions';
 import type { PagerSubscription } from './regional-pager';
 
 /** One direction of S3 replication (the `SourceBucket`, `DestinationBucket`, `RuleId` metric dimensions). */
@@ -39,9 +42,10 @@ export interface DrObservabilityProps {
   readonly dr: RegionWatch;
   /**
    * The us-east-1 context: Route 53 publishes health-check metrics only there, so their alarms (and the topic
-   * those alarms notify) must live there. May be the primary or DR context when either is us-east-1.
+   * those alarms notify) must live there (`route53MetricsSite`, src/aws-regions.ts). When given, it must be the
+   * context of the site in us-east-1. @default the primary or DR context, whichever is in us-east-1
    */
-  readonly route53MetricsCtx: RegionContext;
+  readonly route53MetricsCtx?: RegionContext;
   /** Encrypts the topics (its policy must allow `sns` and `cloudwatch`). */
   readonly key: MultiRegionKey;
   readonly emails: readonly string[];
@@ -51,21 +55,21 @@ export interface DrObservabilityProps {
    * @default none
    */
   readonly subscriptions?: readonly PagerSubscription[];
-  readonly healthChecks: Record<RegionRole, Route53HealthCheck>;
+  readonly healthChecks: PerRegion<Route53HealthCheck>;
   /** The active site (`config.activeRegion`): its cluster is the writer, the other one the secondary. */
   readonly activeRole: RegionRole;
   /**
    * Each site's cluster identifier. AuroraGlobalDBRPOLag is published only for a secondary cluster, in its
    * region: the lag alarm exists in both regions and treats missing data as breaching only on the passive site.
    */
-  readonly clusterIdentifiers: Record<RegionRole, string>;
+  readonly clusterIdentifiers: PerRegion<string>;
   /** Alarm when the replication lag exceeds this many milliseconds (derived from the RPO objective). */
   readonly rpoLagThresholdMs: number;
   readonly sessionsTableName: string;
   /** DynamoDB replication latency alarm threshold, ms. @default 5000 */
   readonly dynamoReplicationLatencyThresholdMs?: number;
   /** S3 replication rules, keyed by the site of the source bucket (two-way replication: one per direction). */
-  readonly replication: Record<RegionRole, S3ReplicationWatch>;
+  readonly replication: PerRegion<S3ReplicationWatch>;
   /** API Gateway 5xx rate (fraction of requests) that alarms. @default 0.05 */
   readonly api5xxRateThreshold?: number;
   /** API Gateway p99 latency that alarms, ms. @default 2000 */
@@ -97,15 +101,22 @@ export class DrObservability extends Construct {
 
   constructor(scope: Construct, id: string, props: DrObservabilityProps) {
     super(scope, id);
-    if (props.route53MetricsCtx.region !== 'us-east-1') {
-      throw new Error(`DrObservability: route53MetricsCtx must be in us-east-1 (where Route 53 publishes metrics), got ${props.route53MetricsCtx.region}`);
+    const metricsSite = route53MetricsSite({ primary: props.primary.ctx.region, dr: props.dr.ctx.region });
+    if (metricsSite === undefined) {
+      throw new Error(`DrObservability: neither ${props.primary.ctx.region} nor ${props.dr.ctx.region} is ${ROUTE53_METRICS_REGION}; ${ROUTE53_METRICS_RULE}`);
     }
+    if (props.route53MetricsCtx && props.route53MetricsCtx.region !== ROUTE53_METRICS_REGION) {
+      throw new Error(
+        `DrObservability: route53MetricsCtx must be in ${ROUTE53_METRICS_REGION} (where Route 53 publishes metrics), got ${props.route53MetricsCtx.region}; omit it to use the ${metricsSite} context`,
+      );
+    }
+    const route53Ctx = props.route53MetricsCtx ?? props[metricsSite].ctx;
     if (props.emails.length === 0) throw new Error('DrObservability: emails must list at least one recipient');
     const { primary, dr } = props;
 
-    for (const ctx of [primary.ctx, dr.ctx, props.route53MetricsCtx]) this.topicFor(ctx, props);
+    for (const ctx of [primary.ctx, dr.ctx, route53Ctx]) this.topicFor(ctx, props);
 
-    const watches: Record<RegionRole, RegionWatch> = { primary, dr };
+    const watches: PerRegion<RegionWatch> = { primary, dr };
     const active = props.activeRole;
     const passive = otherRole(active);
 
@@ -144,7 +155,7 @@ export class DrObservability extends Construct {
         stat: 'Minimum',
       },
     });
-    this.alarm(props.route53MetricsCtx, props, 'active-site-unhealthy', {
+    this.alarm(route53Ctx, props, 'active-site-unhealthy', {
       alarmDescription: `The active site (${active}, ${watches[active].ctx.region}) fails its deep health check: decide on failover (RUNBOOK.md)`,
       namespace: 'AWS/Route53',
       metricName: 'HealthCheckStatus',
@@ -158,7 +169,7 @@ export class DrObservability extends Construct {
     });
     // The passive site's check is unhealthy by design (not designated, read-only database), so alarming on it
     // alone would page all the time; what matters is that no site can take payments.
-    this.alarm(props.route53MetricsCtx, props, 'no-region-healthy', {
+    this.alarm(route53Ctx, props, 'no-region-healthy', {
       alarmDescription: 'Neither region passes its deep health check: no region can take payments',
       metricQuery: [
         healthMetric('primary', 'p'),
@@ -250,7 +261,7 @@ export class DrObservability extends Construct {
     // account do not page this one. The plan runs in the active site's region (backup jobs there); copy jobs are
     // watched in both regions (the copy lands in the other one).
     const activeCtx = watches[active].ctx;
-    const vaultArn = `arn:aws:backup:${activeCtx.region}:${activeCtx.accountId}:backup-vault:${props.backupVaultName}`;
+    const vaultArn = backupVaultArn(activeCtx, props.backupVaultName);
     const pattern = (detailType: string, detail: Record<string, unknown>) =>
       JSON.stringify({ source: ['aws.backup'], 'detail-type': [detailType], detail });
     this.eventRule(activeCtx, props, 'backup-job-failed', `AWS Backup jobs into ${props.backupVaultName} that ${BACKUP_JOB_FAILURE_STATES.join('/')}`, pattern('Backup Job State Change', {
@@ -263,7 +274,7 @@ export class DrObservability extends Construct {
         sourceBackupVaultArn: [vaultArn],
       }));
     }
-    for (const ctx of [primary.ctx, dr.ctx, props.route53MetricsCtx]) this.topicPolicy(ctx, props);
+    for (const ctx of [primary.ctx, dr.ctx, route53Ctx]) this.topicPolicy(ctx, props);
 
     for (const watch of [primary, dr]) this.dashboard(watch.ctx, props);
   }
@@ -386,7 +397,7 @@ export class DrObservability extends Construct {
       {
         Sid: 'OwnerAccount',
         Effect: 'Allow',
-        Principal: { AWS: accountRootArn(ctx) },
+        Principal: { AWS: accountRootArn(ctx.accountId) },
         Action: ['sns:GetTopicAttributes', 'sns:SetTopicAttributes', 'sns:AddPermission', 'sns:RemovePermission', 'sns:DeleteTopic', 'sns:Subscribe', 'sns:ListSubscriptionsByTopic', 'sns:Publish'],
         Resource: topic.arn,
       },
@@ -396,10 +407,7 @@ export class DrObservability extends Construct {
         Principal: { Service: 'cloudwatch.amazonaws.com' },
         Action: 'sns:Publish',
         Resource: topic.arn,
-        Condition: {
-          StringEquals: { 'aws:SourceAccount': ctx.accountId },
-          ArnLike: { 'aws:SourceArn': `arn:aws:cloudwatch:${ctx.region}:${ctx.accountId}:alarm:*` },
-        },
+        Condition: fromOwnAlarms(ctx),
       },
       {
         // Rules of this account and region (not only this construct's): other constructs may route events here, and
@@ -409,10 +417,7 @@ export class DrObservability extends Construct {
         Principal: { Service: 'events.amazonaws.com' },
         Action: 'sns:Publish',
         Resource: topic.arn,
-        Condition: {
-          StringEquals: { 'aws:SourceAccount': ctx.accountId },
-          ArnLike: { 'aws:SourceArn': `arn:aws:events:${ctx.region}:${ctx.accountId}:rule/*` },
-        },
+        Condition: fromOwnRules(ctx),
       },
     ];
     new SnsTopicPolicy(this, `alerts-${ctx.region}-policy`, { provider: ctx.provider, arn: topic.arn, policy: policyDocument(statements) });
@@ -421,12 +426,10 @@ export class DrObservability extends Construct {
   private readonly topicPolicies = new Set<string>();
 
   private keyArnIn(ctx: RegionContext, props: DrObservabilityProps): string {
-    if (ctx.region === props.primary.ctx.region) return props.key.in('primary').arn;
-    if (ctx.region === props.dr.ctx.region) return props.key.in('dr').arn;
-    // us-east-1 when it is neither region: SNS's AWS managed key would not let CloudWatch publish.
-    throw new Error(
-      `DrObservability: no key of ours in ${ctx.region}; Route 53 alarms need us-east-1 to be the primary or DR region`,
-    );
+    if (ctx.region === props.primary.ctx.region) return props.key.keys.primary.arn;
+    if (ctx.region === props.dr.ctx.region) return props.key.keys.dr.arn;
+    // Unreachable after the constructor's check: an SNS AWS managed key would not let CloudWatch publish.
+    throw new Error(`DrObservability: no key of ours in ${ctx.region}; ${ROUTE53_METRICS_RULE}`);
   }
 
   private alarm(ctx: RegionContext, props: DrObservabilityProps, name: string, config: Omit<CloudwatchMetricAlarmConfig, 'alarmName'>) {
@@ -474,7 +477,7 @@ export class DrObservability extends Construct {
             ['AWS/Lambda', 'Throttles', 'FunctionName', fn],
           ]),
         ),
-        widget(`Route 53 health — ${label}`, x, 19, 'us-east-1', [['AWS/Route53', 'HealthCheckStatus', 'HealthCheckId', props.healthChecks[watch.ctx.role].id]], 'Minimum'),
+        widget(`Route 53 health — ${label}`, x, 19, ROUTE53_METRICS_REGION, [['AWS/Route53', 'HealthCheckStatus', 'HealthCheckId', props.healthChecks[watch.ctx.role].id]], 'Minimum'),
       );
     });
     const passive = otherRole(props.activeRole);

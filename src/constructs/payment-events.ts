@@ -10,15 +10,16 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { PolicyStatement, RegionContext, RegionRole, policyDocument, serviceTrustPolicy } from '../region';
+import { PolicyStatement, policyDocument, serviceTrustPolicy } from '../iam';
+import { PerRegion, RegionContext, RegionRole } from '../region';
 import { MultiRegionKey } from './multi-region-key';
+import { eventBusArn, eventRuleArn, iamRoleArn } from '../arn';
 
 /** The one event type the payment service publishes today (lambdas/payment-processor/outbox.ts). */
 export const PAYMENT_ACCEPTED = 'payment.accepted';
 
-export interface PaymentEventsProps {
-  readonly primary: RegionContext;
-  readonly dr: RegionContext;
+/** `primary` and `dr`: a bus, queue and archive in each site's region. */
+export interface PaymentEventsProps extends PerRegion<RegionContext> {
   /**
    * The active site (config `activeRegion`): the endpoint's primary Region, whose health check drives the failover.
    * @default 'primary'
@@ -71,7 +72,9 @@ export class PaymentEvents extends Construct {
   public readonly busName: string;
   /** `source` of every payment event. */
   public readonly source: string;
-  public readonly regions: Record<RegionRole, RegionalEvents>;
+  public readonly regions: PerRegion<RegionalEvents>;
+  /** Each region's bus ARN, built from the name (the publishers' grant; no cross-region reference). */
+  public readonly busArns: PerRegion<string>;
   public readonly endpoint: CloudwatchEventEndpoint;
   /** The region the endpoint lives in and routes to while healthy (the active site). */
   public readonly endpointRegion: string;
@@ -87,13 +90,14 @@ export class PaymentEvents extends Construct {
     check('archiveRetentionDays', props.archiveRetentionDays, 1, 3650, 'days');
     check('queueRetentionSeconds', props.queueRetentionSeconds, 60, 1_209_600, 'seconds (SQS limits)');
     check('maxReceiveCount', props.maxReceiveCount, 1, 1000, 'receives');
-    const ctxs: Record<RegionRole, RegionContext> = { primary: props.primary, dr: props.dr };
+    const ctxs: PerRegion<RegionContext> = { primary: props.primary, dr: props.dr };
     const activeRole = props.activeRole ?? 'primary';
     const passiveRole: RegionRole = activeRole === 'primary' ? 'dr' : 'primary';
     const naming = props.primary.naming;
     ({ busName: this.busName, source: this.source } = paymentEventNames(naming));
     const account = props.primary.accountId;
-    const busArn = (ctx: RegionContext) => `arn:aws:events:${ctx.region}:${account}:event-bus/${this.busName}`;
+    const busArn = (ctx: RegionContext) => eventBusArn(ctx, this.busName);
+    this.busArns = { primary: busArn(props.primary), dr: busArn(props.dr) };
 
     const regional = (ctx: RegionContext): RegionalEvents => {
       const provider = ctx.provider;
@@ -107,7 +111,7 @@ export class PaymentEvents extends Construct {
         retentionDays: props.archiveRetentionDays,
         description: `Every payment event on ${this.busName} in ${ctx.region}, kept ${props.archiveRetentionDays} days for replay`,
       });
-      const key = props.key.in(ctx.role);
+      const key = props.key.keys[ctx.role];
       const deadLetterQueue = new SqsQueue(this, `${ctx.role}-dlq`, {
         provider,
         name: naming.name('generic', 'payment-events-dlq', ctx.region),
@@ -166,7 +170,7 @@ export class PaymentEvents extends Construct {
     // to EventBridge for their targets (the permissions of the role the EventBridge console creates for a global
     // endpoint, scoped to our account, regions and bus).
     const roleName = naming.name('iamRole', 'events-replication');
-    const roleArn = `arn:aws:iam::${account}:role/${roleName}`;
+    const roleArn = iamRoleArn(account, roleName);
     this.replicationRole = new IamRole(this, 'replication-role', {
       provider: props.primary.provider,
       name: roleName,
@@ -179,7 +183,7 @@ export class PaymentEvents extends Construct {
         Sid: 'ManagedReplicationRules',
         Effect: 'Allow',
         Action: ['events:PutRule', 'events:DeleteRule', 'events:PutTargets', 'events:RemoveTargets'],
-        Resource: both.map((c) => `arn:aws:events:${c.region}:${account}:rule/${this.busName}/GlobalEndpointManagedRule-*`),
+        Resource: both.map((c) => eventRuleArn(c, `${this.busName}/GlobalEndpointManagedRule-*`)),
       },
       { Sid: 'ReplicateToBuses', Effect: 'Allow', Action: 'events:PutEvents', Resource: both.map(busArn) },
       {
@@ -219,9 +223,21 @@ export class PaymentEvents extends Construct {
     });
   }
 
-  /** What a publisher's role needs: PutEvents on the bus of either region (the endpoint routes to one of them). */
-  publishStatement(): PolicyStatement {
-    const ctxBuses = [this.regions.primary.bus, this.regions.dr.bus];
-    return { Sid: 'PublishPaymentEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: ctxBuses.map((b) => b.arn) };
+  /**
+   * What a publisher's role needs: PutEvents on the bus of either region (the global endpoint routes to one of
+   * them). The ARNs are built from the bus name, so a function of one region does not reference the other region's
+   * bus resource.
+   */
+  grantPublish(): PolicyStatement {
+    return PaymentEvents.grantPublishFor(this.busArns);
+  }
+
+  /**
+   * The same grant before the construct exists (the publishers are created before the endpoint, which follows a
+   * health check of their API): the buses' ARNs from the sites and the naming alone.
+   */
+  static grantPublishFor(sites: PerRegion<RegionContext> | PerRegion<string>): PolicyStatement {
+    const arnOf = (site: RegionContext | string) => (typeof site === 'string' ? site : eventBusArn(site, paymentEventNames(site.naming).busName));
+    return { Sid: 'PublishPaymentEvents', Effect: 'Allow', Action: 'events:PutEvents', Resource: [arnOf(sites.primary), arnOf(sites.dr)] };
   }
 }

@@ -19,6 +19,7 @@ import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
+import { API_DEFAULTS, WAF_MIN_RATE_LIMIT } from '../defaults';
 import { RegionContext } from '../region';
 import { RegionalKey } from './multi-region-key';
 
@@ -96,10 +97,12 @@ export class RegionalApi extends Construct {
     const provider = ctx.provider;
     const name = (purpose: string) => ctx.naming.name('generic', purpose, ctx.region);
     this.stageName = props.stageName ?? 'v1';
-    const rate = props.throttleRateLimit ?? 100;
-    const burst = props.throttleBurstLimit ?? 200;
-    const wafRateLimit = props.wafRateLimit ?? 2000;
-    if (wafRateLimit < 10) throw new Error(`RegionalApi: wafRateLimit must be at least 10 (the WAF minimum), got ${wafRateLimit}`);
+    const rate = props.throttleRateLimit ?? API_DEFAULTS.throttleRateLimit;
+    const burst = props.throttleBurstLimit ?? API_DEFAULTS.throttleBurstLimit;
+    const wafRateLimit = props.wafRateLimit ?? API_DEFAULTS.wafRateLimit;
+    if (wafRateLimit < WAF_MIN_RATE_LIMIT) {
+      throw new Error(`RegionalApi: wafRateLimit must be at least ${WAF_MIN_RATE_LIMIT} (the WAF minimum), got ${wafRateLimit}`);
+    }
 
     this.api = new ApiGatewayRestApi(this, 'api', {
       provider,

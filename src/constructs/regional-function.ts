@@ -8,8 +8,10 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { TerraformAsset, Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { secretLike } from '../guardrails/app-rules';
 import { powertoolsLayerArn } from '../powertools-layer';
-import { PolicyStatement, RegionContext, policyDocument, serviceTrustPolicy } from '../region';
+import { PolicyStatement, policyDocument, serviceTrustPolicy } from '../iam';
+import { RegionContext } from '../region';
 import { RegionalKey } from './multi-region-key';
 
 export interface RegionalFunctionProps {
@@ -22,10 +24,10 @@ export interface RegionalFunctionProps {
   readonly handler?: string;
   /** @default 'nodejs22.x' */
   readonly runtime?: string;
-  /** @default 512 */
-  readonly memorySize?: number;
-  /** Seconds. @default 10 */
-  readonly timeout?: number;
+  /** Memory in MB (Lambda: 128-10240); CPU scales with it. @default 512 */
+  readonly memorySizeMb?: number;
+  /** How long one invocation may run, in seconds (Lambda: 1-900). @default 10 */
+  readonly timeoutSeconds?: number;
   /** Upper bound of concurrent executions; protects the database's connection budget. */
   readonly reservedConcurrency: number;
   /**
@@ -39,7 +41,10 @@ export interface RegionalFunctionProps {
    * initialized execution environments (no Init phase for the first requests). @default 0 (none, no alias)
    */
   readonly provisionedConcurrency?: number;
-  /** Non-secret environment only; a value that looks like a secret is refused. */
+  /**
+   * Non-secret environment only: a variable the LAMBDA-ENV-SECRETS guardrail would refuse (its name says secret and
+   * does not end in a locator such as `_NAME`/`_ARN`, or its value looks like one) is refused here already.
+   */
   readonly environment?: Readonly<Record<string, string>>;
   /** Encrypts the function's log group. */
   readonly logKey: RegionalKey;
@@ -47,8 +52,6 @@ export interface RegionalFunctionProps {
   /** Exactly what the function may do besides logging, tracing and its VPC interfaces. */
   readonly statements: readonly PolicyStatement[];
 }
-
-const SECRET_LOOKING = /(password|secret|token|private.?key|api.?key)/i;
 
 /**
  * A Lambda function in one region: arm64, inside the private subnets with its own security group, X-Ray active
@@ -76,10 +79,12 @@ export class RegionalFunction extends Construct {
     if (!Token.isUnresolved(props.reservedConcurrency) && (props.reservedConcurrency < 1 || !Number.isInteger(props.reservedConcurrency))) {
       throw new Error(`RegionalFunction '${props.purpose}': reservedConcurrency must be a whole number >= 1, got ${props.reservedConcurrency}`);
     }
-    for (const [key] of Object.entries(props.environment ?? {})) {
-      if (SECRET_LOOKING.test(key)) {
+    // The guardrail's rule (src/guardrails/app-rules.ts), checked early: one rule, one answer.
+    for (const [key, value] of Object.entries(props.environment ?? {})) {
+      const why = secretLike(key, value);
+      if (why) {
         throw new Error(
-          `RegionalFunction '${props.purpose}': environment variable ${key} looks like a secret; read secrets from Secrets Manager at run time`,
+          `RegionalFunction '${props.purpose}': environment variable ${key} looks like a plaintext secret (${why}); pass where it is (e.g. ${key}_NAME, a secret name) and read it from Secrets Manager at run time`,
         );
       }
     }
@@ -159,8 +164,8 @@ export class RegionalFunction extends Construct {
       handler: props.handler ?? 'index.handler',
       runtime: props.runtime ?? 'nodejs22.x',
       architectures: ['arm64'],
-      memorySize: props.memorySize ?? 512,
-      timeout: props.timeout ?? 10,
+      memorySize: props.memorySizeMb ?? 512,
+      timeout: props.timeoutSeconds ?? 10,
       reservedConcurrentExecutions: props.reservedConcurrency,
       tracingConfig: { mode: 'Active' },
       // The bundles leave Powertools out; this layer (the exact version the tests ran) provides it.

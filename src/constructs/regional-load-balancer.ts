@@ -21,8 +21,10 @@ import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-as
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { allowPublicHttps, waive } from '../guardrails';
-import { PolicyStatement, RegionContext, policyDocument } from '../region';
+import { PolicyStatement, policyDocument } from '../iam';
+import { RegionContext } from '../region';
 import { paymentsWebAcl } from './regional-api';
+import { accountRootArn } from '../arn';
 
 /**
  * The TLS policy of the HTTPS listener: TLS 1.3 and TLS 1.2 with forward-secret AES-GCM suites only (ELB
@@ -54,7 +56,7 @@ export const ELB_LOG_SERVICE_PRINCIPAL_REGIONS: readonly string[] = [
 /** The principal that writes ALB access logs in `region`, or an error naming what to add. */
 export function elbLogDeliveryPrincipal(region: string): { AWS: string } | { Service: string } {
   const account = ELB_LOG_ACCOUNTS[region];
-  if (account) return { AWS: `arn:aws:iam::${account}:root` };
+  if (account) return { AWS: accountRootArn(account) };
   if (ELB_LOG_SERVICE_PRINCIPAL_REGIONS.includes(region)) return { Service: 'logdelivery.elasticloadbalancing.amazonaws.com' };
   throw new Error(
     `RegionalLoadBalancer: the Elastic Load Balancing log-delivery account of ${region} is not recorded; add it to ELB_LOG_ACCOUNTS (src/constructs/regional-load-balancer.ts) from the ELB User Guide, enable-access-logging`,

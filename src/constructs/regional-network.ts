@@ -16,8 +16,10 @@ import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { Construct } from 'constructs';
 import { formatCidr, parseCidr, subnetAt } from '../cidr';
-import { RegionContext, policyDocument, serviceTrustPolicy } from '../region';
+import { policyDocument, serviceTrustPolicy } from '../iam';
+import { RegionContext } from '../region';
 import { RegionalKey } from './multi-region-key';
+import { ec2Arn } from '../arn';
 
 export type NatGatewayMode = 'single' | 'one-per-az';
 
@@ -202,7 +204,7 @@ export class RegionalNetwork extends Construct {
       assumeRolePolicy: serviceTrustPolicy(
         'vpc-flow-logs.amazonaws.com',
         ctx.accountId,
-        `arn:aws:ec2:${ctx.region}:${ctx.accountId}:vpc-flow-log/*`,
+        ec2Arn(ctx, 'vpc-flow-log/*'),
       ),
     });
     new IamRolePolicy(this, 'flow-logs-policy', {

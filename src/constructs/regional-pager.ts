@@ -9,9 +9,11 @@ import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscrip
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole, policyDocument, serviceTrustPolicy } from '../region';
+import { policyDocument, serviceTrustPolicy } from '../iam';
+import { PerRegion, RegionContext, RegionRole } from '../region';
 import { RegionalKey } from './multi-region-key';
 import { RegionalFunction } from './regional-function';
+import { ssmParameterArn } from '../arn';
 import { CONTROL_PARAMETERS, controlParameters, controlPath as controlPathOf } from '../../lambdas/shared/parameter-names';
 
 /** A pager subscription beyond e-mail (config `alerts.subscriptions`). */
@@ -37,7 +39,7 @@ export interface HealthStatusRecordsProps {
   readonly hostedZoneId: string;
   readonly zoneName: string;
   /** Each site's deep /health check. */
-  readonly healthChecks: Record<RegionRole, Route53HealthCheck>;
+  readonly healthChecks: PerRegion<Route53HealthCheck>;
   /** TTL of the status answers. @default 5 */
   readonly ttlSeconds?: number;
 }
@@ -51,7 +53,7 @@ export interface HealthStatusRecordsProps {
  */
 export class HealthStatusRecords extends Construct {
   /** Fully qualified status record name per site. */
-  public readonly names: Record<RegionRole, string>;
+  public readonly names: PerRegion<string>;
   public readonly records: Route53Record[] = [];
   public readonly ttlSeconds: number;
 
@@ -168,15 +170,15 @@ export class RegionalPager extends Construct {
       lifecycle: { ignoreChanges: ['value'] },
     });
 
-    const parameterArn = (name: string) => `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${name}`;
+    const parameterArn = (name: string) => ssmParameterArn(ctx, name);
     this.prober = new RegionalFunction(this, 'prober', {
       ctx,
       purpose: 'prober',
       code: props.proberCode,
       // One scheduled minute per invocation; two may overlap briefly when a schedule fires late.
       reservedConcurrency: 2,
-      timeout: 70,
-      memorySize: 256,
+      timeoutSeconds: 70,
+      memorySizeMb: 256,
       logKey: props.key,
       logRetentionDays: props.logRetentionDays,
       environment: {

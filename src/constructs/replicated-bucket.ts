@@ -10,7 +10,8 @@ import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole, otherRole, policyDocument, serviceTrustPolicy } from '../region';
+import { PolicyStatement, allow, policyDocument, serviceTrustPolicy } from '../iam';
+import { PerRegion, RegionContext, RegionRole, otherRole } from '../region';
 import { MultiRegionKey } from './multi-region-key';
 
 /** The id of the rule replicating into site `to` (S3 replication metrics carry it as the `RuleId` dimension). */
@@ -31,11 +32,8 @@ export interface ReplicationDirection {
   readonly destinationBucket: S3Bucket;
 }
 
-export interface ReplicatedBucketProps {
-  /** Region of the source bucket; replication runs from here. */
-  readonly primary: RegionContext;
-  /** Region of the replica bucket. */
-  readonly dr: RegionContext;
+/** `primary` and `dr`: the region of each site's bucket (each replicates into the other). */
+export interface ReplicatedBucketProps extends PerRegion<RegionContext> {
   /** Encrypts both buckets (SSE-KMS): the primary key in the primary region, its replica in the DR region. */
   readonly key: MultiRegionKey;
   /** What the bucket holds, part of every physical name: lowercase letters, digits and hyphens (e.g. `artifacts`). */
@@ -77,6 +75,11 @@ const RTC_MINUTES = 15;
  * versions and aborts stale multipart uploads.
  */
 export class ReplicatedBucket extends Construct {
+  /** Each site's bucket (the same objects in both, replicated both ways). */
+  public readonly buckets: PerRegion<S3Bucket>;
+  /** Each bucket's versioning (replication is configured after both). */
+  public readonly versionings: PerRegion<S3BucketVersioningA>;
+  /** The primary site's bucket (`buckets.primary`). */
   public readonly primaryBucket: S3Bucket;
   public readonly drBucket: S3Bucket;
   public readonly primaryVersioning: S3BucketVersioningA;
@@ -88,7 +91,8 @@ export class ReplicatedBucket extends Construct {
   /** The primary-to-DR replication configuration. */
   public readonly replication: S3BucketReplicationConfigurationA;
   /** Both directions, keyed by the site of the source bucket. */
-  public readonly replications: Record<RegionRole, ReplicationDirection>;
+  public readonly replications: PerRegion<ReplicationDirection>;
+  private readonly key: MultiRegionKey;
 
   constructor(scope: Construct, id: string, props: ReplicatedBucketProps) {
     super(scope, id);
@@ -96,6 +100,7 @@ export class ReplicatedBucket extends Construct {
     const noncurrentDays = props.noncurrentVersionExpirationDays ?? 90;
     const abortDays = props.abortIncompleteUploadDays ?? 7;
     validate(props, noncurrentDays, abortDays);
+    this.key = props.key;
 
     const p = this.regionalBucket('primary', primary, props, noncurrentDays, abortDays);
     const d = this.regionalBucket('dr', dr, props, noncurrentDays, abortDays);
@@ -103,6 +108,8 @@ export class ReplicatedBucket extends Construct {
     this.primaryVersioning = p.versioning;
     this.drBucket = d.bucket;
     this.drVersioning = d.versioning;
+    this.buckets = { primary: p.bucket, dr: d.bucket };
+    this.versionings = { primary: p.versioning, dr: d.versioning };
 
     const p2d = this.direction('primary', props, { role: 'replication-role', policy: 'replication-policy', config: 'replication' });
     const d2p = this.direction('dr', props, { role: 'dr-replication-role', policy: 'dr-replication-policy', config: 'dr-replication' });
@@ -124,8 +131,8 @@ export class ReplicatedBucket extends Construct {
     const src = props[from];
     const dst = props[to];
     const key = props.key;
-    const source = this.bucketIn(from).arn;
-    const destination = this.bucketIn(to).arn;
+    const source = this.buckets[from].arn;
+    const destination = this.buckets[to].arn;
     const role = new IamRole(this, ids.role, {
       provider: src.provider,
       name: src.naming.name('iamRole', `${props.purpose}-s3-replication`, src.region),
@@ -164,7 +171,7 @@ export class ReplicatedBucket extends Construct {
           Sid: 'DecryptSourceObjects',
           Effect: 'Allow',
           Action: 'kms:Decrypt',
-          Resource: key.in(from).arn,
+          Resource: key.keys[from].arn,
           Condition: {
             StringEquals: { 'kms:ViaService': `s3.${src.region}.amazonaws.com` },
             StringLike: { 'kms:EncryptionContext:aws:s3:arn': [source, `${source}/*`] },
@@ -174,7 +181,7 @@ export class ReplicatedBucket extends Construct {
           Sid: 'EncryptReplicas',
           Effect: 'Allow',
           Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
-          Resource: key.in(to).arn,
+          Resource: key.keys[to].arn,
           Condition: {
             StringEquals: { 'kms:ViaService': `s3.${dst.region}.amazonaws.com` },
             StringLike: { 'kms:EncryptionContext:aws:s3:arn': [destination, `${destination}/*`] },
@@ -189,7 +196,7 @@ export class ReplicatedBucket extends Construct {
     const config = new S3BucketReplicationConfigurationA(this, ids.config, {
       provider: src.provider,
       dependsOn: [this.primaryVersioning, this.drVersioning, policy],
-      bucket: this.bucketIn(from).id,
+      bucket: this.buckets[from].id,
       role: role.arn,
       rule: [
         {
@@ -208,7 +215,7 @@ export class ReplicatedBucket extends Construct {
           destination: {
             bucket: destination,
             storageClass: 'STANDARD',
-            encryptionConfiguration: { replicaKmsKeyId: key.in(to).arn },
+            encryptionConfiguration: { replicaKmsKeyId: key.keys[to].arn },
             // S3 RTC (99.99% of objects within 15 minutes) requires replication metrics with an event threshold;
             // 15 minutes is the only valid value for both.
             replicationTime: { status: 'Enabled', time: { minutes: RTC_MINUTES } },
@@ -217,12 +224,27 @@ export class ReplicatedBucket extends Construct {
         },
       ],
     });
-    return { role, policy, config, ruleId, sourceBucket: this.bucketIn(from), destinationBucket: this.bucketIn(to) };
+    return { role, policy, config, ruleId, sourceBucket: this.buckets[from], destinationBucket: this.buckets[to] };
   }
 
-  /** The bucket of one region: the source in `primary`, the replica in `dr`. */
+  /** The bucket of one region. @deprecated read `buckets[role]` (the one per-region shape). */
   bucketIn(role: RegionRole): S3Bucket {
-    return role === 'primary' ? this.primaryBucket : this.drBucket;
+    return this.buckets[role];
+  }
+
+  /**
+   * Lets a function of one site write objects under `keyPrefix` into that site's bucket: `s3:PutObject` there,
+   * and `kms:GenerateDataKey` on the site's key, which SSE-KMS calls for every new object (S3 User Guide,
+   * UsingKMSEncryption, "Permissions"). Two statements: `<sid>` and `Encrypt<sid>`.
+   */
+  grantPutObjects(role: RegionRole, options: { readonly sid: string; readonly keyPrefix: string }): PolicyStatement[] {
+    if (options.keyPrefix.startsWith('/')) {
+      throw new Error(`ReplicatedBucket.grantPutObjects: keyPrefix "${options.keyPrefix}" must not start with "/" (S3 keys have none); use e.g. "audit/"`);
+    }
+    return [
+      allow(options.sid, ['s3:PutObject'], [`${this.buckets[role].arn}/${options.keyPrefix}*`]),
+      allow(`Encrypt${options.sid}`, ['kms:GenerateDataKey'], [this.key.keys[role].arn]),
+    ];
   }
 
   private regionalBucket(
@@ -251,7 +273,7 @@ export class ReplicatedBucket extends Construct {
       bucket: bucket.id,
       rule: [
         {
-          applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.key.in(role).arn },
+          applyServerSideEncryptionByDefault: { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.key.keys[role].arn },
           bucketKeyEnabled: true,
         },
       ],

@@ -1,6 +1,8 @@
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { Construct } from 'constructs';
+import { PolicyStatement, allow } from '../iam';
 import { RegionContext } from '../region';
+import { ssmParameterArn } from '../arn';
 import { configPath } from '../../lambdas/shared/parameter-names';
 
 export interface RuntimeParametersProps {
@@ -27,7 +29,7 @@ export class RuntimeParameters extends Construct {
     super(scope, id);
     const { ctx } = props;
     this.path = configPath(ctx.naming);
-    this.arnPattern = `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${this.path}*`;
+    this.arnPattern = ssmParameterArn(ctx, `${this.path}*`);
     for (const [name, value] of Object.entries(props.values)) {
       if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
         throw new Error(`RuntimeParameters: parameter name "${name}" may contain only letters, digits, "-", "_" and "."`);
@@ -44,4 +46,13 @@ export class RuntimeParameters extends Construct {
 
   /** ARN pattern covering every parameter of this construct, for least-privilege read policies. */
   public readonly arnPattern: string;
+
+  /**
+   * Lets a function of this region read the whole configuration the way lambdas/shared/config.ts does, with
+   * `ssm:GetParametersByPath` (and nothing else): on the path itself (`parameter/<prefix>/<suffix>`, what
+   * GetParametersByPath is authorized against) and on every parameter under it.
+   */
+  grantRead(sid = 'RuntimeConfiguration'): PolicyStatement {
+    return allow(sid, ['ssm:GetParametersByPath'], [this.arnPattern, this.arnPattern.replace(/\/\*$/, '')]);
+  }
 }

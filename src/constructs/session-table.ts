@@ -1,14 +1,13 @@
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { Construct } from 'constructs';
-import { RegionContext, RegionRole } from '../region';
+import { PolicyStatement, allow } from '../iam';
+import { PerRegion, RegionContext, RegionRole } from '../region';
 import { MultiRegionKey } from './multi-region-key';
 import { checkRegionPair } from './replicated-bucket';
+import { dynamodbTableArn } from '../arn';
 
-export interface SessionTableProps {
-  /** Region of the table; the replica is managed from here. */
-  readonly primary: RegionContext;
-  /** Region of the replica. */
-  readonly dr: RegionContext;
+/** `primary`: region of the table (the replica is managed from there); `dr`: region of the replica. */
+export interface SessionTableProps extends PerRegion<RegionContext> {
   /** Encrypts the table (primary key) and its replica (the key's replica in the DR region). */
   readonly key: MultiRegionKey;
   /** DynamoDB deletion protection on the table (prod). */
@@ -42,14 +41,17 @@ export class SessionTable extends Construct {
   /** Physical name, the same in both regions. */
   public readonly tableName: string;
   public readonly ttlAttribute: string;
-  private readonly dr: RegionContext;
+  /**
+   * The table's ARN in each site's region. The replica's ARN is a computed attribute inside a set of blocks, so it
+   * is built from the known name (same in both regions).
+   */
+  public readonly tableArns: PerRegion<string>;
 
   constructor(scope: Construct, id: string, props: SessionTableProps) {
     super(scope, id);
     const { primary, dr, key } = props;
     const ttlAttribute = props.ttlAttribute ?? 'expiresAt';
     validate(props, ttlAttribute);
-    this.dr = dr;
     this.ttlAttribute = ttlAttribute;
     // Global table replicas share the name, so it carries no region code.
     this.tableName = primary.naming.name('generic', 'sessions');
@@ -64,7 +66,7 @@ export class SessionTable extends Construct {
       // Global tables replicate through streams with both images.
       streamEnabled: true,
       streamViewType: 'NEW_AND_OLD_IMAGES',
-      serverSideEncryption: { enabled: true, kmsKeyArn: key.in('primary').arn },
+      serverSideEncryption: { enabled: true, kmsKeyArn: key.keys.primary.arn },
       pointInTimeRecovery: { enabled: true },
       deletionProtectionEnabled: props.deletionProtection,
       // Every replica of a table encrypted with a customer key needs its own key in its region. Provider 5.100's
@@ -73,7 +75,7 @@ export class SessionTable extends Construct {
       replica: [
         {
           regionName: dr.region,
-          kmsKeyArn: key.in('dr').arn,
+          kmsKeyArn: key.keys.dr.arn,
           pointInTimeRecovery: true,
           propagateTags: true,
         },
@@ -81,15 +83,20 @@ export class SessionTable extends Construct {
       tags: { Name: this.tableName },
       lifecycle: { preventDestroy: props.preventDestroy },
     });
+    this.tableArns = { primary: this.table.arn, dr: dynamodbTableArn(dr, this.tableName) };
+  }
+
+  /** The table's ARN in one region. @deprecated read `tableArns[role]` (the one per-region shape). */
+  arnIn(role: RegionRole): string {
+    return this.tableArns[role];
   }
 
   /**
-   * The table's ARN in one region. The replica's ARN is a computed attribute inside a set of blocks, so it is
-   * built from the known name: `arn:aws:dynamodb:<dr region>:<account>:table/<name>`.
+   * Lets a function of one site do `actions` on that site's copy of the table (never the other region's: a
+   * Lambda keeps working while the other region is down).
    */
-  arnIn(role: RegionRole): string {
-    if (role === 'primary') return this.table.arn;
-    return `arn:aws:dynamodb:${this.dr.region}:${this.dr.accountId}:table/${this.tableName}`;
+  grant(role: RegionRole, sid: string, actions: readonly `dynamodb:${string}`[]): PolicyStatement {
+    return allow(sid, actions, [this.tableArns[role]]);
   }
 }
 

@@ -24,6 +24,7 @@ import {
 import { GetHealthCheckStatusCommand, GetHostedZoneCommand, TestDNSAnswerCommand, type Route53Client } from '@aws-sdk/client-route-53';
 import { GetBucketReplicationCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetParameterCommand, PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { lambdaFunctionArn } from '../arn';
 
 /** Thin adapters over the AWS SDK: one call each, returning the few fields the commands decide on. */
 
@@ -268,7 +269,7 @@ export async function setFunctionConcurrency(lambda: LambdaClient, fn: string, v
   else await lambda.send(new PutFunctionConcurrencyCommand({ FunctionName: fn, ReservedConcurrentExecutions: value }));
 }
 
-export const functionArn = (region: string, accountId: string, fn: string): string => `arn:aws:lambda:${region}:${accountId}:function:${fn}`;
+export const functionArn = (region: string, accountId: string, fn: string): string => lambdaFunctionArn({ region, accountId }, fn);
 
 export async function functionTags(lambda: LambdaClient, arn: string): Promise<Record<string, string>> {
   const out = await lambda.send(new ListTagsCommand({ Resource: arn }));

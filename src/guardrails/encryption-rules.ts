@@ -4,7 +4,7 @@ import { CheckContext, Finding, Rule } from './model';
 /** The resource types that hold key material of this stack. */
 export const KEY_TYPES = ['aws_kms_key', 'aws_kms_replica_key'] as const;
 
-const KEY_FIX = 'a KMS key of this stack in the same region (MultiRegionKey.in(role).arn)';
+const KEY_FIX = 'a KMS key of this stack in the same region (MultiRegionKey.keys[role].arn)';
 
 /**
  * Why `value` is not a key of this stack usable in `region`, or undefined when it is. A key "of ours" is a whole

@@ -1,3 +1,4 @@
+import { awsManagedPolicyArn } from '../arn';
 import { isExpression, list } from './inventory';
 import { Finding, Rule } from './model';
 import {
@@ -248,18 +249,18 @@ export const policiesReadable: Rule = {
       .map((doc): Finding => ({
         resource: doc.resource,
         problem: `${doc.attribute} ${doc.unreadable}`,
-        fix: 'build the document with policyDocument() (src/region.ts) so it is a JSON string at synth; references inside string values are fine',
+        fix: 'build the document with policyDocument() (src/iam.ts) so it is a JSON string at synth; references inside string values are fine',
       })),
 };
 
 /** AWS managed policies the platform may attach, with the reason. Any other AWS managed policy fails. */
 export const ALLOWED_AWS_MANAGED_POLICIES: ReadonlyArray<{ readonly arn: string; readonly reason: string }> = [
   {
-    arn: 'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup',
+    arn: awsManagedPolicyArn('service-role/AWSBackupServiceRolePolicyForBackup'),
     reason: 'the AWS Backup service role policy the AWS Backup Developer Guide prescribes for backup jobs; it spans every service Backup protects',
   },
   {
-    arn: 'arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores',
+    arn: awsManagedPolicyArn('service-role/AWSBackupServiceRolePolicyForRestores'),
     reason: 'the AWS Backup service role policy for restores (same guide)',
   },
 ];

@@ -1,6 +1,7 @@
 import { Inventory, SynthResource, blocks, isTrue, list } from './inventory';
 import { Finding, Rule } from './model';
 import { Statement, isPublicPrincipal, parsePolicy } from './policy';
+import { s3BucketArn } from '../arn';
 
 /** Sub-resources (`aws_s3_bucket_*`) of a bucket: their `bucket` is the bucket's id or name, referenced or literal. */
 function forBucket(inventory: Inventory, type: string, bucket: SynthResource): SynthResource[] {
@@ -33,7 +34,7 @@ export const s3PublicAccessBlock: Rule = {
 
 /** `arn:aws:s3:::<name>` or a reference to the bucket's ARN. */
 function isBucketArn(inventory: Inventory, value: string, bucket: SynthResource): boolean {
-  return inventory.refersTo(value, bucket, ['arn']) || (typeof bucket.body.bucket === 'string' && value === `arn:aws:s3:::${bucket.body.bucket}`);
+  return inventory.refersTo(value, bucket, ['arn']) || (typeof bucket.body.bucket === 'string' && value === s3BucketArn(bucket.body.bucket));
 }
 
 /** A Deny of every S3 action (or every action) to everyone when aws:SecureTransport is false, on the bucket and its objects. */

@@ -6,9 +6,11 @@ import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmana
 import { Password } from '@cdktf/provider-random/lib/password';
 import { TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { secretArnPattern } from '../arn';
 import { Tier } from '../composition';
 import { PlatformConfig } from '../config';
 import { MultiRegionKey } from '../constructs/multi-region-key';
+import { PolicyStatement, allow } from '../iam';
 import { RegionContext, RegionRole } from '../region';
 
 export interface ApiEdgeProps {
@@ -49,9 +51,9 @@ export class ApiEdge extends Tier {
       provider: primaryCtx.provider,
       name: primaryCtx.naming.name('generic', 'api-client-key'),
       description: 'Payments API client key (x-api-key), the same in both regions',
-      kmsKeyId: props.key.in('primary').arn,
+      kmsKeyId: props.key.keys.primary.arn,
       recoveryWindowInDays: config.protection.secretRecoveryWindowDays,
-      replica: [{ region: drCtx.region, kmsKeyId: props.key.in('dr').arn }],
+      replica: [{ region: drCtx.region, kmsKeyId: props.key.keys.dr.arn }],
     });
     new SecretsmanagerSecretVersion(this, 'api-client-secret-value', {
       provider: primaryCtx.provider,
@@ -94,5 +96,13 @@ export class ApiEdge extends Tier {
       ttl: 300,
       allowOverwrite: true,
     });
+  }
+
+  /**
+   * Lets a function of one site read the client key from that site's replica (`ApiClientKey`). The secret is
+   * encrypted with the database key, whose `kms:Decrypt` such a function holds already (credentials' grantRead).
+   */
+  grantReadClientKey(site: RegionContext): PolicyStatement {
+    return allow('ApiClientKey', ['secretsmanager:GetSecretValue'], [secretArnPattern(site, this.clientSecret.name)]);
   }
 }

@@ -43,7 +43,7 @@ export class ApplicationTier extends Tier {
     const { ctx } = site;
     const { database, sessions, artifacts } = data;
     const accelerator = config.edge.mode === 'accelerator';
-    const cluster = database.clusterIn(ctx.role);
+    const cluster = database.clusters[ctx.role];
     this.parameters = new RuntimeParameters(this, `runtime-${ctx.role}`, {
       ctx,
       // By RuntimeConfig field: the parameter names are the contract's (lambdas/shared/parameter-names.ts).
@@ -55,29 +55,15 @@ export class ApplicationTier extends Tier {
         dbSecretName: database.credentials.secretName,
         globalClusterId: database.globalClusterIdentifier,
         sessionsTable: sessions.tableName,
-        artifactsBucket: artifacts.bucketIn(ctx.role).bucket,
+        artifactsBucket: artifacts.buckets[ctx.role].bucket,
         // Behind the ALB the payment handler verifies x-api-key itself, against this region's replica.
         ...(accelerator ? { apiKeySecretName: edge.clientSecret.name } : {}),
       }),
     });
     const parameters = this.parameters;
-    // Everything below is this region's: the secret replica, the key replica, the table replica, the bucket.
-    const secretArn = `arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${database.credentials.secretName}-??????`;
-    const readConfig = [
-      {
-        Sid: 'RuntimeConfiguration',
-        Effect: 'Allow' as const,
-        // lambdas/shared/config.ts reads the whole path with GetParametersByPath and nothing else.
-        Action: ['ssm:GetParametersByPath'],
-        Resource: [parameters.arnPattern, parameters.arnPattern.replace(/\/\*$/, '')],
-      },
-      { Sid: 'DatabaseCredentials', Effect: 'Allow' as const, Action: ['secretsmanager:GetSecretValue'], Resource: [secretArn] },
-      { Sid: 'DecryptCredentials', Effect: 'Allow' as const, Action: ['kms:Decrypt'], Resource: [keys.database.in(ctx.role).arn] },
-      // Only this region's copy of the designation (no cross-region read).
-      { Sid: 'ActiveSiteDesignation', Effect: 'Allow' as const, Action: ['ssm:GetParameter'], Resource: [designation.arnIn(ctx)] },
-    ];
-    const tableArn = sessions.arnIn(ctx.role);
-    const bucket = artifacts.bucketIn(ctx.role);
+    // Everything below is this region's: the secret replica, the key replica, the table replica, the bucket, and only
+    // this region's copy of the designation (no cross-region read).
+    const readConfig = [parameters.grantRead(), ...database.credentials.grantRead(ctx.role), designation.grantRead(ctx.role)];
     const environment = (service: string) => ({
       CONFIG_PATH: parameters.path,
       // This region's active-site designation (read, never written, by the function; cached <= 5 s).
@@ -92,7 +78,7 @@ export class ApplicationTier extends Tier {
       ctx,
       subnets: site.network.privateSubnets,
       securityGroup: site.appSecurityGroup,
-      logKey: keys.logs.in(ctx.role),
+      logKey: keys.logs.keys[ctx.role],
       logRetentionDays: config.logRetentionDays,
     };
     this.paymentFunction = new RegionalFunction(this, `payment-fn-${ctx.role}`, {
@@ -103,26 +89,16 @@ export class ApplicationTier extends Tier {
       // Passive readiness: initialized environments on both sites, so the first payments after a failover
       // meet no cold start (counted in the DR report).
       provisionedConcurrency: config.api.paymentProvisionedConcurrency,
-      timeout: 10,
+      timeoutSeconds: 10,
       environment: { ...environment('payment-processor'), ...events.environment(parameters.path) },
       statements: [
         ...events.withEndpointUrl(readConfig, ctx, parameters.path),
         events.publishStatement,
         // The handler only ever updates a session item (UpdateItem with ADD): no PutItem, no GetItem.
-        { Sid: 'Sessions', Effect: 'Allow', Action: ['dynamodb:UpdateItem'], Resource: [tableArn] },
-        { Sid: 'AuditObjects', Effect: 'Allow', Action: ['s3:PutObject'], Resource: [`${bucket.arn}/audit/*`] },
-        { Sid: 'EncryptAuditObjects', Effect: 'Allow', Action: ['kms:GenerateDataKey'], Resource: [keys.storage.in(ctx.role).arn] },
+        sessions.grant(ctx.role, 'Sessions', ['dynamodb:UpdateItem']),
+        ...artifacts.grantPutObjects(ctx.role, { sid: 'AuditObjects', keyPrefix: 'audit/' }),
         // The client key, read from this region's replica (encrypted with the database key, already decryptable).
-        ...(accelerator
-          ? [
-              {
-                Sid: 'ApiClientKey',
-                Effect: 'Allow' as const,
-                Action: ['secretsmanager:GetSecretValue'],
-                Resource: [`arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${edge.clientSecret.name}-??????`],
-              },
-            ]
-          : []),
+        ...(accelerator ? [edge.grantReadClientKey(ctx)] : []),
       ],
     });
     this.healthFunction = new RegionalFunction(this, `health-fn-${ctx.role}`, {
@@ -131,13 +107,13 @@ export class ApplicationTier extends Tier {
       code: props.bundles.code('health-check'),
       reservedConcurrency: config.api.healthConcurrency,
       // Route 53 waits 2 s for an answer; the handler's own budget is shorter.
-      timeout: 3,
-      memorySize: 256,
+      timeoutSeconds: 3,
+      memorySizeMb: 256,
       environment: environment('health-check'),
       statements: [
         ...readConfig,
         // The probe is one GetItem (lambdas/health-check); no DescribeTable.
-        { Sid: 'SessionsReachable', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: [tableArn] },
+        sessions.grant(ctx.role, 'SessionsReachable', ['dynamodb:GetItem']),
       ],
     });
     this.api = new RegionalApi(this, `api-${ctx.role}`, {
@@ -148,7 +124,7 @@ export class ApplicationTier extends Tier {
       domainName: edge.domainName,
       certificate: edge.certificates[ctx.role],
       validationRecord: edge.validationRecord,
-      logKey: keys.logs.in(ctx.role),
+      logKey: keys.logs.keys[ctx.role],
       logRetentionDays: config.logRetentionDays,
       throttleRateLimit: config.api.throttleRateLimit,
       throttleBurstLimit: config.api.throttleBurstLimit,

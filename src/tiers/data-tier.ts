@@ -77,7 +77,7 @@ export class DataTier extends Tier {
       dr: dr.ctx,
       key: keys.storage,
       source: active,
-      resources: [{ arn: this.database.activeCluster.arn }, { arn: this.sessions.arnIn(active) }],
+      resources: [{ arn: this.database.activeCluster.arn }, { arn: this.sessions.tableArns[active] }],
       forceDestroy: protection.forceDestroyBuckets,
       schedule: config.backup.schedule,
       retentionDays: config.backup.retentionDays,

@@ -63,7 +63,7 @@ export class Drills extends Tier {
         network: r.network,
         peerRegion: peer.ctx.region,
         stopAlarms: r.ctx.region === usEast1.region ? [this.rtoGuard] : [],
-        logKey: props.logsKey.in(r.ctx.role),
+        logKey: props.logsKey.keys[r.ctx.role],
         logRetentionDays: config.logRetentionDays,
         alertTopic: alertTopics[r.ctx.region],
       });

@@ -1,6 +1,8 @@
 import { PAYMENT_EVENTS_ENDPOINT_PARAMETER } from '../../lambdas/shared/parameter-names';
-import { paymentEventNames } from '../constructs/payment-events';
-import { PolicyStatement, RegionContext } from '../region';
+import { ssmParameterArn } from '../arn';
+import { PaymentEvents, paymentEventNames } from '../constructs/payment-events';
+import { PolicyStatement } from '../iam';
+import { RegionContext } from '../region';
 
 /** Name of the parameter (under a site's runtime path) holding the payment events global endpoint URL (the names contract's). */
 export const ENDPOINT_URL_PARAMETER = PAYMENT_EVENTS_ENDPOINT_PARAMETER;
@@ -18,12 +20,7 @@ export class PaymentEventsAccess {
 
   constructor(primary: RegionContext, dr: RegionContext) {
     this.names = paymentEventNames(primary.naming);
-    this.publishStatement = {
-      Sid: 'PublishPaymentEvents',
-      Effect: 'Allow' as const,
-      Action: 'events:PutEvents',
-      Resource: [primary, dr].map((c) => `arn:aws:events:${c.region}:${c.accountId}:event-bus/${this.names.busName}`),
-    };
+    this.publishStatement = PaymentEvents.grantPublishFor({ primary, dr });
   }
 
   /**
@@ -32,7 +29,7 @@ export class PaymentEventsAccess {
    * the action is granted once.
    */
   withEndpointUrl(statements: readonly PolicyStatement[], ctx: RegionContext, configPath: string): PolicyStatement[] {
-    const arn = `arn:aws:ssm:${ctx.region}:${ctx.accountId}:parameter${configPath}${ENDPOINT_URL_PARAMETER}`;
+    const arn = ssmParameterArn(ctx, `${configPath}${ENDPOINT_URL_PARAMETER}`);
     const i = statements.findIndex((st) => JSON.stringify(st.Action) === JSON.stringify(['ssm:GetParameter']));
     if (i < 0) return [...statements, { Sid: 'PaymentEventsEndpointUrl', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [arn] }];
     return statements.map((st, j) => (j === i ? { ...st, Resource: [...[st.Resource ?? []].flat(), arn] } : st));

@@ -80,11 +80,11 @@ export class PaymentEventsWiring extends Tier {
       code: props.bundles.code('outbox-sweep'),
       // Any number of sweeps is safe (row locks); one at a time is enough.
       reservedConcurrency: 1,
-      timeout: 60,
-      memorySize: 256,
+      timeoutSeconds: 60,
+      memorySizeMb: 256,
       subnets: site.network.privateSubnets,
       securityGroup: site.appSecurityGroup,
-      logKey: props.keys.logs.in(ctx.role),
+      logKey: props.keys.logs.keys[ctx.role],
       logRetentionDays: config.logRetentionDays,
       environment: {
         CONFIG_PATH: parameters.path,
@@ -98,25 +98,9 @@ export class PaymentEventsWiring extends Tier {
         ...access.environment(parameters.path),
       },
       statements: [
-        {
-          Sid: 'RuntimeConfiguration',
-          Effect: 'Allow',
-          // lambdas/shared/config.ts reads the whole path with GetParametersByPath and nothing else.
-          Action: ['ssm:GetParametersByPath'],
-          Resource: [parameters.arnPattern, parameters.arnPattern.replace(/\/\*$/, '')],
-        },
-        ...access.withEndpointUrl(
-          [{ Sid: 'ActiveSiteDesignation', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: [designation.arnIn(ctx)] }],
-          ctx,
-          parameters.path,
-        ),
-        {
-          Sid: 'DatabaseCredentials',
-          Effect: 'Allow',
-          Action: ['secretsmanager:GetSecretValue'],
-          Resource: [`arn:aws:secretsmanager:${ctx.region}:${ctx.accountId}:secret:${props.data.database.credentials.secretName}-??????`],
-        },
-        { Sid: 'DecryptCredentials', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [props.keys.database.in(ctx.role).arn] },
+        parameters.grantRead(),
+        ...access.withEndpointUrl([designation.grantRead(ctx.role)], ctx, parameters.path),
+        ...props.data.database.credentials.grantRead(ctx.role),
         access.publishStatement,
       ],
     });

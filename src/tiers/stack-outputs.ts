@@ -75,8 +75,8 @@ export function writeStackOutputs(stack: TerraformStack, s: StackOutputSources):
     });
   }
   output('sessions-table-name', s.sessions.tableName, 'DynamoDB global table of sessions');
-  output('artifacts-bucket-primary', s.artifacts.bucketIn('primary').bucket, 'Payment artefacts bucket (primary)');
-  output('artifacts-bucket-dr', s.artifacts.bucketIn('dr').bucket, 'Payment artefacts bucket (DR replica)');
+  output('artifacts-bucket-primary', s.artifacts.buckets.primary.bucket, 'Payment artefacts bucket (primary)');
+  output('artifacts-bucket-dr', s.artifacts.buckets.dr.bucket, 'Payment artefacts bucket (DR replica)');
   for (const { ctx, network } of sites) {
     const app = s.runtime[ctx.role];
     output(`payment-function-${ctx.role}`, app.paymentFunction.functionName, `Payment Lambda (${ctx.region})`);

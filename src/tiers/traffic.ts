@@ -62,7 +62,7 @@ export class Traffic extends Tier {
       dr: target(sites.dr),
       active: props.activeRole,
       recordTtlSeconds: config.dns.recordTtlSeconds,
-      healthCheckInterval: config.dns.healthCheckIntervalSeconds,
+      healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
       failureThreshold: config.dns.healthCheckFailureThreshold,
     });
 

@@ -27,3 +27,21 @@ export function regionCode(region: string): string {
   const [area, direction, number] = region.split('-');
   return `${area}${DIRECTION_CODES[direction] ?? direction}${number}`;
 }
+
+/**
+ * Route 53 publishes health-check metrics only in us-east-1 (Route 53 Developer Guide, "Monitoring health checks
+ * using CloudWatch"), so their alarms, and the key and topic those alarms use, live there: one of the two sites
+ * must be in us-east-1. The one statement of that rule; config validation, the observability construct and the
+ * stack all ask `route53MetricsSite`.
+ */
+export const ROUTE53_METRICS_REGION = 'us-east-1';
+
+/** Why a region pair breaks the rule (config and constructs report it in their own words around this). */
+export const ROUTE53_METRICS_RULE = `Route 53 publishes health-check metrics only in ${ROUTE53_METRICS_REGION}, and this stack keeps their alarms next to a key and topic of its own there, so one of the two regions must be ${ROUTE53_METRICS_REGION}`;
+
+/** The site (`primary` or `dr`) whose region is us-east-1, or undefined when neither is. */
+export function route53MetricsSite(regions: { readonly primary: string; readonly dr: string }): 'primary' | 'dr' | undefined {
+  if (regions.primary === ROUTE53_METRICS_REGION) return 'primary';
+  if (regions.dr === ROUTE53_METRICS_REGION) return 'dr';
+  return undefined;
+}
