@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import { ROUTE53_METRICS_REGION, ROUTE53_METRICS_RULE, route53MetricsSite } from '../aws-regions';
 import { Tier } from '../composition';
 import { PlatformConfig } from '../config';
 import { FailoverDns } from '../constructs/failover-dns';
@@ -26,20 +27,17 @@ export interface MonitoringProps {
  */
 export class Monitoring extends Tier {
   public readonly observability: DrObservability;
-  /** The site in us-east-1: Route 53 publishes health-check metrics only there, and their alarms and topic live there. */
+  /** The site in us-east-1 (`route53MetricsSite`): Route 53 publishes health-check metrics only there. */
   public readonly route53MetricsCtx: RegionContext;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const { contexts, applications, data, config } = props;
     const { primary: primaryCtx, dr: drCtx } = contexts;
-    const usEast1 = [primaryCtx, drCtx].find((c) => c.region === 'us-east-1');
-    if (!usEast1) {
-      throw new Error(
-        'regions: one of the two regions must be us-east-1: Route 53 publishes health-check metrics only there, and their alarms and topic must live there',
-      );
-    }
-    this.route53MetricsCtx = usEast1;
+    // The us-east-1 rule has one owner (src/aws-regions.ts); config refuses a region pair without it.
+    const metricsSite = route53MetricsSite({ primary: primaryCtx.region, dr: drCtx.region });
+    if (metricsSite === undefined) throw new Error(`Monitoring: neither ${primaryCtx.region} nor ${drCtx.region} is ${ROUTE53_METRICS_REGION}; ${ROUTE53_METRICS_RULE}`);
+    this.route53MetricsCtx = contexts[metricsSite];
     const watch = (ctx: RegionContext) => ({
       ctx,
       apiName: applications[ctx.role].api.api.name,
@@ -50,7 +48,6 @@ export class Monitoring extends Tier {
     const observabilityProps: DrObservabilityProps = {
       primary: watch(primaryCtx),
       dr: watch(drCtx),
-      route53MetricsCtx: usEast1,
       key: props.key,
       emails: config.alerts.emails,
       subscriptions: config.alerts.subscriptions,
