@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, DEFAULT_CONFIG, loadConfig, mergeConfig, resolveConfig } from '../src/config';
+import { ConfigError, DEFAULT_CONFIG, loadConfig, mergeConfig, repeatedKeys, resolveConfig } from '../src/config';
 
 const configFile = (name: string) => join(__dirname, '..', 'config', name);
 const readJson = (name: string) => JSON.parse(readFileSync(configFile(name), 'utf8'));
@@ -116,6 +117,20 @@ describe('overrides', () => {
     ['not JSON', __filename, /is not valid JSON/],
   ])('DR_CONFIG pointing at %s fails with a clear message', (_what, path, message) => {
     expect(() => loadConfig({ DR_CONFIG: path })).toThrow(message);
+  });
+
+  test('a key written twice in one object is refused, naming it and its line (JSON.parse would keep the last one silently)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'config-'));
+    const path = join(dir, 'twice.json');
+    writeFileSync(path, '{\n  "activeRegion": "dr",\n  "profile": "dev",\n  "activeRegion": "primary"\n}\n');
+    expect(() => loadConfig({ DR_CONFIG: path })).toThrow(/repeats the key "activeRegion" \(line 4\).*keep one/);
+    // Nested objects too; the same name in different objects is fine.
+    expect(repeatedKeys('{"a": {"x": 1, "x": 2}, "b": {"x": 3}}')).toEqual(['"x" (line 1)']);
+    expect(repeatedKeys('{"a": {"x": 1}, "b": {"x": 3}}')).toEqual([]);
+  });
+
+  test.each(['dev.json', 'prod.json'])('config/%s repeats no key', (name) => {
+    expect(repeatedKeys(readFileSync(configFile(name), 'utf8'))).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseDocument } from 'yaml';
 import { capacity, cidrsOverlap, parseCidr } from './cidr';
 import { API_DEFAULTS, AURORA_DEFAULTS, AURORA_MAX_ACU, AURORA_MIN_ACU, AURORA_MIN_MAJOR_VERSION, WAF_MIN_RATE_LIMIT, auroraMajorVersion } from './defaults';
 import { powertoolsLayerProblem } from './powertools-layer';
@@ -572,6 +573,22 @@ export function mergeConfig(base: unknown, override: unknown): unknown {
 }
 
 /**
+ * Keys repeated within one object of a JSON text, as `"name" (line N)`. `JSON.parse` silently keeps the last one: an
+ * operator who edits the first `"activeRegion"` after a failover would deploy the other. The `yaml` parser (JSON is
+ * YAML) reports them.
+ */
+export function repeatedKeys(text: string): string[] {
+  const lines = text.split('\n');
+  return parseDocument(text, { uniqueKeys: true })
+    .errors.filter((e) => e.code === 'DUPLICATE_KEY')
+    .map((e) => {
+      const at = e.linePos?.[0];
+      const key = at ? /"((?:[^"\\]|\\.)*)"/.exec((lines[at.line - 1] ?? '').slice(at.col - 1))?.[1] : undefined;
+      return `"${key ?? '?'}"${at ? ` (line ${at.line})` : ''}`;
+    });
+}
+
+/**
  * Loads the configuration: the embedded defaults, then the JSON file named by `DR_CONFIG`, then the CI variables
  * `ENVIRONMENT_SUFFIX`, `TERRAFORM_STATE_BUCKET` and `TERRAFORM_STATE_BUCKET_REGION`.
  */
@@ -593,6 +610,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): PlatformConfig
     }
     if (!isPlainObject(parsed)) {
       throw new ConfigError([`DR_CONFIG: "${env.DR_CONFIG}" must hold a JSON object`], 'DR_CONFIG');
+    }
+    const repeated = repeatedKeys(text);
+    if (repeated.length > 0) {
+      throw new ConfigError(
+        repeated.map((k) => `DR_CONFIG: "${env.DR_CONFIG}" repeats the key ${k}: JSON keeps only the last one, so an edit to the other is silently ignored; keep one`),
+        'DR_CONFIG',
+      );
     }
     merged = mergeConfig(merged, parsed);
     sources.push(env.DR_CONFIG);
