@@ -12,4 +12,6 @@ module.exports = {
   testTimeout: 30000,
   // Two workers on the 2-core machines: the terraform suites run in parallel with the rest.
   maxWorkers: 2,
+  // The terraform suites start first (longest first), also on a cold run without jest's timing cache.
+  testSequencer: '<rootDir>/__tests__/support/sequencer.js',
 };

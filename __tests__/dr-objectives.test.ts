@@ -1,10 +1,11 @@
 // The DR report: every step from region loss to a client's payment, both directions and modes, honest sums.
+import { PROMOTION_BUDGET_EXCEEDED_SUBJECT, PROMOTION_GIVE_UP_MS } from '../lambdas/failover-controller';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config';
-import { DrDesign, DrObjectiveError, DrObjectives, evaluateObjectives, QUOTES, renderMarkdown, writeDrReport } from '../src/dr-objectives';
+import { DrDesign, DrObjectiveError, DrObjectives, evaluateObjectives, PROMOTION_BUDGET_PAGE, PROMOTION_GIVE_UP_SECONDS, QUOTES, renderMarkdown, writeDrReport } from '../src/dr-objectives';
 import { drReportFor } from '../src/dr-report';
 import { synthDrStack, testConfig } from './support/synth';
 
@@ -77,6 +78,20 @@ describe('the DR report counts every step', () => {
     expect(p).toMatchObject({ basis: 'budget', awsGuaranteed: false, boundSeconds: 60 + 5 });
     expect(p.source).toContain('RTO can be in the order of minutes');
     expect(p.typicalSeconds).toBeDefined();
+  });
+
+  test('the promotion budget is a detection deadline the controller enforces, with the worst case if Aurora takes "minutes"', () => {
+    const p = step('failover-automatic', /^Aurora promotion/);
+    expect(p.mechanism).toMatch(/The 60 s bound is a budget we set, NOT an AWS guarantee \(AWS: "in the order of minutes"\)/);
+    // The page text is the controller's own (one source for both).
+    expect(p.mechanism).toContain(`pages "${PROMOTION_BUDGET_PAGE}", records it in the run record and keeps waiting`);
+    expect(`Automatic failover: ${PROMOTION_BUDGET_PAGE}`).toBe(PROMOTION_BUDGET_EXCEEDED_SUBJECT);
+    expect(PROMOTION_GIVE_UP_SECONDS * 1000).toBe(PROMOTION_GIVE_UP_MS);
+    expect(p.mechanism).toMatch(/read as 300 s \("a few minutes"\) it is 305 s \(\+240 s on this scenario\), at most 905 s before the controller stops waiting/);
+    expect(p.source).toMatch(/a detection deadline the controller enforces and pages on, not an AWS figure/);
+    // Manual mode says what the CLI does (and does not) do at the budget.
+    const m = step('failover-manual', /^Aurora promotion/);
+    expect(m.mechanism).toMatch(/The CLI does not page at the budget/);
   });
 
   test('the manual decision is a bound from the on-call policy, not the 5-minute floor', () => {

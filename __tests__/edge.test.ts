@@ -105,8 +105,8 @@ describe.each(['dev', 'prod'] as const)('%s profile', (profile) => {
         [20, ['/health'], synth.ref(lb.targetGroups.health.arn)],
       ]);
       for (const [tg, fn] of [
-        [lb.targetGroups.payment, stack.runtime[role].paymentFunction.function],
-        [lb.targetGroups.health, stack.runtime[role].healthFunction.function],
+        [lb.targetGroups.payment, stack.runtime[role].paymentFunction.invokeTarget],
+        [lb.targetGroups.health, stack.runtime[role].healthFunction.invokeTarget],
       ] as const) {
         expect(synth.bodyOf(tg)).toMatchObject({
           target_type: 'lambda',
@@ -249,6 +249,35 @@ describe.each(['dev', 'prod'] as const)('%s profile', (profile) => {
       expect(out['load-balancer-arn-dr'].value).toBe(synth.ref(stack.edge.loadBalancers.dr.loadBalancer.arn));
       expect(out['failover-record-name'].value).toBe(`${label}-failover.${zone}`);
     });
+  });
+});
+
+describe('accelerator mode with provisioned concurrency on the payment function', () => {
+  const { stack, synth } = synthDrStack({ ...ACCELERATOR, api: { paymentProvisionedConcurrency: 2 } });
+
+  test.each(roles)('%s: the payment target group targets the alias that carries it, with the permission qualified the same', (role) => {
+    const lb = stack.edge!.loadBalancers[role];
+    const pay = stack.runtime[role].paymentFunction;
+    expect(pay.alias).toBeDefined();
+    const pc = synth.list('aws_lambda_provisioned_concurrency_config').find((p) => p.function_name === synth.ref(pay.function.functionName))!;
+    expect(pc.qualifier).toBe(synth.ref(pay.alias!.name));
+
+    const attachments = synth.list('aws_lb_target_group_attachment').filter((a) => a.target_group_arn === synth.ref(lb.targetGroups.payment.arn));
+    expect(attachments).toEqual([expect.objectContaining({ target_id: synth.ref(pay.alias!.arn), lifecycle: { create_before_destroy: true } })]);
+    expect(attachments[0].target_id).not.toBe(synth.ref(pay.function.arn));
+    const permissions = synth.list('aws_lambda_permission').filter((p) => p.source_arn === synth.ref(lb.targetGroups.payment.arn));
+    expect(permissions).toEqual([
+      expect.objectContaining({
+        function_name: synth.ref(pay.function.functionName),
+        qualifier: synth.ref(pay.alias!.name),
+        principal: 'elasticloadbalancing.amazonaws.com',
+        lifecycle: { create_before_destroy: true },
+      }),
+    ]);
+    // The health function has no provisioned concurrency: unqualified, as before.
+    const health = synth.list('aws_lambda_permission').filter((p) => p.source_arn === synth.ref(lb.targetGroups.health.arn));
+    expect(health).toHaveLength(1);
+    expect(health[0].qualifier).toBeUndefined();
   });
 });
 

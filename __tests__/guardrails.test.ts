@@ -22,6 +22,7 @@ import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versionin
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { SecurityGroup, SecurityGroupIngress } from '@cdktf/provider-aws/lib/security-group';
 import { SecurityGroupRule } from '@cdktf/provider-aws/lib/security-group-rule';
+import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SsmParameter } from '@cdktf/provider-aws/lib/ssm-parameter';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc';
@@ -257,6 +258,8 @@ describe('the full DrStack', () => {
   test.each([
     ['dev', 'dns', {}],
     ['prod', 'dns', PROD],
+    // Automatic failover: a state machine per region, encrypted with our key, its KMS grants by encryption context.
+    ['prod', 'dns', { ...PROD, failover: { mode: 'automatic' } }],
     ['dev', 'accelerator', ACCELERATOR],
     ['prod', 'accelerator', { ...PROD, ...ACCELERATOR }],
   ] as const)('%s profile, %s edge: zero violations of the security baseline', (profile, mode, overrides) => {
@@ -288,6 +291,23 @@ const CASES: readonly Case[] = [
   // ENC-CMK
   ['ENC-CMK', 'log group without a key', (fx) => logGroup(fx, { kmsKeyId: undefined })],
   ['ENC-CMK', 'log group with the other region\'s key', (fx) => logGroup(fx, { kmsKeyId: fx.keys.dr.arn })],
+  [
+    'ENC-CMK',
+    'state machine with the AWS owned key',
+    (fx) => new SfnStateMachine(fx.stack, 'sm', { provider: fx.primary.provider, name: 'sm', roleArn: 'arn:aws:iam::123456789012:role/r', definition: '{}', encryptionConfiguration: { type: 'AWS_OWNED_KEY' } }),
+  ],
+  [
+    'ENC-CMK',
+    'state machine with the other region\'s key',
+    (fx) =>
+      new SfnStateMachine(fx.stack, 'sm', {
+        provider: fx.primary.provider,
+        name: 'sm',
+        roleArn: 'arn:aws:iam::123456789012:role/r',
+        definition: '{}',
+        encryptionConfiguration: { type: 'CUSTOMER_MANAGED_KMS_KEY', kmsKeyId: fx.keys.dr.arn },
+      }),
+  ],
   ['ENC-CMK', 'SNS topic with the AWS managed key', (fx) => new SnsTopic(fx.stack, 'topic', { provider: fx.primary.provider, name: 'alerts', kmsMasterKeyId: 'alias/aws/sns' })],
   ['ENC-CMK', 'secret without a key', (fx) => new SecretsmanagerSecret(fx.stack, 'secret', { provider: fx.primary.provider, name: 'creds' })],
   [

@@ -21,6 +21,8 @@ const stacks = {
   dev: synthDrStack(),
   prod: synthDrStack(PROD),
   'prod, accelerator': synthDrStack({ ...PROD, ...ACCELERATOR }),
+  // A controller (and a prober that may start it) in each region, reading the control parameters of its own region.
+  'prod, automatic failover': synthDrStack({ ...PROD, failover: { mode: 'automatic' } }),
 };
 
 /** The services built on lambdas/shared/runtime.ts: they read the configuration and the designation. */
@@ -100,6 +102,14 @@ describe.each(Object.entries(stacks))('%s', (_name, { stack, synth }) => {
   test('the optional client-key name is written, in both regions, exactly when the edge is the accelerator', () => {
     const name = `${configPath(naming)}${OPTIONAL_CONFIG_PARAMETERS.apiKeySecretName}`;
     const expected = stack.config.edge.mode === 'accelerator' ? ['aws.dr', 'aws.primary'] : [];
+    expect(synth.list('aws_ssm_parameter').filter((p) => p.name === name).map((p) => p.provider).sort()).toEqual(expected);
+  });
+});
+
+describe.each(Object.entries(stacks))('%s: the synthetic-probe key', (_name, { stack, synth }) => {
+  test('its name is written, in both regions, exactly in automatic failover mode', () => {
+    const name = `${configPath({ prefix: stack.config.namePrefix, suffix: stack.config.environmentSuffix })}${OPTIONAL_CONFIG_PARAMETERS.probeKeySecretName}`;
+    const expected = stack.config.failover.mode === 'automatic' ? ['aws.dr', 'aws.primary'] : [];
     expect(synth.list('aws_ssm_parameter').filter((p) => p.name === name).map((p) => p.provider).sort()).toEqual(expected);
   });
 });

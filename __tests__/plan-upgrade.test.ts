@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
@@ -14,6 +15,7 @@ import { Fn, TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { prepareHermeticCopy, unavailableReason } from '../scripts/terraform-harness';
 import { Tree, parseArgs, removeTrees, run, synthesizeVersions } from '../scripts/upgrade/cli';
+import { combineConfigs, combineStates, splitPlan, splitRun } from '../scripts/upgrade/combined';
 import { analyze, displayAddress, parseWaivers } from '../scripts/upgrade/report';
 import { Json, PlanRun } from '../scripts/upgrade/simulate';
 import { isStateful, typeOf } from '../scripts/upgrade/stateful-types';
@@ -73,6 +75,20 @@ function fixture(clusterId: string, options: { moveFrom?: string } = {}): { json
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'plan-upgrade-test-'));
+
+/**
+ * The command's state cache for these tests: kept between runs under .cache/ (git-ignored, never committed), in a
+ * directory named by the sources that build a simulated state (scripts/upgrade/, the harness); inside it the
+ * command keys each state by configuration, terraform and provider build. A warm run plans the to-versions against
+ * the fixture's state without simulating it again; a cold run (CI, a fresh clone, a changed simulator) simulates
+ * it once and shares it, as before. The real stack's simulation runs uncached in the terraform suites.
+ */
+const stateCache = (() => {
+  const sources = [join(root, 'scripts', 'terraform-harness.ts'), ...readdirSync(join(root, 'scripts', 'upgrade')).sort().map((f) => join(root, 'scripts', 'upgrade', f))];
+  const key = createHash('sha256');
+  for (const file of sources) key.update(file.slice(root.length)).update(readFileSync(file));
+  return join(root, '.cache', 'plan-upgrade-test', key.digest('hex').slice(0, 16));
+})();
 const write = (name: string, json: Json) => {
   const file = join(scratch, name);
   writeFileSync(file, JSON.stringify(json));
@@ -84,7 +100,7 @@ function planUpgradeProcess(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'run.js'), 'scripts/plan-upgrade.ts', ...args], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, PLAN_UPGRADE_STATE_CACHE: join(scratch, 'states'), ...env },
+    env: { ...process.env, PLAN_UPGRADE_STATE_CACHE: stateCache, ...env },
     maxBuffer: 64 * 1024 * 1024,
   });
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
@@ -97,7 +113,7 @@ async function planUpgrade(args: string[]): Promise<{ status: number; out: strin
   const log = jest.spyOn(console, 'log').mockImplementation(capture);
   const error = jest.spyOn(console, 'error').mockImplementation(capture);
   const saved = process.env.PLAN_UPGRADE_STATE_CACHE;
-  process.env.PLAN_UPGRADE_STATE_CACHE = join(scratch, 'states');
+  process.env.PLAN_UPGRADE_STATE_CACHE = stateCache;
   try {
     const status = await run(args, root, scratch);
     return { status, out: lines.join('\n') };
@@ -109,7 +125,7 @@ async function planUpgrade(args: string[]): Promise<{ status: number; out: strin
   }
 }
 
-withTerraform('plan:upgrade on a fixture stack (one simulated state, shared through the state cache)', () => {
+withTerraform('plan:upgrade on a fixture stack (one simulated state, shared through the state cache, kept between runs)', () => {
   const before = fixture('primary-cluster');
   const renamed = fixture('writer-cluster');
   const moved = fixture('writer-cluster', { moveFrom: before.clusterAddress });
@@ -280,5 +296,92 @@ describe('stateful types and waivers', () => {
   test('a replacement of a stateless resource is reported but does not block', () => {
     const r = analyze({ stack: 's', run: run([]), plan: replacePlan('aws_route53_record.r', 'aws_route53_record'), state: {}, config: {} });
     expect([r.replaced.length, r.blocking.length, r.exitCode]).toEqual([1, 0, 0]);
+  });
+});
+
+describe('two configurations planned in one terraform process (combined.ts, used by the role-swap suites)', () => {
+  const provider = { aws: [{ alias: 'primary', region: 'us-east-1' }] };
+  const primary = {
+    provider,
+    resource: { aws_sns_topic: { t: { provider: 'aws.primary', name: 'a' } }, aws_sqs_queue: { q: { provider: 'aws.primary', name: 'q' } } },
+    output: { topic: { value: '${aws_sns_topic.t.arn}' } },
+  };
+  const companion = {
+    provider,
+    resource: {
+      aws_sns_topic: { t: { provider: 'aws.primary', name: 'b' } },
+      aws_sns_topic_policy: { p: { provider: 'aws.primary', arn: '${aws_sns_topic.t.arn}', policy: '{"Resource":"${aws_sns_topic.t.arn}"}', depends_on: ['aws_sns_topic.t'] } },
+      aws_sqs_queue: { q2: { provider: 'aws.primary', name: 'q' } },
+    },
+    output: { topic: { value: '${aws_sns_topic.t.arn}' } },
+    moved: [{ from: 'aws_sqs_queue.q', to: 'aws_sqs_queue.q2' }],
+  };
+
+  test("the companion's resources, references, depends_on, outputs and moves are renamed; the primary is untouched", () => {
+    const c = combineConfigs(primary, companion);
+    expect(c.resource.aws_sns_topic).toEqual({ t: { provider: 'aws.primary', name: 'a' }, companion__t: { provider: 'aws.primary', name: 'b' } });
+    expect(c.resource.aws_sns_topic_policy.companion__p).toEqual({
+      provider: 'aws.primary',
+      arn: '${aws_sns_topic.companion__t.arn}',
+      policy: '{"Resource":"${aws_sns_topic.companion__t.arn}"}',
+      depends_on: ['aws_sns_topic.companion__t'],
+    });
+    expect(c.resource.aws_sqs_queue).toEqual({ q: primary.resource.aws_sqs_queue.q, companion__q2: { provider: 'aws.primary', name: 'q' } });
+    expect(c.output).toEqual({ topic: { value: '${aws_sns_topic.t.arn}' }, companion__topic: { value: '${aws_sns_topic.companion__t.arn}' } });
+    // The companion's own state copy holds the primary's addresses, renamed: a move from one of them is renamed too.
+    expect(c.moved).toEqual([{ from: 'aws_sqs_queue.companion__q', to: 'aws_sqs_queue.companion__q2' }]);
+    expect(c.provider).toEqual(provider);
+  });
+
+  test('configurations whose providers differ are refused (the halves share the provider instances)', () => {
+    expect(() => combineConfigs(primary, { ...companion, provider: { aws: [{ alias: 'primary', region: 'eu-west-1' }] } })).toThrow(/configure their providers differently/);
+  });
+
+  test('the state gets a renamed copy of each resource and output', () => {
+    const state = { version: 4, outputs: { topic: { value: 'x', type: 'string' } }, resources: [{ mode: 'managed', type: 'aws_sns_topic', name: 't', instances: [] }] };
+    const c = combineStates(state);
+    expect(c.resources.map((r: Json) => `${r.type}.${r.name}`)).toEqual(['aws_sns_topic.t', 'aws_sns_topic.companion__t']);
+    expect(Object.keys(c.outputs)).toEqual(['topic', 'companion__topic']);
+  });
+
+  test('a combined run and plan split back into the two they stand for, companion addresses restored', () => {
+    const both: PlanRun = {
+      ok: true,
+      diagnostics: [],
+      changes: [
+        { address: 'aws_sns_topic.t', type: 'aws_sns_topic', action: 'noop' },
+        { address: 'aws_sns_topic.companion__t', type: 'aws_sns_topic', action: 'update' },
+        { address: 'aws_sqs_queue.companion__q', type: 'aws_sqs_queue', action: 'delete' },
+      ],
+      summary: { add: 0, change: 1, remove: 1, import: 0 },
+      outputs: { topic: 'noop', companion__topic: 'update' },
+      noChanges: false,
+      seconds: 1,
+      planFile: 'p',
+      stderr: '',
+    };
+    const { primary: p, companion: c } = splitRun(both);
+    expect([p.noChanges, p.changes.map((x) => x.address), p.outputs]).toEqual([true, ['aws_sns_topic.t'], { topic: 'noop' }]);
+    expect([c.noChanges, c.changes.map((x) => `${x.action} ${x.address}`), c.outputs, c.summary]).toEqual([
+      false,
+      ['update aws_sns_topic.t', 'delete aws_sqs_queue.q'],
+      { topic: 'update' },
+      { add: 0, change: 1, remove: 1, import: 0 },
+    ]);
+    const plan = {
+      resource_changes: [
+        { address: 'aws_sns_topic.t', name: 't', change: { actions: ['no-op'] } },
+        { address: 'aws_sns_topic.companion__t', name: 'companion__t', change: { actions: ['update'] } },
+      ],
+      output_changes: { topic: { actions: ['no-op'] }, companion__topic: { actions: ['update'] } },
+      planned_values: { outputs: { topic: { value: 'x' }, companion__topic: { value: 'y' } } },
+      configuration: { root_module: { resources: [{ address: 'aws_sns_topic.t', name: 't' }, { address: 'aws_sns_topic.companion__t', name: 'companion__t' }] } },
+    };
+    const split = splitPlan(plan);
+    expect(split.companion.resource_changes).toEqual([{ address: 'aws_sns_topic.t', name: 't', change: { actions: ['update'] } }]);
+    expect(split.companion.planned_values.outputs).toEqual({ topic: { value: 'y' } });
+    expect(split.companion.configuration.root_module.resources).toEqual([{ address: 'aws_sns_topic.t', name: 't' }]);
+    expect(split.primary.resource_changes).toEqual([plan.resource_changes[0]]);
+    expect(split.primary.output_changes).toEqual({ topic: { actions: ['no-op'] } });
   });
 });

@@ -1,5 +1,6 @@
 // Paging from the surviving region, and the automatic failover controller, as synthesized.
 import { failoverDefinition } from '../src/constructs/failover-controller';
+import { TerraformResource } from 'cdktf';
 import { policyOf, synthDrStack, type Json } from './support/synth';
 
 const PRIMARY = 'us-east-1';
@@ -137,37 +138,159 @@ describe('a pager that survives the region it watches (manual mode, dev defaults
   });
 });
 
-describe('automatic mode: the controller in the passive region', () => {
+describe('automatic mode: a controller in each region', () => {
   const { stack, synth } = synthDrStack({ failover: { mode: 'automatic' }, api: { paymentProvisionedConcurrency: 2 } });
   const controller = stack.controller!;
+  const controllers = stack.controllers!;
 
-  test('one state machine, in the passive (DR) region, logging every state with its data, traced', () => {
-    expect(synth.count('aws_sfn_state_machine')).toBe(1);
-    const sm = synth.bodyOf(controller.stateMachine);
-    expect(sm).toMatchObject({ provider: 'aws.dr', type: 'STANDARD', name: 'pay-dev-usw2-failover', tracing_configuration: { enabled: true } });
-    expect(sm.logging_configuration).toEqual({ log_destination: `${synth.ref(controller.logGroup.arn)}:*`, include_execution_data: true, level: 'ALL' });
-    expect(synth.bodyOf(controller.logGroup).kms_key_id).toBe(synth.ref(stack.logsKey.in('dr').arn));
-    // The definition invokes the task Lambda through its provisioned alias.
-    expect(sm.definition).toContain(synth.ref(controller.function.invokeTarget.arn));
+  test('one state machine per region, logging every state with its data, traced; the armed one is the passive region\'s', () => {
+    expect(synth.count('aws_sfn_state_machine')).toBe(2);
+    expect(controller).toBe(controllers.dr);
+    for (const [role, code] of [['primary', 'use1'], ['dr', 'usw2']] as const) {
+      const c = controllers[role];
+      const sm = synth.bodyOf(c.stateMachine);
+      expect(sm).toMatchObject({ provider: `aws.${role}`, type: 'STANDARD', name: `pay-dev-${code}-failover`, tracing_configuration: { enabled: true } });
+      expect(sm.logging_configuration).toEqual({ log_destination: `${synth.ref(c.logGroup.arn)}:*`, include_execution_data: true, level: 'ALL' });
+      expect(synth.bodyOf(c.logGroup).kms_key_id).toBe(synth.ref(stack.logsKey.in(role).arn));
+      expect(synth.bodyOf(c.function.logGroup).kms_key_id).toBe(synth.ref(stack.logsKey.in(role).arn));
+      // The definition invokes the task Lambda through its provisioned alias.
+      expect(sm.definition).toContain(synth.ref(c.function.invokeTarget.arn));
+    }
     expect(controller.stateMachineArn).toBe('arn:aws:states:us-west-2:123456789012:stateMachine:pay-dev-usw2-failover');
+    expect(controllers.primary.stateMachineArn).toBe('arn:aws:states:us-east-1:123456789012:stateMachine:pay-dev-use1-failover');
   });
 
-  test('only the passive region\'s prober may start it', () => {
-    const dr = synth.bodyOf(stack.pagers.dr.prober.function).environment.variables;
-    const primary = synth.bodyOf(stack.pagers.primary.prober.function).environment.variables;
-    expect(dr.STATE_MACHINE_ARN).toBe(controller.stateMachineArn);
-    expect(primary.STATE_MACHINE_ARN).toBeUndefined();
-    const start = synth
+  test('each controller fails over TO its own region: its cluster, its parameter group; it fences the other region', () => {
+    for (const role of ['primary', 'dr'] as const) {
+      const other = role === 'primary' ? 'dr' : 'primary';
+      const c = controllers[role];
+      const env = synth.bodyOf(c.function.function).environment.variables;
+      const cluster = role === 'primary' ? stack.database.primaryCluster : stack.database.secondaryCluster;
+      expect(env).toMatchObject({ SITE: role, TARGET_CLUSTER_ARN: synth.ref(cluster.arn), TARGET_PARAMETER_GROUP: synth.ref(stack.database.parameterGroups[role].name) });
+      expect(env.PAGER_TOPIC_ARN).toBe(synth.ref(stack.pagers[role].topic.arn));
+      const statements = policyOf(synth.bodyOf(c.function.policy).policy).Statement;
+      const byId = (sid: string) => statements.find((st) => st.Sid === sid)!;
+      expect(byId('FenceFailedRegion').Resource).toEqual([synth.ref(stack.runtime[other].paymentFunction.function.arn)]);
+      expect(byId('GlobalDbRpo').Resource).toEqual([synth.ref(stack.database.parameterGroups[role].arn)]);
+    }
+  });
+
+  test('the state machine is encrypted with our key (the region\'s multi-region key), its role may use it only for itself and its log delivery', () => {
+    for (const role of ['primary', 'dr'] as const) {
+      const c = controllers[role];
+      const key = synth.ref(stack.logsKey.in(role).arn);
+      expect(synth.bodyOf(c.stateMachine).encryption_configuration).toEqual({ type: 'CUSTOMER_MANAGED_KMS_KEY', kms_key_id: key, kms_data_key_reuse_period_seconds: 300 });
+      const kms = policyOf(synth.bodyOf(c.policy).policy).Statement.filter((st) => JSON.stringify(st.Action).includes('kms:'));
+      expect(kms).toEqual([
+        {
+          Sid: 'StateMachineData',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: [key],
+          Condition: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': c.stateMachineArn } },
+        },
+        {
+          Sid: 'EncryptedLogDelivery',
+          Effect: 'Allow',
+          Action: ['kms:GenerateDataKey'],
+          Resource: [key],
+          Condition: { StringEquals: { 'kms:EncryptionContext:SourceArn': `arn:aws:logs:${role === 'primary' ? 'us-east-1' : 'us-west-2'}:123456789012:*` } },
+        },
+      ]);
+      expect(synth.bodyOf(c.stateMachine).depends_on).toContain(synth.address(c.policy));
+    }
+  });
+
+  test('the key policy admits Step Functions only under a state machine\'s or log delivery\'s encryption context', () => {
+    const policies: Array<[string, Json]> = [
+      ['us-east-1', policyOf(synth.bodyOf(stack.logsKey.primaryKey).policy)],
+      ['us-west-2', policyOf(synth.bodyOf(stack.logsKey.replicaKey).policy)],
+    ];
+    for (const [region, doc] of policies) {
+      const sid = (id: string) => doc.Statement.find((st: Json) => st.Sid === id);
+      expect(sid('StepFunctionsStateMachines')).toEqual({
+        Sid: 'StepFunctionsStateMachines',
+        Effect: 'Allow',
+        Principal: { AWS: 'arn:aws:iam::123456789012:root' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'kms:CallerAccount': '123456789012' },
+          StringLike: { 'kms:EncryptionContext:aws:states:stateMachineArn': `arn:aws:states:${region}:123456789012:stateMachine:*` },
+        },
+      });
+      expect(sid('StepFunctionsLogDelivery')).toEqual({
+        Sid: 'StepFunctionsLogDelivery',
+        Effect: 'Allow',
+        Principal: { Service: 'delivery.logs.amazonaws.com' },
+        Action: ['kms:Decrypt'],
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:EncryptionContext:SourceArn': `arn:aws:logs:${region}:123456789012:*` } },
+      });
+      expect(sid('StepFunctionsLogDataKeys').Condition.StringEquals['kms:EncryptionContext:SourceArn']).toBe(`arn:aws:logs:${region}:123456789012:*`);
+    }
+  });
+
+  test('manual mode: the key policy has no Step Functions statement', () => {
+    const { stack: manual, synth: m } = synthDrStack();
+    const sids = policyOf(m.bodyOf(manual.logsKey.primaryKey).policy).Statement.map((st: Json) => st.Sid);
+    expect(sids.filter((x: string) => x.startsWith('StepFunctions'))).toEqual([]);
+  });
+
+  test('each region\'s prober may start its own region\'s controller (it does only while its site is passive), with the key for the input', () => {
+    for (const role of ['primary', 'dr'] as const) {
+      const c = controllers[role];
+      expect(synth.bodyOf(stack.pagers[role].prober.function).environment.variables.STATE_MACHINE_ARN).toBe(c.stateMachineArn);
+      const statements = policyOf(synth.bodyOf(stack.pagers[role].prober.policy).policy).Statement;
+      expect(statements.filter((st) => JSON.stringify(st.Action).includes('states:') || JSON.stringify(st.Action).includes('kms:'))).toEqual([
+        { Sid: 'StartController', Effect: 'Allow', Action: ['states:StartExecution'], Resource: [c.stateMachineArn] },
+        {
+          Sid: 'StartControllerEncrypted',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: [synth.ref(stack.logsKey.in(role).arn)],
+          Condition: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': c.stateMachineArn } },
+        },
+      ]);
+    }
+  });
+
+  test('the synthetic-probe key: one secret replicated to DR, readable by each controller and each payment function, named in each region\'s runtime config', () => {
+    const secrets = synth.list('aws_secretsmanager_secret').filter((x) => x.name === 'pay-dev-probe-key');
+    expect(secrets).toEqual([
+      expect.objectContaining({ provider: 'aws.primary', kms_key_id: synth.ref(stack.databaseKey.in('primary').arn), replica: [{ region: 'us-west-2', kms_key_id: synth.ref(stack.databaseKey.in('dr').arn) }] }),
+    ]);
+    for (const [role, region] of [['primary', 'us-east-1'], ['dr', 'us-west-2']] as const) {
+      const arn = `arn:aws:secretsmanager:${region}:123456789012:secret:pay-dev-probe-key-??????`;
+      const parameter = synth.inRegion('aws_ssm_parameter', role).find((x) => x.name === '/pay/dev/probe-key-secret-name');
+      expect(parameter?.value).toBe('pay-dev-probe-key');
+      const pay = policyOf(synth.bodyOf(stack.runtime[role].paymentFunction.policy).policy).Statement.find((st) => st.Sid === 'SyntheticProbeKey');
+      expect(pay).toEqual({ Sid: 'SyntheticProbeKey', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [arn] });
+      const c = controllers[role];
+      expect(synth.bodyOf(c.function.function).environment.variables.PROBE_CREDENTIAL_ID).toBe('pay-dev-probe-key');
+      const ctl = policyOf(synth.bodyOf(c.function.policy).policy).Statement.find((st) => st.Sid === 'ApiClientKey');
+      expect(ctl!.Resource).toContain(arn);
+    }
+    // Nobody else may read it.
+    const readers = synth
       .list('aws_iam_role_policy')
-      .flatMap((p) => policyOf(p.policy).Statement)
-      .filter((s) => JSON.stringify(s.Action).includes('states:StartExecution'));
-    expect(start).toEqual([{ Sid: 'StartController', Effect: 'Allow', Action: ['states:StartExecution'], Resource: [controller.stateMachineArn] }]);
+      .filter((x) => policyOf(x.policy).Statement.some((st) => JSON.stringify(st.Resource ?? '').includes('probe-key')));
+    expect(readers).toHaveLength(4);
   });
 
-  test('the kill switch, the operation lock and the run record live in the controller region and survive deploys', () => {
-    expect(synth.bodyOf(controller.killSwitch)).toMatchObject({ provider: 'aws.dr', name: '/pay/dev-control/auto-failover', value: 'enabled', lifecycle: { ignore_changes: ['value'] } });
-    expect(synth.bodyOf(controller.operationLock)).toMatchObject({ name: '/pay/dev-control/operation-in-progress', value: 'none' });
-    expect(synth.bodyOf(controller.lastRun)).toMatchObject({ name: '/pay/dev-control/auto-failover-last-run', tier: 'Advanced' });
+  test('manual mode: no probe key, no probe-key parameter (a probe header is then refused)', () => {
+    const { synth: m } = synthDrStack();
+    expect(m.list('aws_secretsmanager_secret').filter((x) => x.name === 'pay-dev-probe-key')).toEqual([]);
+    expect(m.list('aws_ssm_parameter').filter((x) => String(x.name).endsWith('probe-key-secret-name'))).toEqual([]);
+  });
+
+  test('the kill switch, the operation lock and the run record exist in each region and survive deploys', () => {
+    for (const role of ['primary', 'dr'] as const) {
+      const c = controllers[role];
+      expect(synth.bodyOf(c.killSwitch)).toMatchObject({ provider: `aws.${role}`, name: '/pay/dev-control/auto-failover', value: 'enabled', lifecycle: { ignore_changes: ['value'] } });
+      expect(synth.bodyOf(c.operationLock)).toMatchObject({ provider: `aws.${role}`, name: '/pay/dev-control/operation-in-progress', value: 'none' });
+      expect(synth.bodyOf(c.lastRun)).toMatchObject({ provider: `aws.${role}`, name: '/pay/dev-control/auto-failover-last-run', tier: 'Advanced' });
+    }
   });
 
   test('the task Lambda: outside any VPC, provisioned concurrency 1 on its alias, exactly the actions the failover needs', () => {
@@ -221,11 +344,25 @@ describe('automatic mode: the controller in the passive region', () => {
     }
   });
 
-  test('with activeRegion "dr" the controller moves to the primary region (symmetric)', () => {
-    const { stack: swapped, synth: s2 } = synthDrStack({ activeRegion: 'dr', failover: { mode: 'automatic' } });
-    expect(s2.bodyOf(swapped.controller!.stateMachine).provider).toBe('aws.primary');
-    expect(s2.bodyOf(swapped.pagers.primary.prober.function).environment.variables.STATE_MACHINE_ARN).toBe(swapped.controller!.stateMachineArn);
-    expect(s2.bodyOf(swapped.pagers.dr.prober.function).environment.variables.STATE_MACHINE_ARN).toBeUndefined();
+  test('with activeRegion "dr" nothing of the controllers changes: same resources, same addresses, same bodies; the armed one is the primary region\'s', () => {
+    const { stack: swapped, synth: s2 } = synthDrStack({ activeRegion: 'dr', failover: { mode: 'automatic' }, api: { paymentProvisionedConcurrency: 2 } });
+    expect(swapped.controller).toBe(swapped.controllers!.primary);
+    const underControllers = (st: typeof stack, sy: typeof synth) =>
+      Object.fromEntries(
+        (['primary', 'dr'] as const).flatMap((role) =>
+          st.controllers![role].node
+            .findAll()
+            .filter((n): n is TerraformResource => n instanceof TerraformResource)
+            .map((r) => [sy.address(r), sy.bodyOf(r)]),
+        ),
+      );
+    const before = underControllers(stack, synth);
+    const after = underControllers(swapped, s2);
+    expect(Object.keys(before).length).toBeGreaterThan(20);
+    expect(after).toEqual(before);
+    for (const role of ['primary', 'dr'] as const) {
+      expect(s2.bodyOf(swapped.pagers[role].prober.function).environment.variables.STATE_MACHINE_ARN).toBe(swapped.controllers![role].stateMachineArn);
+    }
   });
 });
 
@@ -268,6 +405,10 @@ describe('the state machine definition', () => {
     expect(path).toEqual(['Decide', 'Go?', 'PageStart', 'FailoverAndFence', 'Designate', 'SetRpo', 'ProveWrite', 'Finish', 'Done']);
     expect(branches.map((b) => b.StartAt)).toEqual(['Promote', 'Fence']);
     expect(def.States['Go?'].Default).toBe('Refused');
+    // The active site's controller, started anyway, ends there too, its Decide output saying verdict "nothing-to-do"
+    // (not paged): go is false, and nothing but go leads on.
+    expect(def.States['Go?'].Choices).toEqual([{ Variable: '$.go', BooleanEquals: true, Next: 'PageStart' }]);
+    expect(def.States.Refused.Type).toBe('Succeed');
   });
 
   test('every task outside the branches catches into RecordFailure (which records and pages), except the page, which continues', () => {

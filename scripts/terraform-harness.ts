@@ -156,6 +156,10 @@ function terraformEnv(dir: string, mirror: string): NodeJS.ProcessEnv {
     CHECKPOINT_DISABLE: '1',
     TF_PLUGIN_CACHE_DIR: '',
     AWS_EC2_METADATA_DISABLED: 'true',
+    // Terraform and the provider are Go programs that allocate heavily while planning ~400 resources: with the
+    // collector running at 4x the live heap instead of 2x (GOGC=100), a plan costs ~25% less CPU for ~40% more
+    // memory (measured: dev plan 15.5 → 11.5 s CPU, peak RSS 440 → 610 MB). A GOGC the caller sets wins.
+    GOGC: process.env.GOGC ?? '400',
   };
 }
 

@@ -299,8 +299,8 @@ export const configSchema = z
       .object({
         /**
          * `manual`: the prober pages and an operator runs `npm run dr -- failover`. `automatic`: a Step Functions
-         * controller in the passive region fails over by itself (guarded by a kill switch, a cool-down and the
-         * Route 53 view).
+         * controller in each region; the passive region's fails over by itself (guarded by a kill switch, a cool-down
+         * and the Route 53 view), the active region's is inert.
          */
         mode: z.enum(['manual', 'automatic']).default('manual'),
         /** Seconds between two probes of the prober (it checks the other region and its own site). */

@@ -172,6 +172,10 @@ export const PROBER_ALARM_PERIOD_SECONDS = 10;
 export const NOTIFICATION_BUDGET_SECONDS = 60;
 /** Budget for EventBridge Scheduler/Step Functions to start the controller's first task after StartExecution. */
 export const CONTROLLER_START_BUDGET_SECONDS = 5;
+/** The controller's page when a promotion outlasts its budget (lambdas/failover-controller, PROMOTION_BUDGET_EXCEEDED_SUBJECT). */
+export const PROMOTION_BUDGET_PAGE = 'promotion exceeded its budget; RTO objective breached';
+/** How long the controller (PROMOTION_GIVE_UP_MS) and the CLI (--timeout default) wait for a promotion before giving up. */
+export const PROMOTION_GIVE_UP_SECONDS = 15 * 60;
 /** "A few minutes" read as 5 minutes, for the report's sensitivity line (not a bound AWS gives either). */
 export const SLOW_PROMOTION_SECONDS = 300;
 /** Starting the DR CLI and reading the stack outputs (measured locally well under a second; budgeted). */
@@ -257,11 +261,17 @@ function afterPromotion(d: DrDesign, actor: 'controller' | 'cli', to: string): R
   return [
     {
       step: 'Aurora promotion',
-      mechanism: `FailoverGlobalCluster (AllowDataLoss) promotes the ${to} cluster; the ${actor === 'controller' ? 'controller' : 'CLI'} polls every ${poll} s. Past ${d.promotionBudgetSeconds} s the ${actor === 'controller' ? 'controller pages "promotion overdue"' : 'operator is told'} and the bound no longer holds`,
+      mechanism:
+        `FailoverGlobalCluster (AllowDataLoss) promotes the ${to} cluster; the ${actor === 'controller' ? 'controller' : 'CLI'} polls every ${poll} s. ` +
+        `The ${d.promotionBudgetSeconds} s bound is a budget we set, NOT an AWS guarantee (AWS: "in the order of minutes"). ` +
+        (actor === 'controller'
+          ? `The controller enforces it as a detection deadline: past it, it pages "${PROMOTION_BUDGET_PAGE}", records it in the run record and keeps waiting (it gives up, and pages FAILED, after ${PROMOTION_GIVE_UP_SECONDS / 60} min). `
+          : `The CLI does not page at the budget: it shows the elapsed time and waits up to its --timeout (${PROMOTION_GIVE_UP_SECONDS / 60} min by default). `) +
+        `Worst case if Aurora takes its documented "minutes": the bound no longer holds and this term is whatever Aurora takes; read as ${SLOW_PROMOTION_SECONDS} s ("a few minutes") it is ${SLOW_PROMOTION_SECONDS + poll} s (+${SLOW_PROMOTION_SECONDS - d.promotionBudgetSeconds} s on this scenario), at most ${PROMOTION_GIVE_UP_SECONDS + poll} s before the ${actor === 'controller' ? 'controller' : 'CLI'} stops waiting`,
       boundSeconds: d.promotionBudgetSeconds + poll,
       typicalSeconds: 60 + poll,
       basis: 'budget',
-      source: `config failover.promotionBudgetSeconds (${d.promotionBudgetSeconds} s, a budget we hold the run to and page on); ${QUOTES.auroraRto}; typical: ${QUOTES.auroraTypical}`,
+      source: `config failover.promotionBudgetSeconds (${d.promotionBudgetSeconds} s, a detection deadline${actor === 'controller' ? ' the controller enforces and pages on' : ''}, not an AWS figure); ${QUOTES.auroraRto}; typical: ${QUOTES.auroraTypical}`,
       awsGuaranteed: false,
     },
     {
@@ -572,7 +582,7 @@ export function evaluateObjectives(objectives: DrObjectives, design: DrDesign): 
       : []),
     'Clients and their resolvers honour the DNS TTL (stated above; a client caching longer recovers later).',
     'The surviving region\'s services (Lambda, Step Functions, SSM, RDS, SNS, CloudWatch) work; Route 53 health checking and DNS answering (its data plane) work. Nothing on the path calls the Route 53 API, which is served from us-east-1.',
-    'Budgets (basis "budget") are deadlines we hold ourselves to, not AWS guarantees: when one is exceeded the run says so (the controller pages "promotion overdue"), and the bound no longer holds.',
+    `Budgets (basis "budget") are deadlines we hold ourselves to, not AWS guarantees: when one is exceeded the run says so (the controller pages "${PROMOTION_BUDGET_PAGE}" and keeps waiting), and the bound no longer holds.`,
     'Aurora promotion has no guaranteed duration; the bound is failover.promotionBudgetSeconds. The typical column uses the guides\' "under a minute".',
     'Failback (unplanned) is the same sequence with the sites swapped, once activeRegion is "dr"; the planned failback is a switchover (no data loss).',
   ];

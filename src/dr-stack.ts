@@ -74,6 +74,7 @@ export class DrStack extends ComposedStack {
   get observability() { return this.monitoring.observability; }
   get healthStatus() { return this.paging.healthStatus; }
   get pagers() { return this.paging.pagers; }
+  get controllers() { return this.paging.controllers; }
   get controller() { return this.paging.controller; }
   get paymentEvents() { return this.events.paymentEvents; }
   get outboxSweep() { return this.events.outboxSweep; }
@@ -87,7 +88,7 @@ export class DrStack extends ComposedStack {
     // Objectives first: a design that cannot meet them fails before any resource exists.
     this.drReport = drReportFor(config);
     const contexts = foundation(this, config);
-    const keys = (this.keys = new DomainKeys(this, 'keys', { ...contexts, deletionWindowInDays: config.protection.kmsDeletionWindowDays }));
+    const keys = (this.keys = new DomainKeys(this, 'keys', { ...contexts, deletionWindowInDays: config.protection.kmsDeletionWindowDays, automaticFailover: config.failover.mode === 'automatic' }));
     const site = (role: RegionRole) => new Site(this, `site-${role}`, { ctx: contexts[role], config, logKey: keys.logs.keys[role] });
     const sites = { primary: (this.primary = site('primary')), dr: (this.dr = site('dr')) };
     this.peering = new CrossRegionPeering(this, 'peering', { requester: this.primary, accepter: this.dr });

@@ -57,16 +57,30 @@ test('auto shows the mode, the kill switch and the last run with its steps', asy
   expect(r.out).toMatch(/fence \(parallel, best effort\): failed — FAILED \(TimeoutError\)/);
 });
 
-test('auto --disable sets the kill switch in the controller region', async () => {
+const primaryPuts = () => world.mocks.primary.ssm.commandCalls(PutParameterCommand).filter((c) => c.args[0].input.Name === '/pay/dev-control/auto-failover');
+
+test('auto --disable sets the kill switch of the armed controller and of the inert one (each region has one)', async () => {
   automatic();
+  world.mocks.primary.ssm.on(PutParameterCommand, { Name: '/pay/dev-control/auto-failover' }).resolves({});
   ssm().on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover' }).resolves({ Parameter: { Value: 'disabled' } });
   const r = await world.run('auto', '--disable');
   expect(r.code).toBe(0);
-  // Written in the controller's region (the DR region's client), nowhere else.
-  expect(puts().map((c) => c.args[0].input)).toEqual([{ Name: '/pay/dev-control/auto-failover', Value: 'disabled', Type: 'String', Overwrite: true }]);
-  expect(world.mocks.primary.ssm.commandCalls(PutParameterCommand)).toHaveLength(0);
-  expect(r.out).toMatch(/set to disabled/);
+  const put = { Name: '/pay/dev-control/auto-failover', Value: 'disabled', Type: 'String', Overwrite: true };
+  // The controller's region (the DR region's client) and the other region, so a role swap does not re-arm it.
+  expect(puts().map((c) => c.args[0].input)).toEqual([put]);
+  expect(primaryPuts().map((c) => c.args[0].input)).toEqual([put]);
+  expect(r.out).toMatch(/\(us-west-2 and us-east-1\) set to disabled/);
   expect(r.out).toMatch(/kill switch: disabled \(automatic failover will refuse\)/);
+});
+
+test('auto --disable with the other region not answering: the armed one is set, exit 0, the other named in a warning', async () => {
+  automatic();
+  world.mocks.primary.ssm.on(PutParameterCommand).rejects(Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }));
+  const r = await world.run('auto', '--disable');
+  expect(r.code).toBe(0);
+  expect(puts()).toHaveLength(1);
+  expect(r.err).toMatch(/warning: could not also set \/pay\/dev-control\/auto-failover in us-east-1 .*inert until a role swap/);
+  expect(r.out).toMatch(/\(us-west-2\) set to disabled/);
 });
 
 test('auto --enable arms it again', async () => {

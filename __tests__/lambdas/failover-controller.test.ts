@@ -10,8 +10,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { evaluateGuards, type GuardInput } from '../../lambdas/failover-controller/guards';
-import { type ControllerState, createController, type HttpResponse } from '../../lambdas/failover-controller';
+import { type ControllerState, createController, type HttpResponse, PROMOTION_BUDGET_EXCEEDED_SUBJECT } from '../../lambdas/failover-controller';
 import type { RunRecord } from '../../lambdas/shared/control';
+import { PROBE_MERCHANT_ID, SYNTHETIC_PROBE_HEADER, verifyProbeToken } from '../../lambdas/shared/probe';
 import { silentObservability } from '../support/lambda';
 
 const NOW = new Date(Date.UTC(2026, 10, 27, 3, 0, 0));
@@ -32,12 +33,12 @@ describe('guards', () => {
     operation: 'none',
     designation: { value: 'primary', lastModified: new Date(NOW.getTime() - 30 * 24 * HOUR) },
     lastRun: undefined,
-    globalCluster: { writerIsTarget: false, operationInProgress: false },
+    globalCluster: { writerIsTarget: false, operationInProgress: false, targetIsMember: true },
     otherRuns: 0,
   };
 
   test('every guard holding: go', () => {
-    expect(evaluateGuards(ok)).toEqual({ go: true, reasons: [] });
+    expect(evaluateGuards(ok)).toEqual({ go: true, verdict: 'go', reasons: [], page: false });
   });
 
   test.each<[string, Partial<GuardInput>, RegExp]>([
@@ -53,14 +54,54 @@ describe('guards', () => {
       { lastRun: { runId: 'auto-1', from: 'dr', to: 'primary', startedAt: new Date(NOW.getTime() - 1800_000).toISOString(), outcome: 'completed', steps: [] } as RunRecord },
       /cool-down: the last automatic failover \(auto-1\)/,
     ],
-    ['this site already active', { designation: { value: 'dr' } }, /already the active site/],
-    ['a global cluster failover in progress', { globalCluster: { writerIsTarget: false, operationInProgress: true } }, /in progress/],
+    ['this site designated but the writer elsewhere (half-finished)', { designation: { value: 'dr' } }, /already the active site but the writer is not here/],
+    [
+      'the writer here but the designation elsewhere (half-finished)',
+      { globalCluster: { writerIsTarget: true, operationInProgress: false, targetIsMember: true } },
+      /writer is already in this region but the designation names primary/,
+    ],
+    ['this region\'s cluster not rejoined after the last failover', { globalCluster: { writerIsTarget: false, operationInProgress: false, targetIsMember: false } }, /not a member of the global cluster/],
+    ['this site designated, the writer unreadable', { designation: { value: 'dr' }, globalCluster: undefined }, /global cluster unreadable/],
+    ['a global cluster failover in progress', { globalCluster: { writerIsTarget: false, operationInProgress: true, targetIsMember: true } }, /in progress/],
     ['the global cluster unreadable', { globalCluster: undefined }, /global cluster unreadable/],
     ['another run in progress', { otherRuns: 1 }, /1 other automatic run/],
-  ])('refuses: %s', (_what, change, reason) => {
+  ])('refuses and pages: %s', (_what, change, reason) => {
     const d = evaluateGuards({ ...ok, ...change });
-    expect(d.go).toBe(false);
+    expect(d).toMatchObject({ go: false, verdict: 'refused', page: true });
     expect(d.reasons.join('; ')).toMatch(reason);
+  });
+
+  describe('the active site\'s controller is inert: its site holds the designation and the writer', () => {
+    const active: GuardInput = {
+      ...ok,
+      designation: { value: 'dr', lastModified: new Date(NOW.getTime() - 30 * 24 * HOUR) },
+      globalCluster: { writerIsTarget: true, operationInProgress: false, targetIsMember: true },
+    };
+
+    test('the passive site failing: nothing to fail over, not paged by the controller (the peer-site-down alarm pages)', () => {
+      expect(evaluateGuards(active)).toEqual({
+        go: false,
+        verdict: 'nothing-to-do',
+        page: false,
+        reasons: ['nothing to fail over: this site (dr) already holds the designation and the writer; the primary site (passive) failing is paged by this region\'s peer-site-down alarm'],
+      });
+    });
+
+    test.each<[string, Partial<GuardInput>]>([
+      ['started by hand without evidence', { evidence: undefined }],
+      ['with every other guard failing too (kill switch off, lock held, cool-down)', { killSwitch: 'disabled', operation: undefined, designation: { value: 'dr', lastModified: NOW } }],
+      ['the evidence naming this very site', { evidence: { ...evidence, failedSite: 'dr' } }],
+    ])('%s: still nothing to do, never a failover, never a page', (_w, change) => {
+      const d = evaluateGuards({ ...active, ...change });
+      expect(d).toMatchObject({ go: false, verdict: 'nothing-to-do', page: false });
+      expect(d.reasons).toHaveLength(1);
+      expect(d.reasons[0]).toMatch(/^nothing to fail over: this site \(dr\) already holds the designation and the writer/);
+    });
+  });
+
+  test('a nothing-to-do run does not start a cool-down', () => {
+    const inert = { runId: 'auto-0', from: 'primary', to: 'dr', startedAt: NOW.toISOString(), outcome: 'nothing-to-do', steps: [] } as RunRecord;
+    expect(evaluateGuards({ ...ok, lastRun: inert }).go).toBe(true);
   });
 
   test('an expired lock (a crashed operation) does not block', () => {
@@ -73,7 +114,16 @@ describe('guards', () => {
   });
 });
 
-function world(opts: { killSwitch?: string; writer?: string; post?: (n: number) => HttpResponse; oldConnected?: boolean } = {}) {
+const PROBE_KEY = 'pr0be-k3y-0f-the-failover-controllers-abcdefgh';
+const SYNTHETIC_ANSWER = { status: 201, body: '{"id":"p1","synthetic":true,"region":"us-west-2"}' };
+
+interface Posted {
+  readonly url: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+function world(opts: { killSwitch?: string; writer?: string; designation?: string; post?: (n: number) => HttpResponse; oldConnected?: boolean } = {}) {
   const clients = {
     ssm: new SSMClient({ region: 'us-west-2' }),
     peerSsm: new SSMClient({ region: 'us-east-1' }),
@@ -96,7 +146,7 @@ function world(opts: { killSwitch?: string; writer?: string; post?: (n: number) 
   };
   m.ssm.on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover' }).resolves({ Parameter: { Value: opts.killSwitch ?? 'enabled' } });
   m.ssm.on(GetParameterCommand, { Name: '/pay/dev-control/operation-in-progress' }).resolves({ Parameter: { Value: 'none' } });
-  m.ssm.on(GetParameterCommand, { Name: '/pay/dev-control/active-site' }).resolves({ Parameter: { Value: 'primary', LastModifiedDate: new Date(NOW.getTime() - 30 * 24 * HOUR) } });
+  m.ssm.on(GetParameterCommand, { Name: '/pay/dev-control/active-site' }).resolves({ Parameter: { Value: opts.designation ?? 'primary', LastModifiedDate: new Date(NOW.getTime() - 30 * 24 * HOUR) } });
   m.ssm.on(GetParameterCommand, { Name: '/pay/dev-control/auto-failover-last-run' }).resolves({ Parameter: { Value: 'none' } });
   m.ssm.on(PutParameterCommand).resolves({});
   let writer = opts.writer ?? OLD;
@@ -117,9 +167,11 @@ function world(opts: { killSwitch?: string; writer?: string; post?: (n: number) 
   m.sns.on(PublishCommand).resolves({});
   m.peerLambda.on(PutFunctionConcurrencyCommand).resolves({});
   m.peerSsm.on(PutParameterCommand).resolves({});
-  m.secretsManager.on(GetSecretValueCommand).resolves({ SecretString: 'client-key' });
+  m.secretsManager.on(GetSecretValueCommand, { SecretId: 'pay-dev-api-client-key' }).resolves({ SecretString: 'client-key' });
+  m.secretsManager.on(GetSecretValueCommand, { SecretId: 'pay-dev-probe-key' }).resolves({ SecretString: PROBE_KEY });
   let clock = NOW.getTime();
   let posts = 0;
+  const posted: Posted[] = [];
   const controller = createController({
     env: {
       AWS_REGION: 'us-west-2',
@@ -136,13 +188,17 @@ function world(opts: { killSwitch?: string; writer?: string; post?: (n: number) 
       PAGER_TOPIC_ARN: 'arn:aws:sns:us-west-2:123456789012:pay-dev-usw2-pager',
       API_DOMAIN: 'api.payments.example.com',
       API_CLIENT_CREDENTIAL_ID: 'pay-dev-api-client-key',
+      PROBE_CREDENTIAL_ID: 'pay-dev-probe-key',
       FAILURE_THRESHOLD: '3',
       COOLDOWN_SECONDS: '3600',
       PROMOTION_BUDGET_SECONDS: '60',
       PROVE_TIMEOUT_MS: '60000',
     },
     ...clients,
-    post: async () => (opts.post ?? (() => ({ status: 201, body: '{}' })))(++posts),
+    post: async (url, headers, body) => {
+      posted.push({ url, headers, body });
+      return (opts.post ?? (() => SYNTHETIC_ANSWER))(++posts);
+    },
     logger: silentObservability().logger,
     now: () => new Date(clock),
     sleep: async (ms) => {
@@ -158,6 +214,7 @@ function world(opts: { killSwitch?: string; writer?: string; post?: (n: number) 
     m,
     controller,
     savedRecords,
+    posted,
     promoteWriter: () => (writer = TARGET),
     advance: (ms: number) => (clock += ms),
   };
@@ -183,7 +240,7 @@ describe('controller tasks', () => {
   });
 
   test('the whole run: each step recorded in order, paged at start and end, the same steps as the CLI', async () => {
-    const w = world({ post: (n) => (n < 3 ? { status: 503, body: '{}' } : { status: 201, body: '{"id":"p1"}' }) });
+    const w = world({ post: (n) => (n < 3 ? { status: 503, body: '{}' } : SYNTHETIC_ANSWER) });
     let s: ControllerState = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
     s = await w.controller.handle({ action: 'page-start', state: s });
     // The two branches of the Parallel state.
@@ -219,7 +276,7 @@ describe('controller tasks', () => {
       ['set rds.global_db_rpo', 'skipped'],
       ['prove a write through the public name', 'ok'],
     ]);
-    expect(final.steps.at(-1)!.detail).toMatch(/answered 201 after 3 attempt/);
+    expect(final.steps.at(-1)!.detail).toMatch(/synthetic probe p1 written in us-west-2 through https:\/\/api\.payments\.example\.com \(HTTP 201\) after 3 attempt/);
     const subjects = w.m.sns.commandCalls(PublishCommand).map((c) => c.args[0].input.Subject);
     expect(subjects).toEqual([expect.stringMatching(/STARTED/), expect.stringMatching(/COMPLETE/)]);
   });
@@ -263,7 +320,20 @@ describe('controller tasks', () => {
     expect(retried.record!.steps.at(-1)).toMatchObject({ step: 'promote', status: 'ok', detail: 'already the writer (a retried step)' });
   });
 
-  test('promotion past its budget pages "overdue" once and keeps waiting', async () => {
+  test('promotion within its budget: no budget page, the completion says "within"', async () => {
+    const w = world();
+    let s = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
+    s = await w.controller.handle({ action: 'promote', state: s });
+    w.advance(55_000);
+    s = await w.controller.handle({ action: 'check-writer', state: s });
+    expect(s.promotion).toMatchObject({ done: false });
+    w.promoteWriter();
+    s = await w.controller.handle({ action: 'check-writer', state: s });
+    expect(s.record!.steps.at(-1)).toMatchObject({ step: 'promotion complete', status: 'ok', detail: expect.stringMatching(/after 55 s; within its 60 s budget/) });
+    expect(w.m.sns.commandCalls(PublishCommand).filter((c) => /budget/.test(c.args[0].input.Subject!))).toHaveLength(0);
+  });
+
+  test('promotion past its budget (a detection deadline): pages "RTO objective breached" once, records it, keeps waiting', async () => {
     const w = world();
     let s = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
     s = await w.controller.handle({ action: 'promote', state: s });
@@ -271,13 +341,61 @@ describe('controller tasks', () => {
     s = await w.controller.handle({ action: 'check-writer', state: s });
     s = await w.controller.handle({ action: 'check-writer', state: s });
     expect(s.promotion).toMatchObject({ done: false, overduePaged: true });
-    expect(w.m.sns.commandCalls(PublishCommand).filter((c) => /OVERDUE/.test(c.args[0].input.Subject!))).toHaveLength(1);
+    const pages = w.m.sns.commandCalls(PublishCommand).filter((c) => c.args[0].input.Subject === PROMOTION_BUDGET_EXCEEDED_SUBJECT);
+    expect(pages).toHaveLength(1);
+    expect(PROMOTION_BUDGET_EXCEEDED_SUBJECT).toBe('Automatic failover: promotion exceeded its budget; RTO objective breached');
+    expect(pages[0].args[0].input.Message).toMatch(/in the order of minutes/);
+    // Recorded durably (the run record parameter), and the run goes on.
+    const recorded = w.savedRecords().at(-1)!;
+    expect(recorded.outcome).toBe('running');
+    expect(recorded.steps.at(-1)).toMatchObject({ step: 'promotion exceeded its budget', status: 'failed', detail: expect.stringMatching(/61 s > budget 60 s: RTO objective breached; still waiting/) });
+    w.advance(120_000);
+    w.promoteWriter();
+    s = await w.controller.handle({ action: 'check-writer', state: s });
+    expect(s.promotion).toMatchObject({ done: true });
+    expect(s.record!.steps.at(-1)).toMatchObject({ step: 'promotion complete', detail: expect.stringMatching(/after 181 s; over its 60 s budget: RTO objective breached/) });
+  });
+
+  test('the active site\'s controller, started anyway: nothing to do, no page, no record overwritten, no failover', async () => {
+    const w = world({ writer: TARGET, designation: 'dr' });
+    const s = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
+    expect(s).toMatchObject({ go: false, verdict: 'nothing-to-do' });
+    expect(s.record).toMatchObject({ outcome: 'nothing-to-do', steps: [{ step: 'decide', status: 'skipped', detail: expect.stringMatching(/^nothing to fail over/) }] });
+    expect(w.m.sns.commandCalls(PublishCommand)).toHaveLength(0);
+    expect(w.savedRecords()).toHaveLength(0);
+    expect(w.m.rds.commandCalls(FailoverGlobalClusterCommand)).toHaveLength(0);
   });
 
   test('no successful payment through the public name within the deadline fails the step, recorded', async () => {
     const w = world({ post: () => ({ status: 503, body: '{}' }) });
     const s = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
-    await expect(w.controller.handle({ action: 'prove-write', state: s })).rejects.toThrow(/no successful payment through https:\/\/api\.payments\.example\.com within 60 s/);
+    await expect(w.controller.handle({ action: 'prove-write', state: s })).rejects.toThrow(/no synthetic probe written through https:\/\/api\.payments\.example\.com within 60 s/);
+    expect(w.savedRecords().at(-1)!.steps.at(-1)).toMatchObject({ step: 'prove a write through the public name', status: 'failed' });
+  });
+});
+
+describe('the proof is a synthetic probe, not a payment', () => {
+  test('no money: 1 minor unit to the probe merchant, signed with the probe key for exactly this key and body, the same on a retry', async () => {
+    const w = world({ post: (n) => (n < 2 ? { status: 503, body: '{}' } : SYNTHETIC_ANSWER) });
+    const s = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
+    await w.controller.handle({ action: 'prove-write', state: s });
+    expect(w.posted).toHaveLength(2);
+    const [first, second] = w.posted;
+    expect(first.url).toBe('https://api.payments.example.com/payments');
+    expect(JSON.parse(first.body)).toEqual({ amount: 1, currency: 'USD', merchantId: PROBE_MERCHANT_ID, reference: 'auto-failover auto-20261127030000' });
+    const key = first.headers['Idempotency-Key'];
+    expect(key).toBe('auto-failover-auto-20261127030000');
+    expect(first.headers['x-api-key']).toBe('client-key');
+    expect(verifyProbeToken(PROBE_KEY, key, first.body, first.headers[SYNTHETIC_PROBE_HEADER])).toBe(true);
+    // A retry is the same request: the payment function replays the same synthetic row.
+    expect(second).toEqual(first);
+  });
+
+  test('a 2xx that is not a synthetic probe (a payment function ignoring the header) fails at once, never retried', async () => {
+    const w = world({ post: () => ({ status: 201, body: '{"id":"p1"}' }) });
+    const s = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
+    await expect(w.controller.handle({ action: 'prove-write', state: s })).rejects.toThrow(/answered 201 but not as a synthetic probe/);
+    expect(w.posted).toHaveLength(1);
     expect(w.savedRecords().at(-1)!.steps.at(-1)).toMatchObject({ step: 'prove a write through the public name', status: 'failed' });
   });
 });
@@ -313,6 +431,7 @@ describe('fencing never blocks on the failed region', () => {
         PAGER_TOPIC_ARN: 'arn:aws:sns:us-west-2:123456789012:p',
         API_DOMAIN: 'api.payments.example.com',
         API_CLIENT_CREDENTIAL_ID: 's',
+        PROBE_CREDENTIAL_ID: 'p',
         CALL_TIMEOUT_MS: '500',
       },
       peerLambda: new LambdaClient({ region: 'us-east-1', endpoint, credentials, maxAttempts: 1 }),

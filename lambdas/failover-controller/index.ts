@@ -1,9 +1,11 @@
 /**
- * The automatic failover controller's tasks, called by its Step Functions state machine in the passive region
- * (one action per state, so each step is a visible state with its own retries and history):
+ * The automatic failover controller's tasks, called by its Step Functions state machine (one per region: it fails
+ * over TO its own region's site; the active site's is inert, see guards.ts), one action per state, so each step is a
+ * visible state with its own retries and history:
  *
  *   decide → page start → [promote → wait for the writer] ∥ [fence the failed region, best effort]
- *          → designate → set rds.global_db_rpo → prove a write through the public name → finish (page end)
+ *          → designate → set rds.global_db_rpo → prove a write through the public name (a synthetic probe, no money
+ *          moved: lambdas/shared/probe.ts) → finish (page end)
  *   any error → fail (record + page)
  *
  * The same steps as `npm run dr -- failover`. Every action rewrites the run record (an SSM parameter in this
@@ -21,13 +23,16 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { controlParameters, otherSite, type OperationLock, type RunRecord, type Site, type StepRecord, type StepStatus } from '../shared/control';
 import { describeError } from '../shared/errors';
+import { PROBE_MERCHANT_ID, probeToken, SYNTHETIC_PROBE_HEADER } from '../shared/probe';
 import { createLogger, createTracer, lambdaHandler } from '../shared/observability';
-import { type Evidence, evaluateGuards, type GlobalClusterView } from './guards';
+import { type Evidence, evaluateGuards, type GlobalClusterView, type Verdict } from './guards';
 import type { Context } from 'aws-lambda';
 
 export const SERVICE_NAME = 'failover-controller';
 /** The promotion branch stops waiting (and the run fails, paging) after this long. */
 export const PROMOTION_GIVE_UP_MS = 15 * 60_000;
+/** The page when the promotion outlasts its budget (the DR report's self-imposed promotion term). */
+export const PROMOTION_BUDGET_EXCEEDED_SUBJECT = 'Automatic failover: promotion exceeded its budget; RTO objective breached';
 
 export type Action = 'decide' | 'page-start' | 'promote' | 'check-writer' | 'fence' | 'designate' | 'set-rpo' | 'prove-write' | 'finish' | 'fail';
 
@@ -36,6 +41,8 @@ export interface ControllerState {
   readonly evidence?: Evidence;
   readonly record?: RunRecord;
   readonly go?: boolean;
+  /** Decide's verdict: `go`, `refused` (paged) or `nothing-to-do` (the active site's inert controller; not paged). */
+  readonly verdict?: Verdict;
   readonly promotion?: { readonly requestedAt: string; readonly done: boolean; readonly overduePaged?: boolean };
   /** Set by the state machine's Catch: `{ Error, Cause }`. */
   readonly error?: { readonly Error?: string; readonly Cause?: string };
@@ -88,6 +95,7 @@ interface Settings {
   readonly pagerTopicArn: string;
   readonly apiDomain: string;
   readonly apiKeySecret: string;
+  readonly probeKeySecret: string;
   readonly threshold: number;
   readonly cooldownMs: number;
   readonly promotionBudgetMs: number;
@@ -124,6 +132,7 @@ function settingsFrom(env: Readonly<Record<string, string | undefined>>): Settin
     pagerTopicArn: req('PAGER_TOPIC_ARN'),
     apiDomain: req('API_DOMAIN'),
     apiKeySecret: req('API_CLIENT_CREDENTIAL_ID'),
+    probeKeySecret: req('PROBE_CREDENTIAL_ID'),
     threshold: num('FAILURE_THRESHOLD', 3),
     cooldownMs: num('COOLDOWN_SECONDS', 3600) * 1000,
     promotionBudgetMs: num('PROMOTION_BUDGET_SECONDS', 60) * 1000,
@@ -136,6 +145,15 @@ async function httpPost(url: string, headers: Record<string, string>, body: stri
   const res = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.status, body: (await res.text()).slice(0, 2000) };
 }
+
+const parseJson = (text: string): Record<string, unknown> | undefined => {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 const short = (s: string) => (s.length > 300 ? `${s.slice(0, 297)}...` : s);
 const errText = (e: unknown) => {
@@ -226,6 +244,7 @@ export function createController(deps: ControllerDeps = {}) {
     const fs = g.FailoverState;
     return {
       writerIsTarget: writer?.DBClusterArn === s.targetClusterArn,
+      targetIsMember: members.some((m) => m.DBClusterArn === s.targetClusterArn),
       operationInProgress: fs !== undefined && (fs.Status !== undefined || fs.ToDbClusterArn !== undefined),
       otherConnected: members.some((m) => m.DBClusterArn !== s.targetClusterArn && !m.IsWriter && m.SynchronizationStatus === 'connected'),
     };
@@ -291,25 +310,26 @@ export function createController(deps: ControllerDeps = {}) {
       from: failed,
       to: s.site,
       startedAt: at.toISOString(),
-      outcome: decision.go ? 'running' : 'refused',
+      outcome: decision.go ? 'running' : decision.verdict === 'nothing-to-do' ? 'nothing-to-do' : 'refused',
       ...(decision.go ? {} : { completedAt: at.toISOString() }),
       lastReplicationLagMs: lag ?? null,
       evidence: state.evidence,
       steps: [],
     };
-    record = withStep(record, 'decide', decision.go ? 'ok' : 'refused', decision.go ? 'every guard holds' : decision.reasons.join('; '));
-    // A refusal is recorded in the execution history and the logs; the last-run parameter keeps the last real run
-    // (so a refusal never resets the cool-down).
+    record = withStep(record, 'decide', decision.go ? 'ok' : decision.verdict === 'nothing-to-do' ? 'skipped' : 'refused', decision.go ? 'every guard holds' : decision.reasons.join('; '));
+    // A refusal (or nothing to do) is recorded in the execution history (its output, 90 days) and the logs; the
+    // last-run parameter keeps the last real run, so neither resets the cool-down nor hides the last failover.
     if (decision.go) await save(record);
+    else if (decision.verdict === 'nothing-to-do') logger.info('automatic failover: nothing to fail over', { reasons: decision.reasons, evidence: state.evidence });
     else logger.warn('automatic failover refused', { reasons: decision.reasons, evidence: state.evidence });
-    if (!decision.go) {
+    if (decision.page) {
       try {
         await page(`Automatic failover REFUSED: ${failed} (${s.peerRegion}) looks down`, record, `Refused because: ${decision.reasons.join('; ')}. Decide by hand (RUNBOOK.md).`);
       } catch (err) {
         logger.error('page not sent', { error: describeError(err) });
       }
     }
-    return { ...state, go: decision.go, record };
+    return { ...state, go: decision.go, verdict: decision.verdict, record };
   }
 
   async function promote(state: ControllerState): Promise<ControllerState> {
@@ -328,15 +348,29 @@ export function createController(deps: ControllerDeps = {}) {
     const promotion = state.promotion ?? { requestedAt: now().toISOString(), done: false };
     const elapsed = now().getTime() - Date.parse(promotion.requestedAt);
     if (view.writerIsTarget && !view.operationInProgress) {
-      return step(state, 'promotion complete', async () => ({ detail: `writer is ${s.targetClusterId} after ${Math.round(elapsed / 1000)} s`, state: { promotion: { ...promotion, done: true } } }));
+      const over = elapsed > s.promotionBudgetMs ? `; over its ${s.promotionBudgetMs / 1000} s budget: RTO objective breached` : `; within its ${s.promotionBudgetMs / 1000} s budget`;
+      return step(state, 'promotion complete', async () => ({
+        detail: `writer is ${s.targetClusterId} after ${Math.round(elapsed / 1000)} s${over}`,
+        state: { promotion: { ...promotion, done: true } },
+      }));
     }
     if (elapsed > PROMOTION_GIVE_UP_MS) {
       throw new Error(`promotion not complete after ${Math.round(elapsed / 1000)} s; the controller gives up (the request may still complete: npm run dr -- status)`);
     }
+    // The DR report's promotion term is a budget we set (AWS gives no bound: "in the order of minutes"). The
+    // controller enforces it as a detection deadline: past it, one page saying the RTO objective is breached, a
+    // record, and it keeps waiting (until PROMOTION_GIVE_UP_MS).
     if (elapsed > s.promotionBudgetMs && !promotion.overduePaged && state.record) {
-      const next = withStep(state.record, 'promotion overdue', 'failed', `${Math.round(elapsed / 1000)} s > budget ${s.promotionBudgetMs / 1000} s; still waiting`);
+      const next = withStep(
+        state.record,
+        'promotion exceeded its budget',
+        'failed',
+        `not complete after ${Math.round(elapsed / 1000)} s > budget ${s.promotionBudgetMs / 1000} s: RTO objective breached; still waiting (gives up after ${PROMOTION_GIVE_UP_MS / 60_000} min)`,
+      );
       await save(next);
-      await page('Automatic failover: promotion OVERDUE (still waiting)', next).catch((err) => logger.error('page not sent', { error: describeError(err) }));
+      await page(PROMOTION_BUDGET_EXCEEDED_SUBJECT, next, 'Aurora gives no bound on a promotion ("in the order of minutes"); the budget is the DR report\'s. The controller keeps waiting; watch npm run dr -- status.').catch((err) =>
+        logger.error('page not sent', { error: describeError(err) }),
+      );
       return { ...state, record: next, promotion: { ...promotion, overduePaged: true } };
     }
     return { ...state, promotion };
@@ -395,32 +429,45 @@ export function createController(deps: ControllerDeps = {}) {
 
   async function proveWrite(state: ControllerState): Promise<ControllerState> {
     return step(state, 'prove a write through the public name', async () => {
-      const secret = await secrets.send(new GetSecretValueCommand({ SecretId: s.apiKeySecret }), deadline());
-      const apiKey = secret.SecretString ?? '';
+      // A synthetic probe (lambdas/shared/probe.ts): the same path and fences as a payment, committed on the new
+      // writer, flagged synthetic, no money moved, no event. Idempotent per run: retries replay the same row.
+      const [apiKey, probeKey] = await Promise.all(
+        [s.apiKeySecret, s.probeKeySecret].map(async (id) => (await secrets.send(new GetSecretValueCommand({ SecretId: id }), deadline())).SecretString ?? ''),
+      );
       const runId = state.record?.runId ?? 'run';
-      const body = JSON.stringify({ amount: 100, currency: 'USD', merchantId: 'dr-controller', reference: `auto-failover ${runId}`.slice(0, 64) });
+      const idempotencyKey = `auto-failover-${runId}`.slice(0, 255);
+      const body = JSON.stringify({ amount: 1, currency: 'USD', merchantId: PROBE_MERCHANT_ID, reference: `auto-failover ${runId}`.slice(0, 64) });
+      const headers = {
+        'content-type': 'application/json',
+        'x-api-key': apiKey,
+        'Idempotency-Key': idempotencyKey,
+        [SYNTHETIC_PROBE_HEADER]: probeToken(probeKey, idempotencyKey, body),
+      };
       const started = now().getTime();
       let attempts = 0;
       let last = '';
       while (now().getTime() - started < s.proveTimeoutMs) {
         attempts += 1;
         try {
-          const r = await post(
-            `https://${s.apiDomain}/payments`,
-            { 'content-type': 'application/json', 'x-api-key': apiKey, 'Idempotency-Key': `auto-failover-${runId}` },
-            body,
-            s.callTimeoutMs,
-          );
+          const r = await post(`https://${s.apiDomain}/payments`, headers, body, s.callTimeoutMs);
           if (r.status >= 200 && r.status < 300) {
-            return { detail: `POST https://${s.apiDomain}/payments answered ${r.status} after ${attempts} attempt(s), ${Math.round((now().getTime() - started) / 1000)} s` };
+            const answer = parseJson(r.body);
+            if (answer?.synthetic !== true) {
+              // Never retried: it would not be a probe either. A payment function that ignores the probe header.
+              throw new Error(`POST https://${s.apiDomain}/payments answered ${r.status} but not as a synthetic probe: check the payment function's version`);
+            }
+            return {
+              detail: `synthetic probe ${String(answer.id ?? '?')} written in ${String(answer.region ?? '?')} through https://${s.apiDomain} (HTTP ${r.status}) after ${attempts} attempt(s), ${Math.round((now().getTime() - started) / 1000)} s`,
+            };
           }
           last = `HTTP ${r.status}`;
         } catch (err) {
+          if (err instanceof Error && /not as a synthetic probe/.test(err.message)) throw err;
           last = errText(err);
         }
         await sleep(5000);
       }
-      throw new Error(`no successful payment through https://${s.apiDomain} within ${s.proveTimeoutMs / 1000} s (${attempts} attempts, last: ${last})`);
+      throw new Error(`no synthetic probe written through https://${s.apiDomain} within ${s.proveTimeoutMs / 1000} s (${attempts} attempts, last: ${last})`);
     });
   }
 

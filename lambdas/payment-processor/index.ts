@@ -6,6 +6,11 @@
  * in DynamoDB, audit object in S3). Answers: 201 created, 200 replay of the same key and body, 409 same key
  * with another body, 503 + Retry-After whenever a retry can succeed (not the writer, database unavailable,
  * side effects failed after the commit: the retry replays the stored payment and repeats them).
+ *
+ * Synthetic probes (`X-Synthetic-Probe`, lambdas/shared/probe.ts): the failover controller's proof that this site
+ * takes writes. Verified here against the probe key (a forged or unverifiable token is refused with 403, never
+ * written as a normal payment), they pass the same fences and commit to the same table, flagged `synthetic`, with
+ * no outbox event, no audit object and no session: nothing downstream (settlement, event consumers) sees them.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
@@ -30,6 +35,7 @@ import {
 } from '../shared/errors';
 import { type ApiEvent, type ApiResult, bodyText, dispatch, headerValues, jsonResponse, type Route, validationError, header } from '../shared/http';
 import { type ApiHandler, instrument, Runtime, type RuntimeDeps } from '../shared/runtime';
+import { SYNTHETIC_PROBE_HEADER, verifyProbeToken } from '../shared/probe';
 import { runMigrations, schemaIsCurrent } from './migrations';
 import { PaymentOutbox } from './outbox';
 
@@ -91,6 +97,8 @@ export interface PaymentView {
   /** Region that accepted the write. */
   readonly region: string;
   readonly createdAt: string;
+  /** Present (true) only on the failover controller's synthetic probes: not a payment to settle. */
+  readonly synthetic?: true;
 }
 
 export interface PaymentProcessorDeps extends RuntimeDeps {
@@ -109,8 +117,10 @@ export interface PaymentProcessorDeps extends RuntimeDeps {
 interface ValidRequest {
   readonly idempotencyKey: string;
   readonly payment: PaymentRequest;
-  /** sha256 (hex) of the canonical JSON of the validated body. */
+  /** sha256 (hex) of the canonical JSON of the validated body (and of the synthetic mark for a probe). */
   readonly requestHash: string;
+  /** A verified synthetic probe. */
+  readonly synthetic?: boolean;
 }
 
 interface PaymentRow {
@@ -124,6 +134,7 @@ interface PaymentRow {
   status: string;
   region: string;
   created_at: Date;
+  synthetic: boolean;
 }
 
 /** The schema is behind but this database is a read-only secondary: nothing to do here, the primary migrates. */
@@ -138,7 +149,7 @@ function isReadOnlySkip(err: unknown): boolean {
   return err instanceof ReadOnlySchemaError;
 }
 
-const PAYMENT_COLUMNS = 'id, request_hash, merchant_id, reference, amount, currency, session_id, status, region, created_at';
+const PAYMENT_COLUMNS = 'id, request_hash, merchant_id, reference, amount, currency, session_id, status, region, created_at, synthetic';
 
 /** Builds the handler; the exported `handler` is `createHandler()` with every default. */
 export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
@@ -177,7 +188,7 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
   }
 
   async function createPayment(event: ApiEvent): Promise<ApiResult> {
-    const request = validatePost(event);
+    const request = await syntheticProbe(event, validatePost(event));
     await requireActiveSite();
     const db = await database();
     const config = await runtime.config();
@@ -191,6 +202,12 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
       });
     }
     const view = toView(row);
+    if (row.synthetic) {
+      // Proven: the write committed on this site's writer through both fences. Nothing else happens for a probe.
+      metrics.addMetric(created ? 'SyntheticProbeWritten' : 'SyntheticProbeReplayed', MetricUnit.Count, 1);
+      logger.info(created ? 'synthetic probe written' : 'synthetic probe replayed', { paymentId: view.id });
+      return created ? jsonResponse(201, view, { Location: `/payments/${view.id}` }) : jsonResponse(200, view, { 'Idempotent-Replayed': 'true' });
+    }
     // The event's first attempt runs beside the side effects; it never fails the request (the sweep retries).
     const publishing = outbox.publishAfterCommit(db, view.id);
     try {
@@ -225,15 +242,15 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
     const p = request.payment;
     return db.transaction(async (client: ClientBase) => {
       const inserted = await client.query<PaymentRow>(
-        `INSERT INTO payments (id, idempotency_key, request_hash, merchant_id, reference, amount, currency, session_id, region)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+        `INSERT INTO payments (id, idempotency_key, request_hash, merchant_id, reference, amount, currency, session_id, region, synthetic)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING ${PAYMENT_COLUMNS}`,
-        [randomUUID(), request.idempotencyKey, request.requestHash, p.merchantId, p.reference, p.amount, p.currency, p.sessionId ?? null, runtime.region],
+        [randomUUID(), request.idempotencyKey, request.requestHash, p.merchantId, p.reference, p.amount, p.currency, p.sessionId ?? null, runtime.region, request.synthetic === true],
       );
       if (inserted.rows.length === 1) {
-        // Same transaction: the payment.accepted event commits with the payment or not at all.
-        await outbox.enqueueAccepted(client, toView(inserted.rows[0]));
+        // Same transaction: the payment.accepted event commits with the payment or not at all (a probe has none).
+        if (!inserted.rows[0].synthetic) await outbox.enqueueAccepted(client, toView(inserted.rows[0]));
         return { row: inserted.rows[0], created: true };
       }
       // Conflict: the other transaction has committed (ON CONFLICT waited for it); this statement's snapshot sees it.
@@ -334,6 +351,26 @@ export function createHandler(deps: PaymentProcessorDeps = {}): ApiHandler {
     throw new ApiError(503, 'NOT_ACTIVE_SITE', `this site (${designation.site}) is not the active site (${designation.activeSite}); retry later`, {
       retryAfterSeconds: NOT_WRITER_RETRY_AFTER_SECONDS,
     });
+  }
+
+  /**
+   * A request with `X-Synthetic-Probe` is a probe only if its token verifies against the probe key; otherwise it is
+   * refused (403), never written as a normal payment. Without the header: a normal payment.
+   */
+  async function syntheticProbe(event: ApiEvent, request: ValidRequest): Promise<ValidRequest> {
+    const tokens = headerValues(event, SYNTHETIC_PROBE_HEADER);
+    if (tokens.length === 0) return request;
+    const refuse = (why: string) => {
+      metrics.addMetric('SyntheticProbeRefused', MetricUnit.Count, 1);
+      logger.warn('synthetic probe refused', { why });
+      return new ApiError(403, 'SYNTHETIC_PROBE_REFUSED', `the ${SYNTHETIC_PROBE_HEADER} token was not accepted: ${why}`);
+    };
+    if (request.payment.sessionId !== undefined) throw refuse('a probe has no session');
+    const key = await runtime.probeKey();
+    if (key === undefined) throw refuse('synthetic probes are not enabled on this deployment');
+    if (tokens.length !== 1 || !verifyProbeToken(key, request.idempotencyKey, bodyText(event) ?? '', tokens[0])) throw refuse('invalid token');
+    // A probe and a payment never share a request hash: the same key and body as the other kind is a 409.
+    return { ...request, synthetic: true, requestHash: sha256(`${request.requestHash}\nsynthetic`) };
   }
 
   /** Configuration and credentials failures are retryable 503s, not 500s. */
@@ -480,6 +517,7 @@ function toView(row: PaymentRow): PaymentView {
     ...(row.session_id ? { sessionId: row.session_id } : {}),
     region: row.region,
     createdAt: row.created_at.toISOString(),
+    ...(row.synthetic ? { synthetic: true as const } : {}),
   };
 }
 

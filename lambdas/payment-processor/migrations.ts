@@ -63,6 +63,14 @@ CREATE TABLE IF NOT EXISTS payment_outbox (
 );
 CREATE INDEX IF NOT EXISTS payment_outbox_due_idx ON payment_outbox (next_attempt_at, created_at) WHERE sent_at IS NULL;`,
   },
+  {
+    // Synthetic probe payments (lambdas/shared/probe.ts): written by the failover controller to prove the write
+    // path, never settled, never an event. A constant default makes this a catalog-only change (PostgreSQL 11+: no
+    // table rewrite, no long lock on payments).
+    id: 4,
+    name: 'flag synthetic payments',
+    sql: `ALTER TABLE payments ADD COLUMN IF NOT EXISTS synthetic boolean NOT NULL DEFAULT false;`,
+  },
 ];
 
 export const LATEST_MIGRATION = Math.max(...MIGRATIONS.map((m) => m.id));

@@ -24,6 +24,11 @@ export interface RuntimeConfig {
    * nothing else checks `x-api-key`, so the payment handler does.
    */
   readonly apiKeySecretName?: string;
+  /**
+   * Name of the synthetic-probe key secret (this region's replica), written only in failover.mode "automatic": the
+   * payment handler verifies the controller's `X-Synthetic-Probe` token with it (lambdas/shared/probe.ts).
+   */
+  readonly probeKeySecretName?: string;
 }
 
 /** Parameters written only in some configurations; absent means the feature is off (the contract's names). */

@@ -49,7 +49,7 @@ export interface RunRecord {
   readonly from: Site;
   readonly to: Site;
   readonly startedAt: string;
-  readonly outcome: 'running' | 'refused' | 'completed' | 'failed';
+  readonly outcome: 'running' | 'refused' | 'nothing-to-do' | 'completed' | 'failed';
   readonly completedAt?: string;
   /** The last Aurora replication lag seen before the failover (ms), null when unknown. */
   readonly lastReplicationLagMs?: number | null;

@@ -12,6 +12,8 @@ export type ErrorCode =
   | 'UNSUPPORTED_MEDIA_TYPE'
   /** 403: the request did not present the client key (ALB path; API Gateway answers this itself). */
   | 'FORBIDDEN'
+  /** 403: an `X-Synthetic-Probe` token that does not verify (lambdas/shared/probe.ts), or probes not enabled here. */
+  | 'SYNTHETIC_PROBE_REFUSED'
   /** 404: no such route. */
   | 'NOT_FOUND'
   /** 404: no payment with that id. */

@@ -40,6 +40,8 @@ export const CONFIG_PARAMETERS = {
 export const OPTIONAL_CONFIG_PARAMETERS = {
   /** The client-key secret's name, written only in `edge.mode: "accelerator"` (the ALB checks no key). */
   apiKeySecretName: 'api-key-secret-name',
+  /** The synthetic-probe key secret's name, written only in `failover.mode: "automatic"` (lambdas/shared/probe.ts). */
+  probeKeySecretName: 'probe-key-secret-name',
 } as const;
 
 /**
@@ -52,7 +54,7 @@ export const PAYMENT_EVENTS_ENDPOINT_PARAMETER = 'payment-events-endpoint-url';
 export const CONTROL_PARAMETERS = {
   /** `primary` | `dr`: the active site (the passive site's second fence). */
   activeSite: 'active-site',
-  /** `enabled` | `disabled`: the automatic failover kill switch. */
+  /** `enabled` | `disabled`: the automatic failover kill switch (one per region: each region has a controller). */
   autoFailover: 'auto-failover',
   /** JSON lock or `none`: a DR operation or deploy in progress. */
   operationInProgress: 'operation-in-progress',

@@ -156,6 +156,27 @@ export class Runtime {
     }
   }
 
+  /**
+   * The synthetic-probe key from this region's replica (config `probeKeySecretName`), read like the client key
+   * (cached for `apiKeyMaxAgeSeconds`, a failed read not cached). Undefined when this deployment has none (manual
+   * failover mode): probes are then refused. A read failure is a 503 (retryable).
+   */
+  async probeKey(): Promise<string | undefined> {
+    const config = await this.config();
+    if (!config.probeKeySecretName) return undefined;
+    try {
+      const maxAge = this.deps.apiKeyMaxAgeSeconds ?? 300;
+      const value = await withTimeout(this.secrets().get(config.probeKeySecretName, { maxAge }), API_KEY_TIMEOUT_MS, 'probe key');
+      if (typeof value !== 'string' || value === '') throw new Error(`secret '${config.probeKeySecretName}' has no SecretString`);
+      return value;
+    } catch (err) {
+      throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'the synthetic-probe key is temporarily unavailable', {
+        retryAfterSeconds: TRANSIENT_RETRY_AFTER_SECONDS,
+        cause: err,
+      });
+    }
+  }
+
   /** Ends the pool (tests and the benchmark; a Lambda container never needs it). */
   async close(): Promise<void> {
     await this.db?.close();

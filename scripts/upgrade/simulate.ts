@@ -17,8 +17,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Diagnostic, TfJson, Workdir, diagnosticsOf, jsonMessages, prepareWorkdir, providerSchemas, terraformAsync } from '../terraform-harness';
+import { combineStates, splitPlan, splitRun } from './combined';
 import { Unsupported, evaluateConfigValue, hasInterpolation, index } from './expressions';
-import { PlaceholderContext, computedRule, hash, normalizeConfigured, placeholderFor } from './placeholders';
+import { PlaceholderContext, asRead, computedRule, hash, normalizeConfigured, placeholderFor } from './placeholders';
 import { Schemas, ValueType, childType, convert, impliedCtyType, toCtyJson } from './schema';
 
 export type Json = Record<string, any>;
@@ -163,25 +164,38 @@ function rawStep(raw: unknown, step: Step): unknown {
   return typeof raw === 'object' ? (raw as Json)[step] : undefined;
 }
 
-/** The configuration element of a set member: the one whose literal values agree with it most. */
-function matchingElement(raw: unknown[], member: unknown): unknown {
-  if (!member || typeof member !== 'object') return undefined;
-  let best: unknown;
-  let bestScore = 0;
-  for (const candidate of raw) {
-    if (!candidate || typeof candidate !== 'object') continue;
-    let score = 0;
-    for (const [k, v] of Object.entries(candidate as Json)) {
-      if (hasInterpolation(v)) continue;
-      if (JSON.stringify(v) === JSON.stringify((member as Json)[k])) score++;
+/**
+ * The configuration element of each set member: the one whose literal values agree with it most. Each element
+ * is taken by one member at most: two members that differ only in computed values (two stop conditions naming
+ * two alarms) take two elements, not the first one twice (which would collapse the set to one member).
+ */
+function matchingElements(raw: unknown[], members: unknown[]): unknown[] {
+  const taken = new Set<number>();
+  return members.map((member) => {
+    if (!member || typeof member !== 'object') return undefined;
+    let best = -1;
+    let bestScore = 0;
+    raw.forEach((candidate, i) => {
+      if (taken.has(i) || !candidate || typeof candidate !== 'object') return;
+      let score = 0;
+      for (const [k, v] of Object.entries(candidate as Json)) {
+        if (hasInterpolation(v)) continue;
+        if (JSON.stringify(v) === JSON.stringify((member as Json)[k])) score++;
+      }
+      if (score > bestScore) {
+        best = i;
+        bestScore = score;
+      }
+    });
+    // Nothing literal to compare (every value is computed): a lone element left is the one.
+    if (best < 0) {
+      const left = raw.map((_, i) => i).filter((i) => !taken.has(i));
+      if (raw.length === 1 || left.length === 1) best = left[0] ?? -1;
     }
-    if (score > bestScore) {
-      best = candidate;
-      bestScore = score;
-    }
-  }
-  // Nothing literal to compare (every value is computed): a lone element is the one.
-  return best ?? (raw.length === 1 ? raw[0] : undefined);
+    if (best < 0) return undefined;
+    taken.add(best);
+    return raw[best];
+  });
 }
 
 function isPrimitive(t: ValueType | undefined): boolean {
@@ -237,6 +251,37 @@ export class SimulatedState {
     return sim;
   }
 
+  /**
+   * The state once a plan of another configuration (`config`, e.g. the same stack with `activeRegion: "dr"`)
+   * against `previous` is applied: deleted instances leave, created ones are filled as from a create plan, and
+   * an instance kept (no-op, update, move) takes the plan's known values and, for what the plan only knows after
+   * apply, the new configuration's expression, else its value in `previous`, else a placeholder. The result is
+   * checked like any simulated state: the configuration planned against it must plan no changes (`converge`).
+   */
+  static afterPlan(plan: Json, config: TfJson & Json, schemas: Schemas, previous: SimulatedState): SimulatedState {
+    const sim = new SimulatedState(config, schemas, plan.terraform_version);
+    sim.serial = previous.serial + 1;
+    const keys = providerKeys(plan);
+    for (const rc of plan.resource_changes ?? []) {
+      if (rc.mode !== 'managed') continue;
+      const actions: string[] = rc.change.actions;
+      const kept = actions.includes('no-op') || actions.includes('update');
+      if (!kept && !actions.includes('create')) continue; // delete, forget: gone once applied
+      sim.add(rc, keys.get(baseAddress(rc)) ?? 'aws');
+      // A replacement is a new object: only what the plan or the configuration says, no prior values.
+      const before = kept ? previous.instances.get(rc.previous_address ?? rc.address) : undefined;
+      if (before) sim.instances.get(rc.address)!.prior = previous.valuesOf(before);
+    }
+    sim.fillAll();
+    sim.outputsFromPlan(plan, true);
+    return sim;
+  }
+
+  /** `SimulatedState.afterPlan` from this state: the state once `plan` (of `config`, against this state) is applied. */
+  afterPlanOf(plan: Json, config: TfJson & Json): SimulatedState {
+    return SimulatedState.afterPlan(plan, config, this.schemas, this);
+  }
+
   private add(rc: Json, providerKey: string): void {
     const inst: Instance = {
       address: rc.address,
@@ -278,7 +323,7 @@ export class SimulatedState {
     this.inProgress.add(key);
     try {
       const raw = inst.module ? undefined : rawStep(this.config.resource?.[inst.type]?.[inst.name], attr);
-      const value = this.fill(inst, inst.after[attr], inst.unknown[attr], inst.schema.type.attrs[attr], raw, [attr], inst.prior?.[attr]);
+      const value = asRead(inst.type, attr, this.fill(inst, inst.after[attr], inst.unknown[attr], inst.schema.type.attrs[attr], raw, [attr], inst.prior?.[attr]));
       inst.values.set(attr, value);
       return value;
     } finally {
@@ -333,7 +378,8 @@ export class SimulatedState {
       const list = Array.isArray(after) ? after : [];
       const n = Math.max(list.length, unknown.length);
       // Set members are in terraform's order, not the configuration's: find each one's configuration element.
-      const rawOf = (i: number) => (t?.kind === 'set' && Array.isArray(raw) ? matchingElement(raw, list[i]) : rawStep(raw, i));
+      const setElements = t?.kind === 'set' && Array.isArray(raw) ? matchingElements(raw, list) : undefined;
+      const rawOf = (i: number) => (setElements ? setElements[i] : rawStep(raw, i));
       return Array.from({ length: n }, (_, i) =>
         this.fill(inst, list[i], unknown[i], childType(t, i), rawOf(i), [...path, i], Array.isArray(prior) ? prior[i] : undefined),
       );
@@ -585,6 +631,8 @@ export interface Simulation {
   readonly passes: PassReport[];
   /** The last plan against the state (no changes). */
   readonly finalRun: PlanRun;
+  /** With `combined`: the companion configuration's plan against the final state (its addresses restored). */
+  readonly companionRun?: PlanRun;
   readonly seconds: number;
 }
 
@@ -601,6 +649,12 @@ export interface SimulateOptions {
    * same state at the same time (plan-upgrade plans the to-version while the from-version is verified).
    */
   readonly onState?: (state: Json, pass: number) => void;
+  /**
+   * Check the state in this working directory instead, whose configuration is `stack`'s combined with a
+   * companion configuration (combined.ts): each pass also plans the companion against the same state, in the
+   * same terraform process. The companion's part of the last pass is `Simulation.companionRun`.
+   */
+  readonly combined?: Workdir;
 }
 
 /** Residual diffs of a plan that should have planned no changes, one line per changed attribute. */
@@ -682,11 +736,33 @@ export async function simulate(stack: TfJson, options: SimulateOptions = {}): Pr
     `simulated state: ${state.addresses().length} instances; ${state.stats.evaluated} values from the configuration's expressions, ` +
       `${state.stats.placeholders} placeholders${state.stats.unsupported.length ? `, ${state.stats.unsupported.length} expressions left to terraform` : ''}`,
   );
+  const converged = await converge(state, options.combined ?? workdir, { ...options, maxPasses });
+  return { workdir, state, createRun, ...converged, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * Step 3 on its own: plans the working directory's configuration against `state` and folds each change back
+ * until terraform plans no changes (`state` is refined in place). Throws a SimulationError with the residual
+ * diffs when it does not converge in `maxPasses` plans, or with the diagnostics when the plan fails.
+ */
+export async function converge(
+  state: SimulatedState,
+  workdir: Workdir,
+  options: Pick<SimulateOptions, 'maxPasses' | 'log' | 'onState' | 'combined'> = {},
+): Promise<{ passes: PassReport[]; finalRun: PlanRun; companionRun?: PlanRun }> {
+  const log = options.log ?? (() => undefined);
+  const maxPasses = options.maxPasses ?? 6;
   const passes: PassReport[] = [];
+  // With a combined configuration (`combined`), `workdir` holds it, the state gets the companion's copy, and each
+  // run and plan is split into the two it stands for.
+  const combined = Boolean(options.combined);
   for (let pass = 1; pass <= maxPasses; pass++) {
-    state.write(workdir.dir);
-    options.onState?.(state.toJSON(), pass);
-    const run = await planRun(workdir.dir, `pass-${pass}.tfplan`);
+    const json = state.toJSON();
+    writeFileSync(join(workdir.dir, 'terraform.tfstate'), JSON.stringify(combined ? combineStates(json) : json));
+    options.onState?.(json, pass);
+    const both = await planRun(workdir.dir, `pass-${pass}.tfplan`);
+    const parts = combined ? splitRun(both) : undefined;
+    const run = parts ? parts.primary : both;
     if (!run.ok) {
       throw new SimulationError(
         `terraform plan against the simulated state failed (pass ${pass}):\n${run.diagnostics.map(describeDiagnostic).join('\n') || run.stderr}\n` +
@@ -697,8 +773,9 @@ export async function simulate(stack: TfJson, options: SimulateOptions = {}): Pr
     const report: PassReport = { pass, changed: run.changes.filter((c) => c.action !== 'noop' && c.action !== 'read').length, actions: actionCounts(run), seconds: run.seconds };
     passes.push(report);
     log(`pass ${pass}: ${run.noChanges ? 'no changes' : JSON.stringify(report.actions) + (Object.values(run.outputs).some((a) => a !== 'noop') ? ' + outputs' : '')} (${run.seconds.toFixed(1)} s)`);
-    if (run.noChanges) return { workdir, state, createRun, passes, finalRun: run, seconds: (Date.now() - started) / 1000 };
-    const plan = await showPlan(workdir.dir, run.planFile);
+    if (run.noChanges) return { passes, finalRun: run, companionRun: parts?.companion };
+    const shown = await showPlan(workdir.dir, run.planFile);
+    const plan = combined ? splitPlan(shown).primary : shown;
     if (pass === maxPasses) {
       throw new SimulationError(
         `the simulated state did not converge in ${maxPasses} plans; residual diffs of the stack against its own simulated state ` +

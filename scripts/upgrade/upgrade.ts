@@ -86,22 +86,22 @@ export async function planUpgrade(options: UpgradeOptions): Promise<UpgradeResul
   const started = Date.now();
   const log = options.log ?? (() => undefined);
   const workdirs: string[] = [];
-  const workdir = (stack: TfJson, label: string) => {
-    const wd = prepareWorkdir(stack, mkdtempSync(join(tmpdir(), `plan-upgrade-${label}-`)));
-    workdirs.push(wd.dir);
-    return wd;
-  };
   try {
-    const fromWd = workdir(options.from.stack, 'from');
-    const fromText = readFileSync(join(fromWd.dir, 'main.tf.json'), 'utf8');
+    // The hermetic copies first: the cache key and `identical` need no terraform; `terraform init` runs only in the
+    // working directories that plan (the from-version's only when its state is not cached).
+    const fromDir = mkdtempSync(join(tmpdir(), 'plan-upgrade-from-'));
+    workdirs.push(fromDir);
+    prepareHermeticCopy(options.from.stack, fromDir);
+    const fromText = readFileSync(join(fromDir, 'main.tf.json'), 'utf8');
     const toDir = mkdtempSync(join(tmpdir(), 'plan-upgrade-to-'));
     workdirs.push(toDir);
     prepareHermeticCopy(options.to.stack, toDir);
     // The same configuration (e.g. HEAD against HEAD): the last plan of the simulation is the to-version's plan.
     const identical = readFileSync(join(toDir, 'main.tf.json'), 'utf8') === fromText;
-    const toWd = identical ? fromWd : prepareWorkdir(options.to.stack, toDir);
-    const cacheFile = options.cacheDir === false ? undefined : stateCacheFile(options.cacheDir ?? defaultStateCache(), fromWd.dir);
+    const cacheFile = options.cacheDir === false ? undefined : stateCacheFile(options.cacheDir ?? defaultStateCache(), fromDir);
     const cached = cacheFile ? readCached(cacheFile) : undefined;
+    const fromWd = cached && !identical ? undefined : prepareWorkdir(options.from.stack, fromDir);
+    const toWd = identical ? fromWd! : prepareWorkdir(options.to.stack, toDir);
 
     let state: Json;
     let toRun: PlanRun;
@@ -117,7 +117,7 @@ export async function planUpgrade(options: UpgradeOptions): Promise<UpgradeResul
       let pending: Promise<PlanRun> | undefined;
       try {
         const sim = await simulate(options.from.stack, {
-          workdir: fromWd,
+          workdir: fromWd!,
           log: (l) => log(`from: ${l}`),
           // Plan the to-version against each candidate state while the from-version is checked against it.
           onState: identical

@@ -10,7 +10,7 @@ import { TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { policyDocument, serviceTrustPolicy } from '../iam';
 import { RegionContext } from '../region';
-import { RegionalKey } from './multi-region-key';
+import { LOG_DELIVERY_CONTEXT_KEY, RegionalKey, STATES_CONTEXT_KEY, logDeliveryContext } from './multi-region-key';
 import { RegionalFunction } from './regional-function';
 import { controlPath } from './regional-pager';
 import { rdsGlobalClusterArn, secretArnPattern, ssmParameterArn, stateMachineArn, stepFunctionsIntegrationArn } from '../arn';
@@ -62,6 +62,9 @@ export function failoverDefinition(functionArn: string, timings: FailoverTimings
         Choices: [{ Variable: '$.go', BooleanEquals: true, Next: 'PageStart' }],
         Default: 'Refused',
       },
+      // Also where the active site's inert controller ends: Decide's output says `verdict: "nothing-to-do"` (not
+      // paged). No state of its own: a changed definition makes the provider call ValidateStateMachineDefinition at
+      // plan time, which the offline upgrade plan cannot reach (provider sfn stateMachineDefinitionValidate).
       Refused: { Type: 'Succeed', Comment: 'A guard refused: recorded in the history and paged by Decide' },
       PageStart: task('page-start', 15, {
         Next: 'FailoverAndFence',
@@ -112,12 +115,15 @@ export function failoverDefinition(functionArn: string, timings: FailoverTimings
 }
 
 export interface FailoverControllerProps {
-  /** The passive region: the controller promotes its cluster. */
+  /** The region this controller lives in: it fails over TO this region's site, promoting its cluster. */
   readonly ctx: RegionContext;
-  /** The active region: the one it fails over from (fenced best effort). */
+  /** The other region: the one it fails over FROM (fenced best effort). */
   readonly peer: RegionContext;
   readonly code: TerraformAsset;
-  /** Encrypts the logs; the pager topic's key (publishing needs it). */
+  /**
+   * Encrypts the logs, the state machine's definition and execution history, and the pager topic (publishing needs
+   * it). Its key policy must admit Step Functions (`MultiRegionKey` user `states`).
+   */
   readonly logKey: RegionalKey;
   readonly logRetentionDays: number;
   readonly pagerTopic: SnsTopic;
@@ -130,8 +136,12 @@ export interface FailoverControllerProps {
   readonly peerPaymentFunction: RegionalFunction;
   /** The public failover name the proof payment goes through. */
   readonly apiDomain: string;
-  /** The API client key secret's name (a replica exists in this region) and this region's key for it. */
+  /**
+   * The API client key secret's name and the synthetic-probe key secret's name (each has a copy in this region),
+   * and this region's key for both.
+   */
   readonly apiKeySecretName: string;
+  readonly probeKeySecretName: string;
   readonly apiKeySecretKey: RegionalKey;
   readonly failureThreshold: number;
   readonly cooldownSeconds: number;
@@ -140,17 +150,26 @@ export interface FailoverControllerProps {
 }
 
 /**
- * The automatic failover controller, in the passive region: a Step Functions state machine (visible steps,
- * retries, 90 days of execution history, every state logged with its data), its task Lambda (outside any VPC, with
- * provisioned concurrency 1 so no Init phase is on the recovery path), and its control parameters in this region:
- * the kill switch (`auto-failover`), the operation lock (`operation-in-progress`, written by the DR CLI and the
- * deploy workflow) and the run record (`auto-failover-last-run`). Each role has exactly the actions it uses.
+ * The automatic failover controller of one region, which fails over TO this region's site: a Step Functions state
+ * machine (visible steps, retries, 90 days of execution history, every state logged with its data, all encrypted
+ * with our key), its task Lambda (outside any VPC, with provisioned concurrency 1 so no Init phase is on the
+ * recovery path), and its control parameters in this region: the kill switch (`auto-failover`), the operation lock
+ * (`operation-in-progress`, written by the DR CLI and the deploy workflow) and the run record
+ * (`auto-failover-last-run`). Each role has exactly the actions it uses.
+ *
+ * One exists in EACH region, whatever `activeRegion` says: a role swap then changes nothing structural (no log
+ * group with the history of the failover that caused the swap is replaced). The active site's controller is inert
+ * by design: its prober never starts it (lambdas/prober, shouldStart), and if started its Decide answers
+ * `verdict: "nothing-to-do"` (lambdas/failover-controller/guards.ts) and the run ends without paging, because its own
+ * site already holds the designation and the writer.
  */
 export class FailoverController extends Construct {
   public readonly stateMachine: SfnStateMachine;
   public readonly stateMachineArn: string;
   public readonly function: RegionalFunction;
   public readonly role: IamRole;
+  /** The state machine role's policy (the state machine waits for it). */
+  public readonly policy: IamRolePolicy;
   public readonly logGroup: CloudwatchLogGroup;
   public readonly killSwitch: SsmParameter;
   public readonly operationLock: SsmParameter;
@@ -218,6 +237,7 @@ export class FailoverController extends Construct {
         PAGER_TOPIC_ARN: props.pagerTopic.arn,
         API_DOMAIN: props.apiDomain,
         API_CLIENT_CREDENTIAL_ID: props.apiKeySecretName,
+        PROBE_CREDENTIAL_ID: props.probeKeySecretName,
         FAILURE_THRESHOLD: String(props.failureThreshold),
         COOLDOWN_SECONDS: String(props.cooldownSeconds),
         PROMOTION_BUDGET_SECONDS: String(props.promotionBudgetSeconds),
@@ -243,10 +263,11 @@ export class FailoverController extends Construct {
         { Sid: 'Page', Effect: 'Allow', Action: ['sns:Publish'], Resource: [props.pagerTopic.arn] },
         { Sid: 'PageEncrypted', Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: [props.logKey.arn] },
         {
+          // The client key (x-api-key) and the probe key that signs the synthetic proof (lambdas/shared/probe.ts).
           Sid: 'ApiClientKey',
           Effect: 'Allow',
           Action: ['secretsmanager:GetSecretValue'],
-          Resource: [secretArnPattern(ctx, props.apiKeySecretName)],
+          Resource: [secretArnPattern(ctx, props.apiKeySecretName), secretArnPattern(ctx, props.probeKeySecretName)],
         },
         { Sid: 'ApiClientKeyDecrypt', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: [props.apiKeySecretKey.arn] },
       ],
@@ -264,7 +285,7 @@ export class FailoverController extends Construct {
       description: `Automatic failover state machine in ${ctx.region}`,
       assumeRolePolicy: serviceTrustPolicy('states.amazonaws.com', ctx.accountId, this.stateMachineArn),
     });
-    new IamRolePolicy(this, 'policy', {
+    const policy = (this.policy = new IamRolePolicy(this, 'policy', {
       provider,
       role: this.role.id,
       name: 'least-privilege',
@@ -288,8 +309,27 @@ export class FailoverController extends Construct {
           Resource: '*',
         },
         { Sid: 'XRayTraces', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' },
+        {
+          // The definition and execution history are encrypted with our key: the execution role needs both actions
+          // for an execution to complete, only under this state machine's encryption context (Step Functions
+          // developer guide, encryption-at-rest).
+          Sid: 'StateMachineData',
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: [props.logKey.arn],
+          Condition: { StringEquals: { [STATES_CONTEXT_KEY]: this.stateMachineArn } },
+        },
+        {
+          // Logging from a state machine with a customer managed key: the role generates the log payload's data key
+          // under the log-delivery context; CloudWatch Logs' delivery service decrypts it (key policy).
+          Sid: 'EncryptedLogDelivery',
+          Effect: 'Allow',
+          Action: ['kms:GenerateDataKey'],
+          Resource: [props.logKey.arn],
+          Condition: { StringEquals: { [LOG_DELIVERY_CONTEXT_KEY]: logDeliveryContext(ctx) } },
+        },
       ]),
-    });
+    }));
 
     this.stateMachine = new SfnStateMachine(this, 'state-machine', {
       provider,
@@ -299,6 +339,11 @@ export class FailoverController extends Construct {
       definition: JSON.stringify(failoverDefinition(this.function.invokeTarget.arn, props.timings)),
       loggingConfiguration: { logDestination: `${this.logGroup.arn}:*`, includeExecutionData: true, level: 'ALL' },
       tracingConfiguration: { enabled: true },
+      // Our key instead of the AWS owned one (definition and execution history); data keys reused up to 5 minutes
+      // (the API's default, 60-900 s) to bound KMS calls.
+      encryptionConfiguration: { type: 'CUSTOMER_MANAGED_KMS_KEY', kmsKeyId: props.logKey.arn, kmsDataKeyReusePeriodSeconds: 300 },
+      // The role's KMS grants first: an execution cannot start without them.
+      dependsOn: [policy],
     });
   }
 }

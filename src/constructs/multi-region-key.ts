@@ -2,7 +2,7 @@ import { KmsAlias } from '@cdktf/provider-aws/lib/kms-alias';
 import { KmsKey } from '@cdktf/provider-aws/lib/kms-key';
 import { KmsReplicaKey } from '@cdktf/provider-aws/lib/kms-replica-key';
 import { Construct } from 'constructs';
-import { accountRootArn, logGroupArn } from '../arn';
+import { accountRootArn, logGroupArn, logsArnPattern, stateMachineArn } from '../arn';
 import { IamAction, PolicyCondition, PolicyStatement, allow, fromOwnAlarms, fromOwnRules, policyDocument } from '../iam';
 import { PerRegion, RegionContext, RegionRole } from '../region';
 
@@ -12,7 +12,20 @@ import { PerRegion, RegionContext, RegionRole } from '../region';
  * that act as themselves (CloudWatch Logs, CloudWatch alarms publishing to an encrypted topic) get a service
  * principal statement scoped to our account and region.
  */
-export type KeyUser = 'logs' | 'cloudwatch' | 'events' | 'sns' | 'rds' | 'dynamodb' | 's3' | 'secretsmanager' | 'backup' | 'ssm' | 'lambda' | 'sqs';
+export type KeyUser = 'logs' | 'cloudwatch' | 'events' | 'sns' | 'rds' | 'dynamodb' | 's3' | 'secretsmanager' | 'backup' | 'ssm' | 'lambda' | 'sqs' | 'states';
+
+/**
+ * The encryption context Step Functions puts on the KMS calls for a state machine's definition and execution history
+ * (Step Functions developer guide, encryption-at-rest), for key and IAM policy conditions.
+ */
+export const STATES_CONTEXT_KEY = 'kms:EncryptionContext:aws:states:stateMachineArn';
+/**
+ * The encryption context of a customer-managed-key state machine's log delivery: the execution role generates the
+ * data key with `SourceArn` = `arn:aws:logs:<region>:<account>:*` (literally `*`), and CloudWatch Logs' delivery
+ * service decrypts with it (aws-cdk's StateMachine, which follows the policy the Step Functions console generates).
+ */
+export const LOG_DELIVERY_CONTEXT_KEY = 'kms:EncryptionContext:SourceArn';
+export const logDeliveryContext = (ctx: Pick<RegionContext, 'region' | 'accountId'>) => logsArnPattern(ctx);
 
 const VIA_SERVICE: ReadonlySet<KeyUser> = new Set(['sns', 'rds', 'dynamodb', 's3', 'secretsmanager', 'backup', 'ssm', 'lambda', 'sqs']);
 
@@ -171,6 +184,41 @@ function keyPolicy(ctx: RegionContext, users: readonly KeyUser[]): string {
       Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
       Resource: '*',
       Condition: fromOwnRules(ctx),
+    });
+  }
+  if (users.includes('states')) {
+    // Step Functions state machines encrypted with this key (FailoverController). Principals of this account whose
+    // IAM policy allows it (the execution role, whoever starts an execution), only with the encryption context of a
+    // state machine of this account and region; no kms:ViaService, which the developer guide does not promise for
+    // these calls.
+    statements.push({
+      Sid: 'StepFunctionsStateMachines',
+      Effect: 'Allow',
+      Principal: { AWS: accountRootArn(ctx.accountId) },
+      Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: {
+        StringEquals: { 'kms:CallerAccount': ctx.accountId },
+        StringLike: { [STATES_CONTEXT_KEY]: stateMachineArn(ctx, '*') },
+      },
+    });
+    // Their execution logs: the execution role generates the data key, CloudWatch Logs' delivery service decrypts it
+    // before writing to the (also encrypted) log group; both only under the log-delivery encryption context.
+    statements.push({
+      Sid: 'StepFunctionsLogDataKeys',
+      Effect: 'Allow',
+      Principal: { AWS: accountRootArn(ctx.accountId) },
+      Action: ['kms:GenerateDataKey'],
+      Resource: '*',
+      Condition: { StringEquals: { 'kms:CallerAccount': ctx.accountId, [LOG_DELIVERY_CONTEXT_KEY]: logDeliveryContext(ctx) } },
+    });
+    statements.push({
+      Sid: 'StepFunctionsLogDelivery',
+      Effect: 'Allow',
+      Principal: { Service: 'delivery.logs.amazonaws.com' },
+      Action: ['kms:Decrypt'],
+      Resource: '*',
+      Condition: { StringEquals: { [LOG_DELIVERY_CONTEXT_KEY]: logDeliveryContext(ctx) } },
     });
   }
   return policyDocument(statements);

@@ -1,5 +1,4 @@
 import { AcmCertificateValidation } from '@cdktf/provider-aws/lib/acm-certificate-validation';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
@@ -20,6 +19,7 @@ import { Wafv2WebAcl } from '@cdktf/provider-aws/lib/wafv2-web-acl';
 import { Wafv2WebAclAssociation } from '@cdktf/provider-aws/lib/wafv2-web-acl-association';
 import { Token } from 'cdktf';
 import { Construct } from 'constructs';
+import { RegionalFunction } from './regional-function';
 import { allowPublicHttps, waive } from '../guardrails';
 import { PolicyStatement, policyDocument } from '../iam';
 import { RegionContext } from '../region';
@@ -77,10 +77,13 @@ export interface RegionalLoadBalancerProps {
   readonly vpc: Vpc;
   /** Where the load balancer's nodes live: the private subnets (the load balancer is internal). */
   readonly subnets: readonly Subnet[];
-  /** Serves `/payments` and `/payments/*`. */
-  readonly paymentFunction: LambdaFunction;
+  /**
+   * Serves `/payments` and `/payments/*`. The target is what callers invoke (`invokeTarget`): its `live` alias when
+   * it has provisioned concurrency, which applies only to invocations of that alias.
+   */
+  readonly paymentFunction: RegionalFunction;
   /** Serves `/health`, the deep check that decides whether Global Accelerator sends traffic to this region. */
-  readonly healthFunction: LambdaFunction;
+  readonly healthFunction: RegionalFunction;
   /** The validated certificate of the API name in this region (the same one API Gateway's custom domain uses). */
   readonly certificate: AcmCertificateValidation;
   readonly healthCheck: LoadBalancerHealthCheck;
@@ -130,7 +133,7 @@ export class RegionalLoadBalancer extends Construct {
     if (hc.timeoutSeconds >= hc.intervalSeconds) {
       throw new Error(`RegionalLoadBalancer: healthCheck.timeoutSeconds (${hc.timeoutSeconds}) must be below healthCheck.intervalSeconds (${hc.intervalSeconds}) (edge.healthCheck in the config)`);
     }
-    for (const fn of [props.paymentFunction, props.healthFunction]) {
+    for (const fn of [props.paymentFunction.function, props.healthFunction.function]) {
       const timeout = fn.timeoutInput;
       // ELB invokes Lambda targets for health checks: the interval must exceed the function's timeout (CreateTargetGroup).
       if (timeout !== undefined && !Token.isUnresolved(timeout) && hc.intervalSeconds <= timeout) {
@@ -240,7 +243,7 @@ export class RegionalLoadBalancer extends Construct {
       dependsOn: [bucketPolicy],
     });
 
-    const targetGroup = (role: 'payment' | 'health', fn: LambdaFunction): LbTargetGroup => {
+    const targetGroup = (role: 'payment' | 'health', fn: RegionalFunction): LbTargetGroup => {
       const tg = new LbTargetGroup(this, `${role}-tg`, {
         provider,
         name: name(role === 'payment' ? 'payments' : 'health'),
@@ -257,19 +260,29 @@ export class RegionalLoadBalancer extends Construct {
           unhealthyThreshold: hc.unhealthyThreshold,
         },
       });
+      // The alias when there is one: provisioned concurrency applies only to invocations of the alias (or version)
+      // it is configured on. The target is then the alias ARN, and the invoke permission carries the same qualifier:
+      // a permission in the policy of one qualifier does not cover another (Lambda developer guide, resource-based
+      // policies of versions and aliases), as for the API Gateway integrations (RegionalApi).
+      const target = fn.invokeTarget;
       // Only this target group may invoke the function (confused-deputy protection).
       const permission = new LambdaPermission(this, `${role}-permission`, {
         provider,
-        functionName: fn.functionName,
+        functionName: target.functionName,
+        ...(target.qualifier ? { qualifier: target.qualifier } : {}),
         action: 'lambda:InvokeFunction',
         principal: 'elasticloadbalancing.amazonaws.com',
         sourceArn: tg.arn,
+        // A change of target (the unqualified function → its alias) creates the new permission and attachment
+        // before removing the old ones: the target group is never without a target.
+        lifecycle: { createBeforeDestroy: true },
       });
       new LbTargetGroupAttachment(this, `${role}-attachment`, {
         provider,
         targetGroupArn: tg.arn,
-        targetId: fn.arn,
+        targetId: target.arn,
         dependsOn: [permission],
+        lifecycle: { createBeforeDestroy: true },
       });
       return tg;
     };

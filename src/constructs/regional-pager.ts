@@ -11,7 +11,7 @@ import { TerraformAsset } from 'cdktf';
 import { Construct } from 'constructs';
 import { policyDocument, serviceTrustPolicy } from '../iam';
 import { PerRegion, RegionContext, RegionRole } from '../region';
-import { RegionalKey } from './multi-region-key';
+import { RegionalKey, STATES_CONTEXT_KEY } from './multi-region-key';
 import { RegionalFunction } from './regional-function';
 import { ssmParameterArn } from '../arn';
 import { CONTROL_PARAMETERS, controlParameters, controlPath as controlPathOf } from '../../lambdas/shared/parameter-names';
@@ -112,8 +112,13 @@ export interface RegionalPagerProps {
   readonly probeTimeoutSeconds?: number;
   /** Consecutive failed probes before the other site counts as down (and pages). @default 3 */
   readonly failureThreshold?: number;
-  /** The controller this prober may start (automatic mode, passive region only). @default none */
+  /**
+   * The controller this prober may start (automatic mode): the state machine of this region, which fails over to
+   * this region's site. Every region has one; the prober starts it only while its own site is passive. @default none
+   */
   readonly stateMachineArn?: string;
+  /** The key that encrypts that state machine (StartExecution encrypts the input with it). Required with stateMachineArn. */
+  readonly stateMachineKey?: RegionalKey;
 }
 
 /**
@@ -145,6 +150,9 @@ export class RegionalPager extends Construct {
       throw new Error(`RegionalPager: probeIntervalSeconds must be 5-30 (the other site is probed at least every 30 s), got ${interval}`);
     }
     if (timeout >= interval) throw new Error(`RegionalPager: probeTimeoutSeconds (${timeout}) must be below probeIntervalSeconds (${interval})`);
+    if ((props.stateMachineArn === undefined) !== (props.stateMachineKey === undefined)) {
+      throw new Error('RegionalPager: give both stateMachineArn and stateMachineKey (automatic mode) or neither (manual mode)');
+    }
     if (props.emails.length === 0 && (props.subscriptions ?? []).length === 0) {
       throw new Error('RegionalPager: needs at least one e-mail or subscription: a pager without a recipient is silent');
     }
@@ -206,8 +214,19 @@ export class RegionalPager extends Construct {
           Resource: '*',
           Condition: { StringEquals: { 'cloudwatch:namespace': PROBER_METRICS.namespace } },
         },
-        ...(props.stateMachineArn
-          ? [{ Sid: 'StartController', Effect: 'Allow' as const, Action: ['states:StartExecution'], Resource: [props.stateMachineArn] }]
+        ...(props.stateMachineArn && props.stateMachineKey
+          ? [
+              { Sid: 'StartController', Effect: 'Allow' as const, Action: ['states:StartExecution'], Resource: [props.stateMachineArn] },
+              {
+                // StartExecution encrypts the input with the state machine's customer managed key, with the caller's
+                // permissions (the Step Functions team in aws/aws-cdk#30959), only under its encryption context.
+                Sid: 'StartControllerEncrypted',
+                Effect: 'Allow' as const,
+                Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+                Resource: [props.stateMachineKey.arn],
+                Condition: { StringEquals: { [STATES_CONTEXT_KEY]: props.stateMachineArn } },
+              },
+            ]
           : []),
       ],
     });

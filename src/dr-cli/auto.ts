@@ -6,8 +6,9 @@ import type { StackOutputName } from '../contracts/stack-outputs';
 
 /**
  * `auto`: the automatic failover controller as the operator sees it. `npm run dr -- auto` shows the mode, the kill
- * switch and the last run; `--disable` / `--enable` flip the kill switch (an SSM parameter in the controller's
- * region, the passive site's). `status` shows the same section.
+ * switch and the last run of the armed controller (the passive site's region); `--disable` / `--enable` flip the kill
+ * switch there and, best effort, in the other region (each region has a controller; the active site's is inert), so
+ * a role swap does not re-arm what an operator disabled. `status` shows the same section.
  *
  * The controller's outputs are optional (manual mode has no controller), so they are read here from the outputs
  * file rather than required by the common outputs schema.
@@ -150,19 +151,30 @@ export async function autoCommand(ctx: Ctx, opts: AutoOptions): Promise<ExitCode
       return EXIT_REFUSED;
     }
     const value = opts.enable ? 'enabled' : 'disabled';
-    try {
-      await ctx.deps.aws.inRegion(out.controllerRegion).ssm.send(
+    // Each region has a controller and a kill switch (the active site's is inert). The armed one (the controller
+    // region) must be set; the other is set too, in parallel and best effort, so the switch still says the same after a
+    // role swap: a region that does not answer (the failed one, in an incident) never holds up the armed one.
+    const other = [ctx.outputs.primary.region, ctx.outputs.dr.region].find((r) => r !== out.controllerRegion);
+    const put = (region: string) =>
+      ctx.deps.aws.inRegion(region).ssm.send(
         new PutParameterCommand({ Name: out.killSwitchParameter, Value: value, Type: 'String', Overwrite: true }),
         deadline(AUTO_STATUS_DEADLINE_MS * 2),
       );
-    } catch (e) {
-      tell(ctx, `FAILED: could not set ${out.killSwitchParameter} in ${out.controllerRegion} (${errorText(e)}); the kill switch is unchanged`);
+    const [armed, inert] = await Promise.allSettled([put(out.controllerRegion), ...(other ? [put(other)] : [])]);
+    if (armed.status === 'rejected') {
+      tell(ctx, `FAILED: could not set ${out.killSwitchParameter} in ${out.controllerRegion} (${errorText(armed.reason)}); the kill switch is unchanged`);
       return EXIT_FAILED;
+    }
+    if (other && inert?.status === 'rejected') {
+      tell(
+        ctx,
+        `warning: could not also set ${out.killSwitchParameter} in ${other} (${errorText(inert.reason)}): that region's controller is inert until a role swap; run this again once ${other} answers`,
+      );
     }
     const status = await automaticFailoverStatus(ctx);
     if (ctx.json) say(ctx, JSON.stringify({ set: value, ...status }, null, 2));
     else {
-      say(ctx, `kill switch ${out.killSwitchParameter} (${out.controllerRegion}) set to ${value}.`);
+      say(ctx, `kill switch ${out.killSwitchParameter} (${out.controllerRegion}${other && inert?.status === 'fulfilled' ? ` and ${other}` : ''}) set to ${value}.`);
       say(ctx, opts.enable ? 'Automatic failover is armed.' : 'Automatic failover will refuse (and page) until `npm run dr -- auto --enable`; a run already under way is not stopped (stop its execution in the Step Functions console).');
       say(ctx, renderAutoStatus(status));
     }

@@ -98,6 +98,13 @@ const ENCRYPTION: Readonly<Record<string, EncryptionCheck>> = {
   aws_rds_cluster_instance: performanceInsights,
   aws_db_instance: (ctx, r) => [...flagCheck(r.body, 'storage_encrypted'), ...keyCheck(ctx, r, r.body.kms_key_id, 'kms_key_id'), ...performanceInsights(ctx, r)],
   aws_s3_bucket: s3Bucket,
+  // Definition and execution history (the automatic failover's record): our key, not the AWS owned default.
+  aws_sfn_state_machine: (ctx, r) => {
+    const enc = blocks(r.body.encryption_configuration)[0] ?? {};
+    return enc.type === 'CUSTOMER_MANAGED_KMS_KEY'
+      ? keyCheck(ctx, r, enc.kms_key_id, 'encryption_configuration.kms_key_id')
+      : [{ problem: `encryption_configuration.type is ${JSON.stringify(enc.type)}, so the execution history is encrypted with an AWS owned key`, fix: `set encryption_configuration { type = "CUSTOMER_MANAGED_KMS_KEY", kms_key_id = ${KEY_FIX} }` }];
+  },
 };
 
 export const ENCRYPTED_TYPES = Object.keys(ENCRYPTION);

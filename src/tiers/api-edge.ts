@@ -18,7 +18,7 @@ export interface ApiEdgeProps {
   readonly dr: RegionContext;
   /** Encrypts the client key secret and its DR replica. */
   readonly key: MultiRegionKey;
-  readonly config: Pick<PlatformConfig, 'dns' | 'protection'>;
+  readonly config: Pick<PlatformConfig, 'dns' | 'protection' | 'failover'>;
 }
 
 /**
@@ -31,6 +31,10 @@ export class ApiEdge extends Tier {
   public readonly clientKey: Password;
   /** Secret holding the client key (x-api-key), readable in both regions. */
   public readonly clientSecret: SecretsmanagerSecret;
+  /** Name of the secret whose key signs the controllers' synthetic probe payments (automatic mode creates it). */
+  public readonly probeKeySecretName: string;
+  /** Automatic failover only: that secret, replicated like the client key. */
+  public readonly probeKeySecret?: SecretsmanagerSecret;
   /** The zone this stack created (dev without `dns.hostedZoneId`); undefined when the zone exists already. */
   public readonly createdZone?: Route53Zone;
   public readonly hostedZoneId: string;
@@ -60,6 +64,24 @@ export class ApiEdge extends Tier {
       secretId: this.clientSecret.id,
       secretString: this.clientKey.result,
     });
+    // Automatic failover: the key that signs the controllers' synthetic probe payments (lambdas/shared/probe.ts),
+    // readable only by the controllers and the payment functions, replicated like the client key.
+    this.probeKeySecretName = primaryCtx.naming.name('generic', 'probe-key');
+    if (config.failover.mode === 'automatic') {
+      this.probeKeySecret = new SecretsmanagerSecret(this, 'probe-key-secret', {
+        provider: primaryCtx.provider,
+        name: this.probeKeySecretName,
+        description: 'Signs the automatic failover controller\'s synthetic probe payments (X-Synthetic-Probe)',
+        kmsKeyId: props.key.keys.primary.arn,
+        recoveryWindowInDays: config.protection.secretRecoveryWindowDays,
+        replica: [{ region: drCtx.region, kmsKeyId: props.key.keys.dr.arn }],
+      });
+      new SecretsmanagerSecretVersion(this, 'probe-key-secret-value', {
+        provider: primaryCtx.provider,
+        secretId: this.probeKeySecret.id,
+        secretString: new Password(this, 'probe-key', { length: 48, special: false }).result,
+      });
+    }
 
     // prod must name an existing, delegated zone (config validation). A dev stack without one creates it: the first
     // deploy is then two-phase (README, "Fresh account"), because ACM validates through public DNS and waits for the
@@ -104,5 +126,10 @@ export class ApiEdge extends Tier {
    */
   grantReadClientKey(site: RegionContext): PolicyStatement {
     return allow('ApiClientKey', ['secretsmanager:GetSecretValue'], [secretArnPattern(site, this.clientSecret.name)]);
+  }
+
+  /** Lets a function of one site read the synthetic-probe key from that site's replica (`SyntheticProbeKey`). */
+  grantReadProbeKey(site: RegionContext): PolicyStatement {
+    return allow('SyntheticProbeKey', ['secretsmanager:GetSecretValue'], [secretArnPattern(site, this.probeKeySecretName)]);
   }
 }

@@ -22,7 +22,7 @@ export interface ApplicationTierProps {
   readonly edge: ApiEdge;
   readonly events: PaymentEventsAccess;
   readonly bundles: LambdaBundles;
-  readonly config: Pick<PlatformConfig, 'api' | 'edge' | 'logRetentionDays'>;
+  readonly config: Pick<PlatformConfig, 'api' | 'edge' | 'failover' | 'logRetentionDays'>;
 }
 
 /**
@@ -43,6 +43,7 @@ export class ApplicationTier extends Tier {
     const { ctx } = site;
     const { database, sessions, artifacts } = data;
     const accelerator = config.edge.mode === 'accelerator';
+    const automatic = config.failover.mode === 'automatic';
     const cluster = database.clusters[ctx.role];
     this.parameters = new RuntimeParameters(this, `runtime-${ctx.role}`, {
       ctx,
@@ -58,6 +59,8 @@ export class ApplicationTier extends Tier {
         artifactsBucket: artifacts.buckets[ctx.role].bucket,
         // Behind the ALB the payment handler verifies x-api-key itself, against this region's replica.
         ...(accelerator ? { apiKeySecretName: edge.clientSecret.name } : {}),
+        // The payment handler verifies the controller's synthetic probes with it (automatic mode only).
+        ...(automatic ? { probeKeySecretName: edge.probeKeySecretName } : {}),
       }),
     });
     const parameters = this.parameters;
@@ -99,6 +102,8 @@ export class ApplicationTier extends Tier {
         ...artifacts.grantPutObjects(ctx.role, { sid: 'AuditObjects', keyPrefix: 'audit/' }),
         // The client key, read from this region's replica (encrypted with the database key, already decryptable).
         ...(accelerator ? [edge.grantReadClientKey(ctx)] : []),
+        // The synthetic-probe key, read from this region's replica (same key as the client key).
+        ...(automatic ? [edge.grantReadProbeKey(ctx)] : []),
       ],
     });
     this.healthFunction = new RegionalFunction(this, `health-fn-${ctx.role}`, {

@@ -8,6 +8,8 @@ export interface DomainKeysProps {
   readonly dr: RegionContext;
   /** Days KMS waits before deleting a key scheduled for deletion (config `protection.kmsDeletionWindowDays`). */
   readonly deletionWindowInDays: number;
+  /** `failover.mode: "automatic"`: the failover controllers' state machines are encrypted with the logs key. */
+  readonly automaticFailover: boolean;
 }
 
 /**
@@ -15,7 +17,10 @@ export interface DomainKeysProps {
  * keep their stack-level addresses (`logs-key`, `database-key`, …).
  */
 export class DomainKeys extends Tier {
-  /** Log groups, alarms and topics (EventBridge rules publish AWS Backup job failures to the alert topics). */
+  /**
+   * Log groups, alarms and topics (EventBridge rules publish AWS Backup job failures to the alert topics), and in
+   * automatic mode the failover controllers' state machines (`states`, FailoverController).
+   */
   public readonly logs: MultiRegionKey;
   /** Aurora, the secrets and the sessions table. */
   public readonly database: MultiRegionKey;
@@ -31,7 +36,7 @@ export class DomainKeys extends Tier {
     super(scope, id);
     const key = (keyId: string, domain: string, users: ConstructorParameters<typeof MultiRegionKey>[2]['users']) =>
       new MultiRegionKey(this, keyId, { primary: props.primary, dr: props.dr, domain, users, deletionWindowInDays: props.deletionWindowInDays });
-    this.logs = key('logs-key', 'logs', ['logs', 'cloudwatch', 'sns', 'events']);
+    this.logs = key('logs-key', 'logs', ['logs', 'cloudwatch', 'sns', 'events', ...(props.automaticFailover ? (['states'] as const) : [])]);
     this.database = key('database-key', 'database', ['rds', 'secretsmanager', 'dynamodb']);
     this.storage = key('storage-key', 'storage', ['s3', 'backup', 'rds']);
     this.events = key('events-key', 'events', ['sqs', 'events']);

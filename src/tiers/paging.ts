@@ -35,7 +35,9 @@ export class Paging extends Tier {
   public readonly healthStatus: HealthStatusRecords;
   /** A pager per region: the prober watching the other region, its alarms and the pager topic. */
   public readonly pagers: Record<RegionRole, RegionalPager>;
-  /** The automatic failover controller in the passive region (`failover.mode: "automatic"` only). */
+  /** The automatic failover controller of each region (`failover.mode: "automatic"` only). */
+  public readonly controllers?: Record<RegionRole, FailoverController>;
+  /** The armed one per the config: the passive region's (the active region's is inert). */
   public readonly controller?: FailoverController;
 
   constructor(scope: Construct, id: string, props: PagingProps) {
@@ -69,33 +71,40 @@ export class Paging extends Tier {
         probeIntervalSeconds: config.failover.probeIntervalSeconds,
         probeTimeoutSeconds: config.failover.probeTimeoutSeconds,
         failureThreshold: config.failover.probeFailureThreshold,
-        // Only the passive site's prober may start the controller (it lives in the passive region).
-        ...(automatic && role === passive ? { stateMachineArn: FailoverController.stateMachineArnFor(ctx) } : {}),
+        // Each region's prober may start its own region's controller; it does only while its site is passive.
+        ...(automatic ? { stateMachineArn: FailoverController.stateMachineArnFor(ctx), stateMachineKey: props.keys.logs.keys[role] } : {}),
       });
     };
     this.pagers = { primary: pager('primary'), dr: pager('dr') };
     if (automatic) {
-      const ctx = contexts[passive];
+      // A controller in EACH region (it fails over to its own region's site), so a role swap changes nothing
+      // structural; the active site's is inert (FailoverController). The DR site's keeps the construct id it had
+      // when it was the only one: a new id would replace its log groups and their execution history.
       const database = props.database;
-      this.controller = new FailoverController(this, 'failover-controller', {
-        ctx,
-        peer: contexts[active],
-        code: props.bundles.code('failover-controller'),
-        logKey: props.keys.logs.keys[passive],
-        logRetentionDays: config.logRetentionDays,
-        pagerTopic: this.pagers[passive].topic,
-        globalClusterIdentifier: database.globalClusterIdentifier,
-        targetCluster: database.clusters[passive],
-        targetParameterGroup: database.parameterGroups[passive],
-        rpoSeconds: config.objectives.rpoSeconds,
-        peerPaymentFunction: applications[active].paymentFunction,
-        apiDomain: props.edge.domainName,
-        apiKeySecretName: ctx.naming.name('generic', 'api-client-key'),
-        apiKeySecretKey: props.keys.database.keys[passive],
-        failureThreshold: config.failover.probeFailureThreshold,
-        cooldownSeconds: config.failover.cooldownSeconds,
-        promotionBudgetSeconds: config.failover.promotionBudgetSeconds,
-      });
+      const controllerCode = props.bundles.code('failover-controller');
+      const controller = (role: RegionRole) =>
+        new FailoverController(this, role === 'dr' ? 'failover-controller' : 'failover-controller-primary', {
+          ctx: contexts[role],
+          peer: contexts[otherRole(role)],
+          code: controllerCode,
+          logKey: props.keys.logs.keys[role],
+          logRetentionDays: config.logRetentionDays,
+          pagerTopic: this.pagers[role].topic,
+          globalClusterIdentifier: database.globalClusterIdentifier,
+          targetCluster: database.clusters[role],
+          targetParameterGroup: database.parameterGroups[role],
+          rpoSeconds: config.objectives.rpoSeconds,
+          peerPaymentFunction: applications[otherRole(role)].paymentFunction,
+          apiDomain: props.edge.domainName,
+          apiKeySecretName: contexts[role].naming.name('generic', 'api-client-key'),
+          probeKeySecretName: props.edge.probeKeySecretName,
+          apiKeySecretKey: props.keys.database.keys[role],
+          failureThreshold: config.failover.probeFailureThreshold,
+          cooldownSeconds: config.failover.cooldownSeconds,
+          promotionBudgetSeconds: config.failover.promotionBudgetSeconds,
+        });
+      this.controllers = { primary: controller('primary'), dr: controller('dr') };
+      this.controller = this.controllers[passive];
     }
   }
 }

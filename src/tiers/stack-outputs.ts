@@ -38,6 +38,7 @@ export interface StackOutputSources {
   readonly designation: ActiveSiteDesignation;
   readonly rotationFunction: RegionalFunction;
   readonly pagers: Readonly<Record<RegionRole, RegionalPager>>;
+  readonly controllers?: Readonly<Record<RegionRole, FailoverController>>;
   readonly controller?: FailoverController;
   readonly paymentEvents: PaymentEvents;
   readonly outboxSweep: Readonly<Record<RegionRole, RegionalFunction>>;
@@ -87,8 +88,8 @@ export function writeStackOutputs(stack: TerraformStack, s: StackOutputSources):
   // concurrency unreserved, so the regional quota must be at least this total + 100.
   const reserved = (fns: readonly RegionalFunction[]) => fns.reduce((n, f) => n + f.reservedConcurrency, 0);
   const rt = s.runtime;
-  // The probers, and the controller in its region, reserve concurrency too.
-  const extra = (role: RegionRole) => [s.pagers[role].prober, ...(s.controller && passive === role ? [s.controller.function] : [])];
+  // The probers, and the controller of each region, reserve concurrency too.
+  const extra = (role: RegionRole) => [s.pagers[role].prober, ...(s.controllers ? [s.controllers[role].function] : [])];
   output('lambda-reserved-concurrency-primary', String(reserved([rt.primary.paymentFunction, rt.primary.healthFunction, s.rotationFunction, ...extra('primary')])), 'Reserved concurrency of the functions in the primary region');
   output('lambda-reserved-concurrency-dr', String(reserved([rt.dr.paymentFunction, rt.dr.healthFunction, ...extra('dr')])), 'Reserved concurrency of the functions in the DR region');
   output('peering-connection-id', s.peering.connection.id, 'Cross-region VPC peering connection');
@@ -104,7 +105,7 @@ export function writeStackOutputs(stack: TerraformStack, s: StackOutputSources):
     output(`pager-topic-${ctx.role}`, s.pagers[ctx.role].topic.arn, `Pager topic in ${ctx.region} (pages when the other region fails)`);
   }
   if (s.controller) {
-    output('controller-region', s[passive].ctx.region, 'Region of the automatic failover controller (the passive site)');
+    output('controller-region', s[passive].ctx.region, 'Region of the armed automatic failover controller (the passive site; the active site has an inert one)');
     output('controller-state-machine-arn', s.controller.stateMachineArn, 'Automatic failover state machine');
     output('kill-switch-parameter-name', s.controller.killSwitch.name, 'Automatic failover kill switch (enabled | disabled), controller region');
     output('last-run-parameter-name', s.controller.lastRun.name, 'Record of the last automatic failover run, controller region');
