@@ -53,7 +53,8 @@ export class Monitoring extends Tier {
       subscriptions: config.alerts.subscriptions,
       healthChecks: props.dns.healthChecks,
       activeRole: props.activeRole,
-      clusterIdentifiers: { primary: primaryCtx.naming.name('rds', 'aurora', primaryCtx.region), dr: drCtx.naming.name('rds', 'aurora', drCtx.region) },
+      // The database's own (plain strings): the cluster id rule has one owner.
+      clusterIdentifiers: data.database.clusterIdentifiers,
       // Alarm at half the objective: time to act before the bound blocks commits on the primary.
       rpoLagThresholdMs: (config.objectives.rpoSeconds * 1000) / 2,
       sessionsTableName: data.sessions.tableName,
