@@ -29,13 +29,19 @@ export default tseslint.config(
       message: 'lambdas/ is bundled alone: it never imports the stack, scripts or cdktf (share a contract through lambdas/shared/).',
     },
     {
-      // One exception: the Parameter Store names contract, a module of names with no imports, so the construct that
-      // creates a parameter spells its name the way the Lambda that reads it does (lambdas/shared/parameter-names.ts).
-      files: ['src/constructs/**/*.ts'],
+      // Tiers (src/tiers/) are constructs too: the stack composes them, never the other way round. One exception: the
+      // Parameter Store names contract, a module of names with no imports, so the construct that creates a parameter
+      // spells its name the way the Lambda that reads it does (lambdas/shared/parameter-names.ts).
+      files: ['src/constructs/**/*.ts', 'src/tiers/**/*.ts', 'src/composition.ts'],
       group: ['**/dr-stack', '**/dr-cli/**', '**/scripts/**'],
       // A regex: a gitignore-style group cannot re-include a file under an excluded folder.
       regex: '(^|/)lambdas/(?!shared/parameter-names$)',
       message: 'A construct receives what it needs through its props: it never imports the stack, the DR CLI, scripts or Lambda code (except the names contract lambdas/shared/parameter-names).',
+    },
+    {
+      files: ['src/contracts/**/*.ts'],
+      group: ['../**', 'cdktf', 'constructs', '@cdktf/*', '@aws-sdk/*'],
+      message: 'A contract module (src/contracts/) imports nothing of the project: both sides of the contract import it (the DR CLI without the construct tree).',
     },
     {
       files: ['src/config.ts'],

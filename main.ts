@@ -2,8 +2,10 @@ import { App } from 'cdktf';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './src/config';
 import { DrObjectiveError, writeDrReport } from './src/dr-objectives';
-import { DrStack, drReportFor, stackName } from './src/dr-stack';
+import { DrStack } from './src/dr-stack';
+import { drReportFor } from './src/dr-report';
 import { GuardrailError, writeSecurityReport } from './src/guardrails';
+import { stackName } from './src/stack-identity';
 
 /**
  * The cdktf app (`node scripts/run.js main.ts`, cdktf.json "app"; `npm run synth`). Config and DR objectives are

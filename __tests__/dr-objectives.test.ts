@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config';
 import { DrDesign, DrObjectiveError, DrObjectives, evaluateObjectives, PROMOTION_BUDGET_PAGE, PROMOTION_GIVE_UP_SECONDS, QUOTES, renderMarkdown, writeDrReport } from '../src/dr-objectives';
-import { drReportFor } from '../src/dr-stack';
+import { drReportFor } from '../src/dr-report';
 import { synthDrStack, testConfig } from './support/synth';
 
 const objectives: DrObjectives = { rtoSeconds: 1800, rpoSeconds: 60, objectStorageRpoSeconds: 900, failoverDecisionSeconds: 300 };

@@ -271,7 +271,7 @@ describe('the full DrStack', () => {
       mode === 'dns' ? [] : [['ENC-CMK', 'aws_s3_bucket', true], ['ENC-CMK', 'aws_s3_bucket', true]],
     );
     expect(result.publicEntryPoints.map((e) => e.path)).toEqual(
-      mode === 'dns' ? [] : [`${stack.node.id}/alb-primary/sg`, `${stack.node.id}/alb-dr/sg`],
+      mode === 'dns' ? [] : [`${stack.edge!.loadBalancers.primary.node.path}/sg`, `${stack.edge!.loadBalancers.dr.node.path}/sg`],
     );
     // Every rule that can apply found something to check (a rule checking nothing would pass vacuously).
     const idle = result.rules.filter((r) => r.applies && r.checked === 0).map((r) => r.rule.id);

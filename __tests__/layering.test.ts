@@ -20,6 +20,10 @@ const DENIED: Array<[string, string, string]> = [
   ['src/config.ts', "import { App } from 'cdktf';", 'Configuration imports no construct'],
   ['src/dr-cli/x.ts', "import { DrStack } from '../dr-stack';", 'The DR CLI works from the stack outputs'],
   ['src/dr-cli/x.ts', "import { SessionTable } from '../constructs/session-table';", 'The DR CLI works from the stack outputs'],
+  ['src/tiers/x.ts', "import { DrStack } from '../dr-stack';", 'A construct receives what it needs'],
+  ['src/contracts/x.ts', "import { DrStack } from '../dr-stack';", 'A contract module (src/contracts/) imports nothing'],
+  ['src/contracts/x.ts', "import { TerraformOutput } from 'cdktf';", 'A contract module (src/contracts/) imports nothing'],
+  ['src/contracts/x.ts', "import { loadConfig } from '../config';", 'A contract module (src/contracts/) imports nothing'],
   // The barrel import is spelled in two parts so that a plain `git grep` for barrel imports does not find this test.
   ['src/constructs/x.ts', "import { Vpc } from '@cdktf/" + "provider-aws';", "Import from '@cdktf/provider-aws/lib/<resource>'"],
 ];
@@ -29,6 +33,8 @@ const ALLOWED: Array<[string, string]> = [
   // The names contract is the one module of lambdas/ a construct may import (it imports nothing itself).
   ['src/constructs/x.ts', "import { controlParameters } from '../../lambdas/shared/parameter-names';"],
   ['src/dr-cli/x.ts', "import { loadConfig } from '../config';"],
+  ['src/dr-cli/x.ts', "import { STACK_OUTPUTS } from '../contracts/stack-outputs';"],
+  ['src/tiers/x.ts', "import { STACK_OUTPUTS } from '../contracts/stack-outputs';"],
   ['src/config.ts', "import { z } from 'zod';"],
 ];
 

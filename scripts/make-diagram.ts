@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, mergeConfig } from '../src/config';
-import { stackName } from '../src/dr-stack';
+import { stackName } from '../src/stack-identity';
 import { renderSvg } from './diagram';
 
 export async function main(_argv: readonly string[] = []): Promise<number> {

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../src/config';
-import { stackName } from '../src/dr-stack';
+import { stackName } from '../src/stack-identity';
 import { TfJson, countsPerRegion, renderTable } from './plan-counts';
 import { Diagnostic, HarnessReport, formatDiagnostics, validateAndPlan } from './terraform-harness';
 

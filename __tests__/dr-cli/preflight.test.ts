@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { GetAccountSettingsCommand, ListTagsCommand } from '@aws-sdk/client-lambda';
 import { DescribeDBEngineVersionsCommand, DescribeGlobalClustersCommand } from '@aws-sdk/client-rds';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { stackName } from '../../src/dr-stack';
+import { stackName } from '../../src/stack-identity';
 import { PRE_FENCE_TAG } from '../../src/dr-cli/live';
 import { liveNames } from '../../src/dr-cli/live-names';
 import { reservedFromSynth } from '../../src/dr-cli/preflight';

@@ -1,7 +1,8 @@
 import { DefaultTokenResolver, StringConcat, TerraformResource, Testing, TerraformStack, Tokenization } from 'cdktf';
 import { DEFAULT_CONFIG, PlatformConfig, mergeConfig, resolveConfig } from '../../src/config';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { DrStack, stackName } from '../../src/dr-stack';
+import { DrStack } from '../../src/dr-stack';
+import { stackName } from '../../src/stack-identity';
 import { Naming } from '../../src/naming';
 import { RegionContext } from '../../src/region';
 

@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { secretArnPattern } from '../arn';
 import { PolicyStatement, allow } from '../iam';
 import { PerRegion, RegionContext, RegionRole } from '../region';
+import { CredentialRotation, CredentialRotationProps } from './credential-rotation';
 import { MultiRegionKey } from './multi-region-key';
 
 /**
@@ -167,5 +168,13 @@ export class DatabaseCredentials extends Construct {
       }),
     });
     return this.secretVersion;
+  }
+
+  /**
+   * Rotates the secret with a Lambda of ours (see {@link CredentialRotation}). The rotation is created in `scope`, not
+   * under these credentials, so its resources keep the addresses they had when the stack built them itself.
+   */
+  addRotation(scope: Construct, id: string, props: CredentialRotationProps): CredentialRotation {
+    return new CredentialRotation(scope, id, this, props);
   }
 }

@@ -2,6 +2,7 @@ import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { errorText } from './aws';
 import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, tell, type Ctx, type ExitCode } from './context';
 import type { Deps } from './deps';
+import type { StackOutputName } from '../contracts/stack-outputs';
 
 /**
  * `auto`: the automatic failover controller as the operator sees it. `npm run dr -- auto` shows the mode, the kill
@@ -47,7 +48,7 @@ const NAMES = {
   'controller-state-machine-arn': 'stateMachineArn',
   'kill-switch-parameter-name': 'killSwitchParameter',
   'last-run-parameter-name': 'lastRunParameter',
-} as const;
+} as const satisfies { readonly [name in StackOutputName]?: string };
 
 /** Finds the optional outputs in a terraform/cdktf outputs file (nested by stack or construct path). */
 export function automaticOutputs(json: unknown): AutomaticOutputs {

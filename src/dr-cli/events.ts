@@ -4,6 +4,7 @@ import type { Ctx } from './context';
 import { DEFAULT_CALL_LIMITS, withDeadline } from './deps';
 import { formatDuration } from './format';
 import type { Role } from './outputs';
+import type { StackOutputName } from '../contracts/stack-outputs';
 
 /**
  * The payment-event path in `status` (issue #19): the EventBridge global endpoint (state, replication, where it
@@ -15,7 +16,7 @@ import type { Role } from './outputs';
 type Checked<T> = T | { readonly error: string };
 const failed = (c: unknown): c is { readonly error: string } => typeof c === 'object' && c !== null && 'error' in c;
 
-/** The stack outputs this section reads (src/dr-stack.ts). */
+/** The stack outputs this section reads (src/contracts/stack-outputs.ts). */
 export interface EventsOutputs {
   readonly busName: string;
   readonly endpointName: string;
@@ -44,7 +45,7 @@ const NAMES = {
   busName: 'payment-events-bus-name',
   endpointName: 'payment-events-endpoint-name',
   endpointRegion: 'payment-events-endpoint-region',
-} as const;
+} as const satisfies Record<string, StackOutputName>;
 
 /** Finds our outputs in either outputs-file format (flat `terraform output -json`, or nested by stack). */
 export function readEventsOutputs(json: unknown): EventsOutputs | undefined {

@@ -1,9 +1,10 @@
 import type { PlatformConfig } from '../config';
 import { Naming } from '../naming';
+import { stackName } from '../stack-identity';
 
 /**
  * The physical names of what `preflight` reads, derived from the config being deployed exactly as the stack derives
- * them (src/constructs/aurora-global-database.ts, regional-function.ts, dr-stack.ts), so preflight needs no stack
+ * them (src/constructs/aurora-global-database.ts, regional-function.ts, src/stack-identity.ts), so preflight needs no stack
  * outputs and works before the first deploy. `__tests__/dr-cli/preflight.test.ts` compares them with the synthesized
  * stack: a renamed resource fails that test, not a deploy.
  */
@@ -40,7 +41,7 @@ export function liveNames(config: PlatformConfig): LiveNames {
     };
   };
   return {
-    stackName: `payments-dr-${config.environmentSuffix}`,
+    stackName: stackName(config),
     globalClusterId: naming.name('rds', 'aurora-global'),
     activeSiteParameter: `/${config.namePrefix}/${config.environmentSuffix}-control/active-site`,
     primary: site('primary'),

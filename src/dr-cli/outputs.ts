@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { StackOutputName } from '../contracts/stack-outputs';
 
 /**
- * The stack outputs the DR CLI needs, read from a `terraform output -json` file (`{ "<name>": { "value": … } }`) or
+ * The stack outputs the DR CLI needs (names from the contract, src/contracts/stack-outputs.ts), read from a `terraform output -json` file (`{ "<name>": { "value": … } }`) or
  * a `cdktf output --outputs-file` file (`{ "<stackName>": { "<name>": … } }`).
  */
 
@@ -45,7 +46,7 @@ export const OUTPUT_SCHEMA = z.object({
   'environment-profile': z.enum(['dev', 'prod']).optional(),
   'fis-experiment-template-primary': nonEmpty.optional(),
   'fis-experiment-template-dr': nonEmpty.optional(),
-});
+} satisfies { readonly [name in StackOutputName]?: z.ZodTypeAny });
 
 export const OUTPUT_NAMES = Object.keys(OUTPUT_SCHEMA.shape) as (keyof z.infer<typeof OUTPUT_SCHEMA>)[];
 
@@ -55,8 +56,8 @@ export const EDGE_OUTPUT_SCHEMA = z.object({
   'accelerator-arn': z.string().regex(/^arn:aws[a-z-]*:globalaccelerator::\d{12}:accelerator\/.+$/, { message: 'is not an accelerator ARN' }),
   'endpoint-group-arn-primary': z.string().regex(/:accelerator\/.+\/listener\/.+\/endpoint-group\/.+$/, { message: 'is not an endpoint group ARN' }),
   'endpoint-group-arn-dr': z.string().regex(/:accelerator\/.+\/listener\/.+\/endpoint-group\/.+$/, { message: 'is not an endpoint group ARN' }),
-});
-const EDGE_OUTPUT_NAMES = Object.keys(EDGE_OUTPUT_SCHEMA.shape);
+} satisfies { readonly [name in StackOutputName]?: z.ZodTypeAny });
+export const EDGE_OUTPUT_NAMES = Object.keys(EDGE_OUTPUT_SCHEMA.shape) as (keyof z.infer<typeof EDGE_OUTPUT_SCHEMA>)[];
 const KNOWN_NAMES: readonly string[] = [...OUTPUT_NAMES, ...EDGE_OUTPUT_NAMES];
 
 /** The static-IP edge as deployed: the accelerator and the endpoint group of each site. */
