@@ -1,6 +1,9 @@
 // `npm run dr -- auto` and the automatic-failover section of `status`: mode, kill switch, last run.
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { automaticOutputs, lockCommand } from '../../src/dr-cli/auto';
+import { mockClient } from 'aws-sdk-client-mock';
+import { automaticOutputs, lockCommand, stateMachineArnIn } from '../../src/dr-cli/auto';
+import type { Deps } from '../../src/dr-cli/deps';
 import { main } from '../../src/dr-cli/main';
 import { OUTPUT_VALUES, terraformOutputs, World } from '../support/dr-cli-world';
 
@@ -229,6 +232,94 @@ describe("both regions' controllers: each region's control parameters, read in p
     expect(r.code).toBe(1);
     expect(r.out).toMatch(/  primary us-east-1: inert[^\n]*\n    kill switch: UNREADABLE \(parameter not found \(no controller parameters in this region: deploy the current stack\)\)/);
     expect(r.out).toMatch(/most recent run: auto-20250115115500 completed/);
+  });
+});
+
+describe("each controller's latest execution and Decide's verdict (Step Functions, both regions)", () => {
+  const ARMED_ARN = AUTOMATIC['controller-state-machine-arn'];
+  const INERT_ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:pay-dev-use1-failover';
+  const sfn = mockClient(SFNClient);
+  afterEach(() => sfn.reset());
+  afterAll(() => sfn.restore());
+  /** The world's clients plus a Step Functions client per region (the mock answers for every instance). */
+  const withSfn = (extra: Partial<Deps> = {}): Deps => {
+    const d = world.deps();
+    const clients = new Map<string, SFNClient>();
+    const inRegion = d.aws.inRegion;
+    return {
+      ...d,
+      ...extra,
+      aws: {
+        ...d.aws,
+        inRegion: (r: string) => {
+          if (!clients.has(r)) clients.set(r, new SFNClient({ region: r }));
+          return { ...inRegion(r), sfn: clients.get(r)! };
+        },
+      },
+    };
+  };
+  const execution = (arn: string, name: string, start: string, stop?: string) => ({
+    executions: [{ executionArn: `${arn.replace(':stateMachine:', ':execution:')}:${name}`, stateMachineArn: arn, name, status: stop ? ('SUCCEEDED' as const) : ('RUNNING' as const), startDate: new Date(start), ...(stop ? { stopDate: new Date(stop) } : {}) }],
+  });
+  const decided = (verdict: string, detail: string) =>
+    JSON.stringify({ go: false, verdict, record: { outcome: verdict, steps: [{ step: 'decide', status: verdict === 'refused' ? 'refused' : 'skipped', at: '2025-01-15T11:40:00.000Z', detail }] } });
+
+  test('the other region\'s state machine ARN is derived from the armed one (region and region code)', () => {
+    expect(stateMachineArnIn(ARMED_ARN, 'us-west-2', 'us-east-1')).toBe(INERT_ARN);
+    expect(stateMachineArnIn(ARMED_ARN, 'us-west-2', 'us-west-2')).toBe(ARMED_ARN);
+    expect(stateMachineArnIn(ARMED_ARN, 'us-east-1', 'us-west-2')).toBeUndefined(); // not the armed region's ARN
+    expect(stateMachineArnIn('arn:aws:states:us-west-2:123456789012:stateMachine:renamed', 'us-west-2', 'us-east-1')).toBeUndefined();
+  });
+
+  test('the inert controller\'s nothing-to-do and the armed one\'s refusal are shown with their reasons', async () => {
+    automatic();
+    sfn.on(ListExecutionsCommand, { stateMachineArn: INERT_ARN }).resolves(execution(INERT_ARN, 'probe-1', '2025-01-15T11:40:00.000Z', '2025-01-15T11:40:02.000Z'));
+    sfn.on(ListExecutionsCommand, { stateMachineArn: ARMED_ARN }).resolves(execution(ARMED_ARN, 'probe-2', '2025-01-15T11:45:00.000Z', '2025-01-15T11:45:03.000Z'));
+    sfn.on(DescribeExecutionCommand, { executionArn: `${INERT_ARN.replace(':stateMachine:', ':execution:')}:probe-1` }).resolves({
+      output: decided('nothing-to-do', 'nothing to fail over: this site (primary) already holds the designation and the writer'),
+    });
+    sfn.on(DescribeExecutionCommand, { executionArn: `${ARMED_ARN.replace(':stateMachine:', ':execution:')}:probe-2` }).resolves({
+      output: decided('refused', 'kill switch is "disabled" (npm run dr -- auto --enable)'),
+    });
+    expect(await main(['status'], withSfn())).toBe(0);
+    const out = world.stdout.text;
+    expect(out).toMatch(/  dr us-west-2: ARMED[^]*?    last execution: probe-2 SUCCEEDED, started 2025-01-15T11:45:00\.000Z, stopped 2025-01-15T11:45:03\.000Z; verdict refused \(kill switch is "disabled"/);
+    expect(out).toMatch(/  primary us-east-1: inert[^]*?    last execution: probe-1 SUCCEEDED, started 2025-01-15T11:40:00\.000Z, stopped 2025-01-15T11:40:02\.000Z; verdict nothing-to-do \(nothing to fail over: this site \(primary\)/);
+    expect(await main(['auto', '--json'], withSfn())).toBe(0);
+    const json = JSON.parse(world.stdout.text.slice(out.length));
+    expect(json.controllers.primary.lastExecution).toEqual({
+      name: 'probe-1',
+      status: 'SUCCEEDED',
+      startedAt: '2025-01-15T11:40:00.000Z',
+      stoppedAt: '2025-01-15T11:40:02.000Z',
+      verdict: 'nothing-to-do',
+      outcome: 'nothing-to-do',
+      reasons: 'nothing to fail over: this site (primary) already holds the designation and the writer',
+    });
+  });
+
+  test('an output that cannot be decrypted still shows the execution, says why, and is not an error; a running one is not described', async () => {
+    automatic();
+    sfn.on(ListExecutionsCommand, { stateMachineArn: INERT_ARN }).resolves(execution(INERT_ARN, 'probe-1', '2025-01-15T11:40:00.000Z', '2025-01-15T11:40:02.000Z'));
+    sfn.on(ListExecutionsCommand, { stateMachineArn: ARMED_ARN }).resolves(execution(ARMED_ARN, 'run-9', '2025-01-15T11:59:00.000Z'));
+    sfn.on(DescribeExecutionCommand).rejects(Object.assign(new Error('User is not authorized to perform kms:Decrypt'), { name: 'KmsAccessDeniedException' }));
+    expect(await main(['auto'], withSfn())).toBe(0);
+    const out = world.stdout.text;
+    expect(out).toMatch(/last execution: probe-1 SUCCEEDED, [^\n]*; verdict unreadable \([^\n]*kms:Decrypt[^\n]*needs kms:Decrypt on the region's logs key\)/);
+    expect(out).toMatch(/last execution: run-9 RUNNING, started 2025-01-15T11:59:00\.000Z\n/);
+    expect(sfn.commandCalls(DescribeExecutionCommand)).toHaveLength(1);
+  });
+
+  test('Step Functions not answering in one region marks that region UNREACHABLE within the deadline', async () => {
+    automatic();
+    sfn.on(ListExecutionsCommand, { stateMachineArn: ARMED_ARN }).resolves({ executions: [] });
+    sfn.on(ListExecutionsCommand, { stateMachineArn: INERT_ARN }).callsFake(() => new Promise(() => undefined));
+    const started = Date.now();
+    expect(await main(['status'], withSfn({ statusBudgetMs: 600 }))).toBe(1);
+    expect(Date.now() - started).toBeLessThan(600 + 1_000);
+    const out = world.stdout.text;
+    expect(out).toMatch(/  primary us-east-1: inert[^\n]* — UNREACHABLE \(no answer within the deadline\)[^]*?last execution: UNREACHABLE \(DeadlineExceeded: ListExecutions/);
+    expect(out).toMatch(/  dr us-west-2: ARMED[^]*?last execution: none/);
   });
 });
 

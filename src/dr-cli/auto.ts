@@ -1,4 +1,6 @@
+import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
+import { regionCode } from '../aws-regions';
 import { errorText, isUnreachable } from './aws';
 import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, tell, type Ctx, type ExitCode } from './context';
 import { withDeadline, type Deps } from './deps';
@@ -71,8 +73,32 @@ export interface ControllerRegionStatus {
   readonly lastRun: RunSummary | 'none' | ReadError;
   /** Absent when the outputs name no lock parameter (a stack from before the output existed). */
   readonly operationLock?: OperationLockView | 'none' | ReadError;
+  /** This region's state machine's latest execution; absent without a Step Functions client or a derivable ARN. */
+  readonly lastExecution?: LastExecution | 'none' | ReadError;
   /** At least one read in this region got no answer within the deadline. */
   readonly unreachable?: boolean;
+}
+
+/**
+ * A controller's latest Step Functions execution and Decide's verdict. The run record (`lastRun`) keeps real
+ * failovers only: a `refused` or `nothing-to-do` run is recorded in its execution (output, 90 days) and logs, not in
+ * the parameter (lambdas/failover-controller/index.ts), so this is where the inert controller's `nothing-to-do`
+ * and a paged refusal's reasons are seen.
+ */
+export interface LastExecution {
+  readonly name: string;
+  /** RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED | PENDING_REDRIVE. */
+  readonly status: string;
+  readonly startedAt?: string;
+  readonly stoppedAt?: string;
+  /** Decide's verdict (`go`, `refused`, `nothing-to-do`), from the execution's output; absent while it runs. */
+  readonly verdict?: string;
+  /** The run record's outcome in that output. */
+  readonly outcome?: string;
+  /** Decide's reasons (the `decide` step's detail). */
+  readonly reasons?: string;
+  /** Why the output could not be read (e.g. no kms:Decrypt on the region's logs key): the listing still shows. */
+  readonly outputError?: string;
 }
 
 /** The newest run record of either region (by `startedAt`), and whose it is. */
@@ -172,16 +198,20 @@ async function readControllerRegion(ctx: Ctx, out: AutomaticOutputs, role: Role,
     const r = await withDeadline(ssm.send(new GetParameterCommand({ Name: name }), deadline(ms)), ms, `GetParameter ${name} (${region})`);
     return r.Parameter?.Value ?? '';
   };
-  const [kill, last, lock] = await Promise.allSettled([
+  const sfn = ctx.deps.aws.inRegion(region).sfn;
+  const machine = out.stateMachineArn && out.controllerRegion ? stateMachineArnIn(out.stateMachineArn, out.controllerRegion, region) : undefined;
+  const [kill, last, lock, exec] = await Promise.allSettled([
     read(out.killSwitchParameter),
     read(out.lastRunParameter),
-    ...(out.operationLockParameter ? [read(out.operationLockParameter)] : []),
+    out.operationLockParameter ? read(out.operationLockParameter) : Promise.resolve(undefined),
+    sfn && machine ? readLastExecution(sfn, machine, ms) : Promise.resolve(undefined),
   ]);
   const now = ctx.deps.now();
   const killSwitch = kill.status === 'fulfilled' ? kill.value : readError(kill.reason);
   const lastRun = last.status === 'fulfilled' ? parseRun(last.value) : readError(last.reason);
-  const operationLock = lock === undefined ? undefined : lock.status === 'fulfilled' ? parseLock(lock.value, now) : readError(lock.reason);
-  const unreachable = [killSwitch, lastRun, operationLock].some((v) => isError(v) && v.unreachable === true);
+  const operationLock = lock.status === 'fulfilled' ? (lock.value === undefined ? undefined : parseLock(lock.value, now)) : readError(lock.reason);
+  const lastExecution = exec.status === 'fulfilled' ? exec.value : readError(exec.reason);
+  const unreachable = [killSwitch, lastRun, operationLock, lastExecution].some((v) => isError(v) && v.unreachable === true);
   return {
     role,
     region,
@@ -189,8 +219,53 @@ async function readControllerRegion(ctx: Ctx, out: AutomaticOutputs, role: Role,
     killSwitch,
     lastRun,
     ...(operationLock !== undefined ? { operationLock } : {}),
+    ...(lastExecution !== undefined ? { lastExecution } : {}),
     ...(unreachable ? { unreachable: true } : {}),
   };
+}
+
+/**
+ * The state machine of `region`'s controller, from the armed one's ARN (output `controller-state-machine-arn`):
+ * each controller's name is the same but for the region code (src/constructs/failover-controller.ts
+ * stateMachineName; __tests__/stack-outputs-contract.test.ts checks this against the synthesized stack).
+ * Undefined when the ARN does not have that shape.
+ */
+export function stateMachineArnIn(armedArn: string, armedRegion: string, region: string): string | undefined {
+  const m = /^(arn:[^:]+:states:)([^:]+)(:\d{12}:stateMachine:)(.+)$/.exec(armedArn);
+  if (!m || m[2] !== armedRegion) return undefined;
+  const from = `-${regionCode(armedRegion)}-`;
+  if (!m[4].includes(from)) return undefined;
+  return `${m[1]}${region}${m[3]}${m[4].replace(from, `-${regionCode(region)}-`)}`;
+}
+
+/** The latest execution (ListExecutions lists the most recent first) and its verdict; within `ms` as a whole. */
+async function readLastExecution(sfn: SFNClient, arn: string, ms: number): Promise<LastExecution | 'none'> {
+  const started = Date.now();
+  const left = () => Math.max(1, ms - (Date.now() - started));
+  const list = await withDeadline(sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: 1 }), deadline(ms)), ms, `ListExecutions (${arn})`);
+  const e = list.executions?.[0];
+  if (!e?.executionArn) return 'none';
+  const base = {
+    name: e.name ?? e.executionArn.split(':').pop()!,
+    status: e.status ?? 'UNKNOWN',
+    ...(e.startDate ? { startedAt: e.startDate.toISOString() } : {}),
+    ...(e.stopDate ? { stoppedAt: e.stopDate.toISOString() } : {}),
+  };
+  if (e.status === 'RUNNING') return base;
+  try {
+    const d = await withDeadline(sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }), deadline(left())), left(), `DescribeExecution (${e.executionArn})`);
+    if (!d.output) return base;
+    const out = JSON.parse(d.output) as { verdict?: string; record?: { outcome?: string; steps?: { step?: string; detail?: string }[] } };
+    const reasons = out.record?.steps?.find((s) => s.step === 'decide')?.detail;
+    return {
+      ...base,
+      ...(out.verdict ? { verdict: out.verdict } : {}),
+      ...(out.record?.outcome ? { outcome: out.record.outcome } : {}),
+      ...(reasons ? { reasons } : {}),
+    };
+  } catch (err) {
+    return { ...base, outputError: errorText(err) };
+  }
 }
 
 /** The newest record of the two regions by `startedAt` (the armed one's on a tie). */
@@ -251,6 +326,7 @@ export function autoErrors(a: AutoStatus): string[] {
     add(`automatic failover kill switch ${c.region}`, c.killSwitch);
     add(`automatic failover last run ${c.region}`, c.lastRun);
     add(`automatic failover operation lock ${c.region}`, c.operationLock);
+    add(`automatic failover last execution ${c.region}`, c.lastExecution);
   }
   return errs;
 }
@@ -281,6 +357,19 @@ function lockLine(l: OperationLockView | 'none' | ReadError | undefined, indent:
   return [`${indent}operation lock: ${l.expired ? `expired (${what}; ignored)` : `HELD: ${what} (automatic failover refuses until then)`}`];
 }
 
+function executionLines(x: LastExecution | 'none' | ReadError | undefined, indent: string): string[] {
+  if (x === undefined) return [];
+  if (x === 'none') return [`${indent}last execution: none`];
+  if (isError(x)) return [`${indent}last execution: ${unreadable(x)}`];
+  const when = `started ${x.startedAt ?? '?'}${x.stoppedAt ? `, stopped ${x.stoppedAt}` : ''}`;
+  const verdict = x.verdict
+    ? `; verdict ${x.verdict}${x.outcome && x.outcome !== x.verdict ? `, outcome ${x.outcome}` : ''}${x.reasons ? ` (${x.reasons})` : ''}`
+    : x.outputError
+      ? `; verdict unreadable (${x.outputError}: reading an execution's output needs kms:Decrypt on the region's logs key)`
+      : '';
+  return [`${indent}last execution: ${x.name} ${x.status}, ${when}${verdict}`];
+}
+
 function killSwitchText(ks: string | ReadError, armed: boolean): string {
   if (isError(ks)) return unreadable(ks);
   if (!armed) return `${ks} (takes effect if a role swap arms this controller)`;
@@ -308,6 +397,7 @@ export function renderAutoStatus(a: AutoStatus): string {
     lines.push(`    kill switch: ${killSwitchText(c.killSwitch, c.armed)}`);
     lines.push(...lockLine(c.operationLock, '    '));
     lines.push(...runLines(c.lastRun, '    '));
+    lines.push(...executionLines(c.lastExecution, '    '));
   }
   const m = a.mostRecentRun;
   if (m) {
