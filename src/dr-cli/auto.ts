@@ -110,6 +110,8 @@ export interface MostRecentRun {
   readonly runId: string;
   readonly outcome: string;
   readonly startedAt: string;
+  /** Regions whose record could not be read: theirs may be newer. */
+  readonly unread?: readonly string[];
 }
 
 export interface AutoStatus extends AutomaticOutputs {
@@ -280,7 +282,8 @@ function mostRecent(controllers: Record<Role, ControllerRegionStatus>): MostRece
     bestAt = at;
     best = { role: c.role, region: c.region, armed: c.armed, runId: r.runId, outcome: r.outcome, startedAt: r.startedAt! };
   }
-  return best;
+  const unread = [controllers.primary, controllers.dr].filter((c) => isError(c.lastRun)).map((c) => c.region);
+  return best && unread.length > 0 ? { ...best, unread } : best;
 }
 
 /**
@@ -402,7 +405,8 @@ export function renderAutoStatus(a: AutoStatus): string {
   const m = a.mostRecentRun;
   if (m) {
     lines.push(
-      `  most recent run: ${m.runId} ${m.outcome}, started ${m.startedAt}, recorded in ${m.region} (${m.armed ? 'the armed controller' : 'the inert controller: the record of a failover stays in the region that ran it after the role swap'})`,
+      `  most recent run: ${m.runId} ${m.outcome}, started ${m.startedAt}, recorded in ${m.region} (${m.armed ? 'the armed controller' : 'the inert controller: the record of a failover stays in the region that ran it after the role swap'})` +
+        (m.unread ? `; ${m.unread.join(', ')} could not be read: its record may be newer` : ''),
     );
   } else if (Object.values(a.controllers).every((c) => c.lastRun === 'none')) {
     lines.push('  most recent run: none in either region');
