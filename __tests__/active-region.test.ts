@@ -50,7 +50,7 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
       expect(rpo(active)).toEqual([{ name: 'rds.global_db_rpo', value: String(stack.config.objectives.rpoSeconds), apply_method: 'immediate' }]);
       expect(rpo(passive)).toEqual([]);
       for (const role of ['primary', 'dr'] as const) {
-        expect(synth.bodyOf(stack.database.clusterIn(role)).db_cluster_parameter_group_name).toBe(synth.ref(stack.database.parameterGroups[role].name));
+        expect(synth.bodyOf(stack.database.clusters[role]).db_cluster_parameter_group_name).toBe(synth.ref(stack.database.parameterGroups[role].name));
         expect(synth.bodyOf(stack.database.parameterGroups[role]).provider).toBe(`aws.${role}`);
       }
     });
@@ -241,7 +241,7 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
     expect(plan.rule[0].copy_action[0].destination_vault_arn).toBe(synth.ref(stack.backup.vaults[passive].arn));
     const selection = synth.bodyOf(stack.backup.selection);
     expect(selection.provider).toBe(`aws.${active}`);
-    expect(selection.resources).toEqual([synth.ref(stack.database.clusterIn(active).arn), synth.ref(stack.sessions.arnIn(active))]);
+    expect(selection.resources).toEqual([synth.ref(stack.database.clusters[active].arn), synth.ref(stack.sessions.tableArns[active])]);
     expect(synth.bodyOf(stack.backup.role).provider).toBe(`aws.${active}`);
     expect(synth.list('aws_backup_vault').map((v) => v.provider).sort()).toEqual(['aws.dr', 'aws.primary']);
   });
@@ -252,7 +252,7 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
       expect(fn.provider).toBe('aws.primary');
       expect(WRITER_HOSTS_ENV).toBe('DB_WRITER_HOSTS');
       expect(fn.environment.variables[WRITER_HOSTS_ENV]).toBe(
-        `${synth.ref(stack.database.clusterIn(active).endpoint)},${synth.ref(stack.database.clusterIn(passive).endpoint)}`,
+        `${synth.ref(stack.database.clusters[active].endpoint)},${synth.ref(stack.database.clusters[passive].endpoint)}`,
       );
     });
 
@@ -273,7 +273,7 @@ describe.each(cases)('%s with activeRegion %s', (profile, active) => {
         Sid: 'ReplicaSecretKey',
         Effect: 'Allow',
         Action: ['kms:Encrypt', 'kms:GenerateDataKey', 'kms:Decrypt'],
-        Resource: [synth.ref(stack.databaseKey.in('dr').arn)],
+        Resource: [synth.ref(stack.databaseKey.keys['dr'].arn)],
         Condition: { StringEquals: { 'kms:ViaService': `secretsmanager.${region('dr')}.amazonaws.com` } },
       });
     });

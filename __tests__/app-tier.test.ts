@@ -77,7 +77,7 @@ describe('application tier and failover DNS', () => {
       for (const fn of [rt(role).paymentFunction, rt(role).healthFunction]) {
         expect(synth.bodyOf(fn.logGroup)).toMatchObject({
           provider: `aws.${role}`,
-          kms_key_id: synth.ref(stack.logsKey.in(role).arn),
+          kms_key_id: synth.ref(stack.logsKey.keys[role].arn),
           retention_in_days: 30,
         });
       }
@@ -89,9 +89,9 @@ describe('application tier and failover DNS', () => {
       const statements = Object.fromEntries(policyOf(policy.policy).Statement.map((s) => [s.Sid, s]));
       const region = stack.config.regions[role].region;
       expect(statements.DatabaseCredentials.Resource).toEqual([`arn:aws:secretsmanager:${region}:123456789012:secret:pay-dev-aurora-master-??????`]);
-      expect(statements.DecryptCredentials.Resource).toEqual([synth.ref(stack.databaseKey.in(role).arn)]);
-      expect(statements.Sessions.Resource).toEqual([synth.ref(stack.sessions.arnIn(role))]);
-      expect(statements.AuditObjects).toMatchObject({ Action: ['s3:PutObject'], Resource: [`${synth.ref(stack.artifacts.bucketIn(role).arn)}/audit/*`] });
+      expect(statements.DecryptCredentials.Resource).toEqual([synth.ref(stack.databaseKey.keys[role].arn)]);
+      expect(statements.Sessions.Resource).toEqual([synth.ref(stack.sessions.tableArns[role])]);
+      expect(statements.AuditObjects).toMatchObject({ Action: ['s3:PutObject'], Resource: [`${synth.ref(stack.artifacts.buckets[role].arn)}/audit/*`] });
       expect(statements.RuntimeConfiguration.Resource).toEqual([
         `arn:aws:ssm:${region}:123456789012:parameter/pay/dev/*`,
         `arn:aws:ssm:${region}:123456789012:parameter/pay/dev`,
@@ -117,7 +117,7 @@ describe('application tier and failover DNS', () => {
       for (const role of roles) {
         const mine = Object.fromEntries(params.filter((p) => p.provider === `aws.${role}`).map((p) => [p.name, p.value]));
         expect(mine['/pay/dev/region-role']).toBe(role);
-        expect(mine['/pay/dev/artifacts-bucket']).toBe(synth.ref(stack.artifacts.bucketIn(role).bucket));
+        expect(mine['/pay/dev/artifacts-bucket']).toBe(synth.ref(stack.artifacts.buckets[role].bucket));
         const cluster = role === 'primary' ? stack.database.primaryCluster : stack.database.secondaryCluster;
         expect(mine['/pay/dev/db-cluster-endpoint']).toBe(synth.ref(cluster.endpoint));
         expect(mine['/pay/dev/db-secret-name']).toBe('pay-dev-aurora-master');
@@ -193,7 +193,7 @@ describe('application tier and failover DNS', () => {
       expect(synth.count('aws_api_gateway_usage_plan')).toBe(2);
       expect(synth.count('aws_api_gateway_usage_plan_key')).toBe(2);
       const secret = synth.bodyOf(stack.apiClientSecret);
-      expect(secret.replica).toEqual([{ region: 'us-west-2', kms_key_id: synth.ref(stack.databaseKey.in('dr').arn) }]);
+      expect(secret.replica).toEqual([{ region: 'us-west-2', kms_key_id: synth.ref(stack.databaseKey.keys['dr'].arn) }]);
     });
 
     test.each(roles)('%s: regional WAF with the AWS common rule set and a rate limit, on the stage', (role) => {

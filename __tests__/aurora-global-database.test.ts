@@ -29,7 +29,7 @@ function build(options: Options = {}) {
       ctx,
       cidr: config.regions[ctx.role].vpcCidr,
       natGateways: 'single',
-      logKey: key.in(ctx.role),
+      logKey: key.keys[ctx.role],
       logRetentionDays: 30,
     });
   const networks = { primary: network(primary), dr: network(dr) };

@@ -47,7 +47,7 @@ describe('CrossRegionBackup', () => {
     expect(vaults).toHaveLength(1);
     expect(vaults[0]).toMatchObject({
       name: ctxOf[role].naming.name('generic', 'backup', ctxOf[role].region),
-      kms_key_arn: synth.ref(key.in(role).arn),
+      kms_key_arn: synth.ref(key.keys[role].arn),
       force_destroy: false,
     });
     expect(backup.vaultIn(role)).toBe(backup.vaults[role]);

@@ -4,9 +4,9 @@ import { policyOf, synthDrStack } from './support/synth';
 describe('data tier in the composed stack', () => {
   const { stack, synth } = synthDrStack();
   const ourKeys = new Set(
-    [stack.logsKey, stack.databaseKey, stack.storageKey].flatMap((k) => [k.in('primary').arn, k.in('dr').arn]).map((a) => synth.ref(a)),
+    [stack.logsKey, stack.databaseKey, stack.storageKey].flatMap((k) => [k.keys['primary'].arn, k.keys['dr'].arn]).map((a) => synth.ref(a)),
   );
-  const keyIn = (role: 'primary' | 'dr', which: 'databaseKey' | 'storageKey' | 'logsKey') => synth.ref(stack[which].in(role).arn);
+  const keyIn = (role: 'primary' | 'dr', which: 'databaseKey' | 'storageKey' | 'logsKey') => synth.ref(stack[which].keys[role].arn);
 
   test('a multi-region key with rotation per data domain (logs, database, storage, events), each replicated to DR', () => {
     const keys = synth.list('aws_kms_key');

@@ -10,8 +10,8 @@ describe('alarms, topics and dashboards', () => {
 
   test('an SNS topic per region, encrypted with our key, with the configured e-mail subscriptions', () => {
     expect(alertTopics.map((t) => t.provider).sort()).toEqual(['aws.dr', 'aws.primary']);
-    expect(topicOf('aws.primary').kms_master_key_id).toBe(synth.ref(stack.logsKey.in('primary').arn));
-    expect(topicOf('aws.dr').kms_master_key_id).toBe(synth.ref(stack.logsKey.in('dr').arn));
+    expect(topicOf('aws.primary').kms_master_key_id).toBe(synth.ref(stack.logsKey.keys['primary'].arn));
+    expect(topicOf('aws.dr').kms_master_key_id).toBe(synth.ref(stack.logsKey.keys['dr'].arn));
     const alertArns = (['primary', 'dr'] as const).map(topicRef);
     const subs = synth.list('aws_sns_topic_subscription').filter((s) => alertArns.includes(s.topic_arn));
     expect(subs).toHaveLength(2);

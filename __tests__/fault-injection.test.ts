@@ -79,7 +79,7 @@ describe('FIS experiment templates: a regional outage of each site', () => {
     const body = synth.bodyOf(fi.template);
     expect(body.log_configuration).toEqual({ log_schema_version: 2, cloudwatch_logs_configuration: { log_group_arn: `${synth.ref(fi.logGroup.arn)}:*` } });
     const group = synth.bodyOf(fi.logGroup);
-    expect(group.kms_key_id).toBe(synth.ref(stack.logsKey.in(role).arn));
+    expect(group.kms_key_id).toBe(synth.ref(stack.logsKey.keys[role].arn));
     expect(group.name).toMatch(/^\/aws\/vendedlogs\/fis\//);
     const policies = synth.inRegion('aws_cloudwatch_log_resource_policy', role);
     expect(policies).toHaveLength(1);

@@ -236,7 +236,7 @@ describe('dev stack foundation', () => {
       });
       const group = synth.inRegion('aws_cloudwatch_log_group', role)[0];
       expect(group.retention_in_days).toBe(30);
-      expect(group.kms_key_id).toBe(synth.ref(stack.logsKey.in(role).arn));
+      expect(group.kms_key_id).toBe(synth.ref(stack.logsKey.keys[role].arn));
     });
 
     test('flow-log role: trusted by the flow-logs service of our account, writes only its log group', () => {

@@ -19,7 +19,7 @@ describe('log groups the services write to', () => {
     expect(group).toMatchObject({
       name: `/aws/rds/cluster/${body.cluster_identifier}/postgresql`,
       provider: `aws.${role}`,
-      kms_key_id: synth.ref(stack.logsKey.in(role).arn),
+      kms_key_id: synth.ref(stack.logsKey.keys[role].arn),
       retention_in_days: stack.config.logRetentionDays,
     });
     expect(body.depends_on).toContain(synth.address(stack.database.logGroups![role]));
@@ -31,7 +31,7 @@ describe('log groups the services write to', () => {
     expect(group).toMatchObject({
       name: `API-Gateway-Execution-Logs_${synth.ref(api.api.id)}/${api.stageName}`,
       provider: `aws.${role}`,
-      kms_key_id: synth.ref(stack.logsKey.in(role).arn),
+      kms_key_id: synth.ref(stack.logsKey.keys[role].arn),
       retention_in_days: stack.config.logRetentionDays,
     });
     expect(synth.bodyOf(api.stage).depends_on).toContain(synth.address(api.executionLogGroup));
@@ -39,7 +39,7 @@ describe('log groups the services write to', () => {
 
   test('every writer of logs has its group declared, encrypted with one of our keys, with retention', () => {
     const ourKeys = new Set(
-      [stack.logsKey].flatMap((k) => [k.in('primary').arn, k.in('dr').arn]).map((a) => synth.ref(a)),
+      [stack.logsKey].flatMap((k) => [k.keys['primary'].arn, k.keys['dr'].arn]).map((a) => synth.ref(a)),
     );
     const expected: Array<[writer: string, group: string]> = [];
     for (const cluster of synth.list('aws_rds_cluster')) {

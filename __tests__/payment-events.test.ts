@@ -86,7 +86,7 @@ describe('payment events', () => {
     const target = synth.list('aws_cloudwatch_event_target').find((t) => t.rule === synth.ref(r.rule.name)) as Json;
     expect(target).toMatchObject({ provider: alias, arn: synth.ref(r.queue.arn), dead_letter_config: { arn: synth.ref(r.deadLetterQueue.arn) } });
 
-    const key = stack.eventsKey.in(role).arn;
+    const key = stack.eventsKey.keys[role].arn;
     const queue = synth.bodyOf(r.queue);
     expect(queue).toMatchObject({ provider: alias, kms_master_key_id: synth.ref(key), message_retention_seconds: 1209600 });
     expect(JSON.parse(queue.redrive_policy)).toEqual({ deadLetterTargetArn: synth.ref(r.deadLetterQueue.arn), maxReceiveCount: 5 });

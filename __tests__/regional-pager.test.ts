@@ -24,7 +24,7 @@ describe('a pager that survives the region it watches (manual mode, dev defaults
     const pager = stack.pagers[role];
     const topic = synth.bodyOf(pager.topic);
     expect(topic).toMatchObject({ provider: `aws.${role}`, name: `pay-dev-${region === PRIMARY ? 'use1' : 'usw2'}-pager` });
-    expect(topic.kms_master_key_id).toBe(synth.ref(stack.logsKey.in(role).arn));
+    expect(topic.kms_master_key_id).toBe(synth.ref(stack.logsKey.keys[role].arn));
     const subs = synth.list('aws_sns_topic_subscription').filter((s) => s.topic_arn === synth.ref(pager.topic.arn));
     expect(subs.map((s) => [s.protocol, s.endpoint]).sort()).toEqual([
       ['email', 'payments-oncall@example.com'],
@@ -151,8 +151,8 @@ describe('automatic mode: a controller in each region', () => {
       const sm = synth.bodyOf(c.stateMachine);
       expect(sm).toMatchObject({ provider: `aws.${role}`, type: 'STANDARD', name: `pay-dev-${code}-failover`, tracing_configuration: { enabled: true } });
       expect(sm.logging_configuration).toEqual({ log_destination: `${synth.ref(c.logGroup.arn)}:*`, include_execution_data: true, level: 'ALL' });
-      expect(synth.bodyOf(c.logGroup).kms_key_id).toBe(synth.ref(stack.logsKey.in(role).arn));
-      expect(synth.bodyOf(c.function.logGroup).kms_key_id).toBe(synth.ref(stack.logsKey.in(role).arn));
+      expect(synth.bodyOf(c.logGroup).kms_key_id).toBe(synth.ref(stack.logsKey.keys[role].arn));
+      expect(synth.bodyOf(c.function.logGroup).kms_key_id).toBe(synth.ref(stack.logsKey.keys[role].arn));
       // The definition invokes the task Lambda through its provisioned alias.
       expect(sm.definition).toContain(synth.ref(c.function.invokeTarget.arn));
     }
@@ -178,7 +178,7 @@ describe('automatic mode: a controller in each region', () => {
   test('the state machine is encrypted with our key (the region\'s multi-region key), its role may use it only for itself and its log delivery', () => {
     for (const role of ['primary', 'dr'] as const) {
       const c = controllers[role];
-      const key = synth.ref(stack.logsKey.in(role).arn);
+      const key = synth.ref(stack.logsKey.keys[role].arn);
       expect(synth.bodyOf(c.stateMachine).encryption_configuration).toEqual({ type: 'CUSTOMER_MANAGED_KMS_KEY', kms_key_id: key, kms_data_key_reuse_period_seconds: 300 });
       const kms = policyOf(synth.bodyOf(c.policy).policy).Statement.filter((st) => JSON.stringify(st.Action).includes('kms:'));
       expect(kms).toEqual([
@@ -248,7 +248,7 @@ describe('automatic mode: a controller in each region', () => {
           Sid: 'StartControllerEncrypted',
           Effect: 'Allow',
           Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          Resource: [synth.ref(stack.logsKey.in(role).arn)],
+          Resource: [synth.ref(stack.logsKey.keys[role].arn)],
           Condition: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': c.stateMachineArn } },
         },
       ]);
@@ -258,7 +258,7 @@ describe('automatic mode: a controller in each region', () => {
   test('the synthetic-probe key: one secret replicated to DR, readable by each controller and each payment function, named in each region\'s runtime config', () => {
     const secrets = synth.list('aws_secretsmanager_secret').filter((x) => x.name === 'pay-dev-probe-key');
     expect(secrets).toEqual([
-      expect.objectContaining({ provider: 'aws.primary', kms_key_id: synth.ref(stack.databaseKey.in('primary').arn), replica: [{ region: 'us-west-2', kms_key_id: synth.ref(stack.databaseKey.in('dr').arn) }] }),
+      expect.objectContaining({ provider: 'aws.primary', kms_key_id: synth.ref(stack.databaseKey.keys['primary'].arn), replica: [{ region: 'us-west-2', kms_key_id: synth.ref(stack.databaseKey.keys['dr'].arn) }] }),
     ]);
     for (const [role, region] of [['primary', 'us-east-1'], ['dr', 'us-west-2']] as const) {
       const arn = `arn:aws:secretsmanager:${region}:123456789012:secret:pay-dev-probe-key-??????`;

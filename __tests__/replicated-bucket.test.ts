@@ -64,8 +64,8 @@ describe('ReplicatedBucket', () => {
     });
 
     test('bucketIn returns the bucket of each region', () => {
-      expect(bucket.bucketIn('primary')).toBe(bucket.primaryBucket);
-      expect(bucket.bucketIn('dr')).toBe(bucket.drBucket);
+      expect(bucket.buckets['primary']).toBe(bucket.primaryBucket);
+      expect(bucket.buckets['dr']).toBe(bucket.drBucket);
     });
 
     test.each(roles)('%s: versioning Enabled', (role) => {
@@ -79,7 +79,7 @@ describe('ReplicatedBucket', () => {
       expect(sse.provider).toBe(`aws.${role}`);
       expect(sse.rule).toEqual([
         {
-          apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: synth.ref(key.in(role).arn) },
+          apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: synth.ref(key.keys[role].arn) },
           bucket_key_enabled: true,
         },
       ]);
@@ -166,7 +166,7 @@ describe('ReplicatedBucket', () => {
           destination: {
             bucket: arns.dr,
             storage_class: 'STANDARD',
-            encryption_configuration: { replica_kms_key_id: synth.ref(key.in('dr').arn) },
+            encryption_configuration: { replica_kms_key_id: synth.ref(key.keys['dr'].arn) },
             replication_time: { status: 'Enabled', time: { minutes: 15 } },
             metrics: { status: 'Enabled', event_threshold: { minutes: 15 } },
           },
@@ -177,7 +177,7 @@ describe('ReplicatedBucket', () => {
     test('the replica key is the DR replica key, not the primary key', () => {
       const replicaKey = replication.rule[0].destination.encryption_configuration.replica_kms_key_id;
       expect(replicaKey).toMatch(/^\$\{aws_kms_replica_key\./);
-      expect(replicaKey).not.toBe(synth.ref(key.in('primary').arn));
+      expect(replicaKey).not.toBe(synth.ref(key.keys['primary'].arn));
     });
   });
 
@@ -203,7 +203,7 @@ describe('ReplicatedBucket', () => {
           destination: {
             bucket: arns.primary,
             storage_class: 'STANDARD',
-            encryption_configuration: { replica_kms_key_id: synth.ref(key.in('primary').arn) },
+            encryption_configuration: { replica_kms_key_id: synth.ref(key.keys['primary'].arn) },
             replication_time: { status: 'Enabled', time: { minutes: 15 } },
             metrics: { status: 'Enabled', event_threshold: { minutes: 15 } },
           },
@@ -217,11 +217,11 @@ describe('ReplicatedBucket', () => {
       expect(sid('ReadSourceObjectVersions').Resource).toBe(`${arns.dr}/*`);
       expect(sid('WriteReplicas').Resource).toBe(`${arns.primary}/*`);
       expect(sid('DecryptSourceObjects')).toMatchObject({
-        Resource: synth.ref(key.in('dr').arn),
+        Resource: synth.ref(key.keys['dr'].arn),
         Condition: { StringEquals: { 'kms:ViaService': `s3.${dr.region}.amazonaws.com` } },
       });
       expect(sid('EncryptReplicas')).toMatchObject({
-        Resource: synth.ref(key.in('primary').arn),
+        Resource: synth.ref(key.keys['primary'].arn),
         Condition: { StringEquals: { 'kms:ViaService': `s3.${primary.region}.amazonaws.com` } },
       });
     });
@@ -261,7 +261,7 @@ describe('ReplicatedBucket', () => {
     });
 
     test('kms:Decrypt on the source key only through S3 in the primary region, for the source bucket', () => {
-      const source = statements.filter((s) => s.Resource === synth.ref(key.in('primary').arn));
+      const source = statements.filter((s) => s.Resource === synth.ref(key.keys['primary'].arn));
       expect(source).toEqual([
         expect.objectContaining({
           Effect: 'Allow',
@@ -275,7 +275,7 @@ describe('ReplicatedBucket', () => {
     });
 
     test('kms:Encrypt / GenerateDataKey on the DR key only through S3 in the DR region, for the DR bucket', () => {
-      const destination = statements.filter((s) => s.Resource === synth.ref(key.in('dr').arn));
+      const destination = statements.filter((s) => s.Resource === synth.ref(key.keys['dr'].arn));
       expect(destination).toEqual([
         expect.objectContaining({
           Effect: 'Allow',
@@ -296,7 +296,7 @@ describe('ReplicatedBucket', () => {
         for (const a of [].concat(s.Action)) expect(a).not.toMatch(/\*/);
         for (const r of [].concat(s.Resource)) {
           expect(r).not.toBe('*');
-          expect([arns.primary, `${arns.primary}/*`, `${arns.dr}/*`, synth.ref(key.in('primary').arn), synth.ref(key.in('dr').arn)]).toContain(r);
+          expect([arns.primary, `${arns.primary}/*`, `${arns.dr}/*`, synth.ref(key.keys['primary'].arn), synth.ref(key.keys['dr'].arn)]).toContain(r);
         }
       }
       expect(byAction('s3:*')).toEqual([]);

@@ -63,7 +63,7 @@ describe('SessionTable (prod protection)', () => {
   });
 
   test('encrypted with the primary key; point-in-time recovery; deletion protection; prevent_destroy', () => {
-    expect(t.server_side_encryption).toEqual({ enabled: true, kms_key_arn: synth.ref(key.in('primary').arn) });
+    expect(t.server_side_encryption).toEqual({ enabled: true, kms_key_arn: synth.ref(key.keys['primary'].arn) });
     expect(t.server_side_encryption.kms_key_arn).toMatch(/^\$\{aws_kms_key\./);
     expect(t.point_in_time_recovery).toEqual({ enabled: true });
     expect(t.deletion_protection_enabled).toBe(true);
@@ -74,7 +74,7 @@ describe('SessionTable (prod protection)', () => {
     expect(t.replica).toEqual([
       {
         region_name: dr.region,
-        kms_key_arn: synth.ref(key.in('dr').arn),
+        kms_key_arn: synth.ref(key.keys['dr'].arn),
         point_in_time_recovery: true,
         propagate_tags: true,
       },
@@ -83,9 +83,9 @@ describe('SessionTable (prod protection)', () => {
   });
 
   test('arnIn: the table ARN in the primary region, the replica ARN built from the name in the DR region', () => {
-    expect(synth.ref(table.arnIn('primary'))).toBe(synth.ref(table.table.arn));
-    expect(table.arnIn('dr')).toBe(`arn:aws:dynamodb:us-west-2:123456789012:table/${table.tableName}`);
-    expect(table.arnIn('dr')).toBe(`arn:aws:dynamodb:${dr.region}:${dr.accountId}:table/pay-prod-sessions`);
+    expect(synth.ref(table.tableArns['primary'])).toBe(synth.ref(table.table.arn));
+    expect(table.tableArns['dr']).toBe(`arn:aws:dynamodb:us-west-2:123456789012:table/${table.tableName}`);
+    expect(table.tableArns['dr']).toBe(`arn:aws:dynamodb:${dr.region}:${dr.accountId}:table/pay-prod-sessions`);
   });
 });
 

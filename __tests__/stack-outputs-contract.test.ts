@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Tier } from '../src/composition';
 import { OutputKind, STACK_OUTPUTS, StackOutputName, expectedOutputs } from '../src/contracts/stack-outputs';
 import { EDGE_OUTPUT_SCHEMA, OUTPUT_SCHEMA } from '../src/dr-cli/outputs';
-import { automaticOutputs } from '../src/dr-cli/auto';
+import { automaticOutputs, stateMachineArnIn } from '../src/dr-cli/auto';
 import { readEventsOutputs } from '../src/dr-cli/events';
 import { Json, synthDrStack } from './support/synth';
 
@@ -110,6 +110,17 @@ describe.each(shapes)('$label', ({ overrides, shape }) => {
     expect(checked).toEqual(expect.arrayContaining(['primary-region', 'active-region', 'environment-profile', 'failover-mode', 'lambda-reserved-concurrency-dr', 'api-endpoint-primary', 'api-domain-name']));
   });
 
+  // Registered for the automatic shapes only (the manual one has no controller).
+  if (shape.automaticFailover) test("the DR CLI finds each region's controller from the armed one's ARN (src/dr-cli/auto.ts stateMachineArnIn)", () => {
+    const armed = outputs['controller-state-machine-arn'].value as string;
+    const controllerRegion = outputs['controller-region'].value as string;
+    const regions = [outputs['primary-region'].value as string, outputs['dr-region'].value as string];
+    const derived = regions.map((r) => stateMachineArnIn(armed, controllerRegion, r)?.split(':stateMachine:')[1]);
+    const synthesized = resources.filter(([type]) => type === 'aws_sfn_state_machine').map(([, , body]) => body.name as string);
+    expect(derived.sort()).toEqual(synthesized.sort());
+    expect(synthesized).toHaveLength(2);
+  });
+
   test('tiers stay out of every Terraform address (src/composition.ts)', () => {
     const tierIds = stack.node.findAll().filter((c) => Tier.isTier(c)).map((c) => c.node.id);
     expect(tierIds).toEqual(expect.arrayContaining(['site-primary', 'data', 'api-edge', 'application-dr', 'traffic', 'drills']));
@@ -149,6 +160,7 @@ describe('the DR CLI reads the contract', () => {
       stateMachineArn: SAMPLE['state-machine-arn'],
       killSwitchParameter: SAMPLE['ssm-parameter-name'],
       lastRunParameter: SAMPLE['ssm-parameter-name'],
+      operationLockParameter: SAMPLE['ssm-parameter-name'],
     });
     expect(readEventsOutputs(file)).toEqual({ busName: SAMPLE.name, endpointName: SAMPLE.name, endpointRegion: SAMPLE.region });
   });

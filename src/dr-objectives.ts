@@ -169,7 +169,7 @@ export const CLI_POLL_SECONDS = 10;
 export const CONTROLLER_POLL_SECONDS = 5;
 /** TTL of the Route 53 status records the prober resolves to read Route 53's own view of the other site. */
 export const ROUTE53_VIEW_TTL_SECONDS = 5;
-/** How long the Lambdas cache the active-site designation (CONTRACTS.md: at most 5 s). */
+/** How long the Lambdas cache the active-site designation (lambdas/shared/designation.ts DESIGNATION_CACHE_MS: at most 5 s). */
 export const DESIGNATION_CACHE_SECONDS = 5;
 /** High-resolution alarms on the prober's metrics: 10-second period, evaluated every 10 seconds. */
 export const PROBER_ALARM_PERIOD_SECONDS = 10;
@@ -286,7 +286,7 @@ function afterPromotion(d: DrDesign, actor: 'controller' | 'cli', to: string): R
         'rds.global_db_rpo is not on the path: after an unplanned failover it waits until the old cluster is a connected secondary (on the new writer it would block every commit meanwhile)',
       boundSeconds: callDeadline + DESIGNATION_CACHE_SECONDS,
       basis: 'config',
-      source: `per-call deadline (${actor === 'controller' ? 'lambdas/failover-controller' : 'src/dr-cli bounded calls'}) and the designation cache (CONTRACTS.md)`,
+      source: `per-call deadline (${actor === 'controller' ? 'lambdas/failover-controller' : 'src/dr-cli bounded calls'}) and the designation cache (lambdas/shared/designation.ts)`,
       awsGuaranteed: false,
     },
     ...edgeSteps(d),

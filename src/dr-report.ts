@@ -23,7 +23,7 @@ export function drReportFor(config: PlatformConfig): DrReport {
     regions: { primary: config.regions.primary.region, dr: config.regions.dr.region },
     healthCheckIntervalSeconds: config.dns.healthCheckIntervalSeconds,
     healthCheckFailureThreshold: config.dns.healthCheckFailureThreshold,
-    // The failover records are non-alias CNAMEs with this TTL (CONTRACTS.md, issue 13's FailoverDns).
+    // The failover records are non-alias CNAMEs with this TTL (issue 13, FailoverDns).
     dnsTtlSeconds: config.dns.recordTtlSeconds,
     auroraGlobalDbRpoSeconds: config.objectives.rpoSeconds,
     probeIntervalSeconds: config.failover.probeIntervalSeconds,

@@ -4,7 +4,7 @@
  *
  * - Reads the backlog first and publishes it as metrics (`OutboxUnsent`, `OutboxOldestUnsentAgeSeconds`), in
  *   either region: a read works on the read-only secondary too, so the DR CLI sees the backlog from both sides.
- * - Sends only from the active site: where this region's designation (ACTIVE_SITE_PARAMETER, CONTRACTS.md) names
+ * - Sends only from the active site: where this region's designation (ACTIVE_SITE_PARAMETER, lambdas/shared/parameter-names.ts) names
  *   another site, or the database is read-only (the claim fails with "read-only transaction"), it reports
  *   `standby`. The designation is the same second fence the payment function has: an old writer that Aurora has
  *   not fenced yet does not publish its rows. After a failover the new active site's sweep takes over by itself.

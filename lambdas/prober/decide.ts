@@ -13,7 +13,7 @@ export type Route53View = 'healthy' | 'unhealthy' | 'unknown';
 
 /**
  * Failing checks a passive site reports by design: its database is read-only and it knows it is not the active
- * site (CONTRACTS.md). Anything else failing means the site is not ready.
+ * site (lambdas/shared/designation.ts). Anything else failing means the site is not ready.
  */
 const PASSIVE_BY_DESIGN = /read-only|not the writer|passive|not (the )?active|designation/i;
 

@@ -1,5 +1,5 @@
 /**
- * The control-plane values the prober, the failover controller and the DR CLI share (CONTRACTS.md): the SSM
+ * The control-plane values the prober, the failover controller and the DR CLI share (names: lambdas/shared/parameter-names.ts): the SSM
  * parameters under `/<prefix>/<suffix>-control/` in each region (names: parameter-names.ts), their values and
  * the shape of the automatic run record.
  * Only this region's parameters are ever read by a Lambda (no cross-region call on the read path).

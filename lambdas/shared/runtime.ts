@@ -143,17 +143,7 @@ export class Runtime {
       // Fail closed: an ALB request without a way to check its key is refused, never let through.
       throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'the client credential is not configured in this region');
     }
-    try {
-      const maxAge = this.deps.apiKeyMaxAgeSeconds ?? 300;
-      const value = await withTimeout(this.secrets().get(config.apiKeySecretName, { maxAge }), API_KEY_TIMEOUT_MS, 'client key');
-      if (typeof value !== 'string' || value === '') throw new Error(`secret '${config.apiKeySecretName}' has no SecretString`);
-      return value;
-    } catch (err) {
-      throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'the client credential is temporarily unavailable', {
-        retryAfterSeconds: TRANSIENT_RETRY_AFTER_SECONDS,
-        cause: err,
-      });
-    }
+    return this.readKey(config.apiKeySecretName, 'client key', 'the client credential');
   }
 
   /**
@@ -164,13 +154,21 @@ export class Runtime {
   async probeKey(): Promise<string | undefined> {
     const config = await this.config();
     if (!config.probeKeySecretName) return undefined;
+    return this.readKey(config.probeKeySecretName, 'probe key', 'the synthetic-probe key');
+  }
+
+  /**
+   * A key kept as a secret string in this region's replica, cached for `apiKeyMaxAgeSeconds` (a failed read is not
+   * cached). Any failure is a retryable 503 naming `what`.
+   */
+  private async readKey(secretName: string, label: string, what: string): Promise<string> {
     try {
       const maxAge = this.deps.apiKeyMaxAgeSeconds ?? 300;
-      const value = await withTimeout(this.secrets().get(config.probeKeySecretName, { maxAge }), API_KEY_TIMEOUT_MS, 'probe key');
-      if (typeof value !== 'string' || value === '') throw new Error(`secret '${config.probeKeySecretName}' has no SecretString`);
+      const value = await withTimeout(this.secrets().get(secretName, { maxAge }), API_KEY_TIMEOUT_MS, label);
+      if (typeof value !== 'string' || value === '') throw new Error(`secret '${secretName}' has no SecretString`);
       return value;
     } catch (err) {
-      throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', 'the synthetic-probe key is temporarily unavailable', {
+      throw new ApiError(503, 'DEPENDENCY_UNAVAILABLE', `${what} is temporarily unavailable`, {
         retryAfterSeconds: TRANSIENT_RETRY_AFTER_SECONDS,
         cause: err,
       });

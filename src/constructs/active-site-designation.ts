@@ -56,11 +56,6 @@ export class ActiveSiteDesignation extends Construct {
     this.arns = { primary: ssmParameterArn(primary, this.parameterName), dr: ssmParameterArn(dr, this.parameterName) };
   }
 
-  /** ARN of the parameter in one site's region. @deprecated read `arns[ctx.role]` (the one per-region shape). */
-  arnIn(ctx: RegionContext): string {
-    return this.arns[ctx.role];
-  }
-
   /**
    * Lets a function of one site read that site's copy (`ssm:GetParameter` on exactly this parameter, never the other
    * region's: the fence must work while the other region is down).

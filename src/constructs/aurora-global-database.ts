@@ -260,11 +260,6 @@ export class AuroraGlobalDatabase extends Construct {
     this.secretVersion = this.credentials.storeConnection({ engine: 'postgres', host: this.primaryCluster.endpoint, port: PORT, dbname: v.databaseName });
   }
 
-  /** The cluster of one site. @deprecated read `clusters[role]` (the one per-region shape). */
-  clusterIn(role: RegionRole): RdsCluster {
-    return this.clusters[role];
-  }
-
   /** The cluster of the active site (the writer when the live state matches the config). */
   get activeCluster(): RdsCluster {
     return this.clusters[this.activeRole];

@@ -97,11 +97,6 @@ export class MultiRegionKey extends Construct {
     };
   }
 
-  /** The key of one region. @deprecated read `keys[role]` (the one per-region shape). */
-  in(role: RegionRole): RegionalKey {
-    return this.keys[role];
-  }
-
   /**
    * Lets an identity use the key of one site: `actions` on that region's key (or replica) only. The key policy
    * admits identities of our account only through the services it lists (`users`), so a grant for direct use

@@ -227,11 +227,6 @@ export class ReplicatedBucket extends Construct {
     return { role, policy, config, ruleId, sourceBucket: this.buckets[from], destinationBucket: this.buckets[to] };
   }
 
-  /** The bucket of one region. @deprecated read `buckets[role]` (the one per-region shape). */
-  bucketIn(role: RegionRole): S3Bucket {
-    return this.buckets[role];
-  }
-
   /**
    * Lets a function of one site write objects under `keyPrefix` into that site's bucket: `s3:PutObject` there,
    * and `kms:GenerateDataKey` on the site's key, which SSE-KMS calls for every new object (S3 User Guide,

@@ -86,11 +86,6 @@ export class SessionTable extends Construct {
     this.tableArns = { primary: this.table.arn, dr: dynamodbTableArn(dr, this.tableName) };
   }
 
-  /** The table's ARN in one region. @deprecated read `tableArns[role]` (the one per-region shape). */
-  arnIn(role: RegionRole): string {
-    return this.tableArns[role];
-  }
-
   /**
    * Lets a function of one site do `actions` on that site's copy of the table (never the other region's: a
    * Lambda keeps working while the other region is down).

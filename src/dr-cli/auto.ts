@@ -1,14 +1,19 @@
+import { DescribeExecutionCommand, ListExecutionsCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { errorText } from './aws';
+import { regionCode } from '../aws-regions';
+import { errorText, isUnreachable } from './aws';
 import { EXIT_FAILED, EXIT_OK, EXIT_REFUSED, say, tell, type Ctx, type ExitCode } from './context';
-import type { Deps } from './deps';
+import { withDeadline, type Deps } from './deps';
+import type { Role } from './outputs';
 import type { StackOutputName } from '../contracts/stack-outputs';
 
 /**
- * `auto`: the automatic failover controller as the operator sees it. `npm run dr -- auto` shows the mode, the kill
- * switch and the last run of the armed controller (the passive site's region); `--disable` / `--enable` flip the kill
- * switch there and, best effort, in the other region (each region has a controller; the active site's is inert), so
- * a role swap does not re-arm what an operator disabled. `status` shows the same section.
+ * `auto`: the automatic failover controllers as the operator sees them. `npm run dr -- auto` shows the mode and, for
+ * EACH region's controller (armed: the passive site's region; inert: the active site's), its kill switch, operation
+ * lock and last run, read in both regions in parallel: after a failover and the `activeRegion` commit the record of
+ * that failover sits with the controller that is now inert, and the operator needs it then; the newest record of
+ * the two is named. `--disable` / `--enable` flip the armed controller's kill switch and, best effort, the other
+ * region's, so a role swap does not re-arm what an operator disabled. `status` shows the same section.
  *
  * The controller's outputs are optional (manual mode has no controller), so they are read here from the outputs
  * file rather than required by the common outputs schema.
@@ -23,6 +28,7 @@ export interface AutomaticOutputs {
   readonly stateMachineArn?: string;
   readonly killSwitchParameter?: string;
   readonly lastRunParameter?: string;
+  readonly operationLockParameter?: string;
 }
 
 export interface RunSummary {
@@ -36,10 +42,87 @@ export interface RunSummary {
   readonly steps: ReadonlyArray<{ readonly step: string; readonly status: string; readonly at?: string; readonly detail?: string }>;
 }
 
+/** A parameter that could not be read: why, and whether the region did not answer in time. */
+export interface ReadError {
+  readonly error: string;
+  readonly unreachable?: boolean;
+  /** ParameterNotFound: no controller parameters in that region (a stack from before there was one per region). */
+  readonly missing?: boolean;
+}
+
+/** The operation lock as written by `lock` (src/dr-cli/auto.ts lockCommand) or the deploy workflow. */
+export interface OperationLockView {
+  readonly operation?: string;
+  readonly by?: string;
+  readonly since?: string;
+  readonly until?: string;
+  /** `until` is in the past at the time of reading: the controller ignores it. */
+  readonly expired: boolean;
+}
+
+/**
+ * One region's controller as read from that region's control parameters (the same names in each region). Both
+ * regions have one; the armed one is in the passive site's region (output `controller-region`), the other is inert
+ * (its runs end with verdict `nothing-to-do`), but it keeps the record of the failover it ran before the role swap.
+ */
+export interface ControllerRegionStatus {
+  readonly role: Role;
+  readonly region: string;
+  readonly armed: boolean;
+  readonly killSwitch: string | ReadError;
+  readonly lastRun: RunSummary | 'none' | ReadError;
+  /** Absent when the outputs name no lock parameter (a stack from before the output existed). */
+  readonly operationLock?: OperationLockView | 'none' | ReadError;
+  /** This region's state machine's latest execution; absent without a Step Functions client or a derivable ARN. */
+  readonly lastExecution?: LastExecution | 'none' | ReadError;
+  /** At least one read in this region got no answer within the deadline. */
+  readonly unreachable?: boolean;
+}
+
+/**
+ * A controller's latest Step Functions execution and Decide's verdict. The run record (`lastRun`) keeps real
+ * failovers only: a `refused` or `nothing-to-do` run is recorded in its execution (output, 90 days) and logs, not in
+ * the parameter (lambdas/failover-controller/index.ts), so this is where the inert controller's `nothing-to-do`
+ * and a paged refusal's reasons are seen.
+ */
+export interface LastExecution {
+  readonly name: string;
+  /** RUNNING | SUCCEEDED | FAILED | TIMED_OUT | ABORTED | PENDING_REDRIVE. */
+  readonly status: string;
+  readonly startedAt?: string;
+  readonly stoppedAt?: string;
+  /** Decide's verdict (`go`, `refused`, `nothing-to-do`), from the execution's output; absent while it runs. */
+  readonly verdict?: string;
+  /** The run record's outcome in that output. */
+  readonly outcome?: string;
+  /** Decide's reasons (the `decide` step's detail). */
+  readonly reasons?: string;
+  /** Why the output could not be read (e.g. no kms:Decrypt on the region's logs key): the listing still shows. */
+  readonly outputError?: string;
+}
+
+/** The newest run record of either region (by `startedAt`), and whose it is. */
+export interface MostRecentRun {
+  readonly role: Role;
+  readonly region: string;
+  /** False after a role swap: the record of the failover that made this site active sits with the now-inert controller. */
+  readonly armed: boolean;
+  readonly runId: string;
+  readonly outcome: string;
+  readonly startedAt: string;
+  /** Regions whose record could not be read: theirs may be newer. */
+  readonly unread?: readonly string[];
+}
+
 export interface AutoStatus extends AutomaticOutputs {
-  /** `enabled` / `disabled`, or an error text when it could not be read. */
-  readonly killSwitch?: string | { readonly error: string };
-  readonly lastRun?: RunSummary | 'none' | { readonly error: string };
+  /** The armed controller's kill switch: `enabled` / `disabled`, or why it could not be read. */
+  readonly killSwitch?: string | ReadError;
+  /** The armed controller's last run. */
+  readonly lastRun?: RunSummary | 'none' | ReadError;
+  /** Both regions' controllers, each read in its own region in parallel. */
+  readonly controllers?: Record<Role, ControllerRegionStatus>;
+  /** The newest run record in either region; absent when neither region holds one. */
+  readonly mostRecentRun?: MostRecentRun;
 }
 
 const NAMES = {
@@ -48,6 +131,7 @@ const NAMES = {
   'controller-state-machine-arn': 'stateMachineArn',
   'kill-switch-parameter-name': 'killSwitchParameter',
   'last-run-parameter-name': 'lastRunParameter',
+  'operation-lock-parameter-name': 'operationLockParameter',
 } as const satisfies { readonly [name in StackOutputName]?: string };
 
 /** Finds the optional outputs in a terraform/cdktf outputs file (nested by stack or construct path). */
@@ -76,36 +160,224 @@ function readAutomaticOutputs(ctx: Ctx): AutomaticOutputs {
 
 const deadline = (ms: number) => ({ abortSignal: AbortSignal.timeout(ms) });
 
-/** Reads the kill switch and the last run; never throws, answers within AUTO_STATUS_DEADLINE_MS. */
-export async function automaticFailoverStatus(ctx: Ctx): Promise<AutoStatus> {
-  const out = readAutomaticOutputs(ctx);
-  if (out.mode !== 'automatic' || !out.controllerRegion) return out;
-  // The CLI's bounded client of that region; the section's own deadline on top keeps `status` within its budget.
-  const ssm = ctx.deps.aws.inRegion(out.controllerRegion).ssm;
+const isNotFound = (e: unknown) => (e as { name?: string } | null)?.name === 'ParameterNotFound';
+
+const readError = (e: unknown): ReadError => ({
+  error: isNotFound(e) ? 'parameter not found (no controller parameters in this region: deploy the current stack)' : errorText(e),
+  ...(isUnreachable(e) ? { unreachable: true } : {}),
+  ...(isNotFound(e) ? { missing: true } : {}),
+});
+
+function parseRun(value: string): RunSummary | 'none' | ReadError {
+  if (value === 'none' || value === '') return 'none';
+  try {
+    return JSON.parse(value) as RunSummary;
+  } catch {
+    return { error: 'the run record is not JSON' };
+  }
+}
+
+function parseLock(value: string, now: number): OperationLockView | 'none' | ReadError {
+  if (value === 'none' || value === '') return 'none';
+  try {
+    const l = JSON.parse(value) as Omit<OperationLockView, 'expired'>;
+    const until = l.until ? Date.parse(l.until) : NaN;
+    return { ...l, expired: Number.isFinite(until) && until <= now };
+  } catch {
+    return { error: 'the operation lock is not JSON' };
+  }
+}
+
+/**
+ * Reads one region's control parameters (kill switch, last run, operation lock) in parallel, each call within
+ * `ms`: the AbortSignal stops the SDK call, the race stops the wait whatever the client does. Never throws.
+ */
+async function readControllerRegion(ctx: Ctx, out: AutomaticOutputs, role: Role, ms: number): Promise<ControllerRegionStatus> {
+  const region = ctx.outputs[role].region;
+  const ssm = ctx.deps.aws.inRegion(region).ssm;
   const read = async (name: string | undefined) => {
     if (!name) throw new Error('the stack outputs do not name this parameter (deploy the current stack)');
-    const r = await ssm.send(new GetParameterCommand({ Name: name }), deadline(AUTO_STATUS_DEADLINE_MS));
+    const r = await withDeadline(ssm.send(new GetParameterCommand({ Name: name }), deadline(ms)), ms, `GetParameter ${name} (${region})`);
     return r.Parameter?.Value ?? '';
   };
-  const [kill, last] = await Promise.allSettled([read(out.killSwitchParameter), read(out.lastRunParameter)]);
-  let lastRun: AutoStatus['lastRun'];
-  if (last.status === 'rejected') lastRun = { error: errorText(last.reason) };
-  else if (last.value === 'none' || last.value === '') lastRun = 'none';
-  else {
-    try {
-      lastRun = JSON.parse(last.value) as RunSummary;
-    } catch {
-      lastRun = { error: 'the run record is not JSON' };
-    }
-  }
+  const sfn = ctx.deps.aws.inRegion(region).sfn;
+  const machine = out.stateMachineArn && out.controllerRegion ? stateMachineArnIn(out.stateMachineArn, out.controllerRegion, region) : undefined;
+  const [kill, last, lock, exec] = await Promise.allSettled([
+    read(out.killSwitchParameter),
+    read(out.lastRunParameter),
+    out.operationLockParameter ? read(out.operationLockParameter) : Promise.resolve(undefined),
+    sfn && machine ? readLastExecution(sfn, machine, ms) : Promise.resolve(undefined),
+  ]);
+  const now = ctx.deps.now();
+  const killSwitch = kill.status === 'fulfilled' ? kill.value : readError(kill.reason);
+  const lastRun = last.status === 'fulfilled' ? parseRun(last.value) : readError(last.reason);
+  const operationLock = lock.status === 'fulfilled' ? (lock.value === undefined ? undefined : parseLock(lock.value, now)) : readError(lock.reason);
+  const lastExecution = exec.status === 'fulfilled' ? exec.value : readError(exec.reason);
+  const unreachable = [killSwitch, lastRun, operationLock, lastExecution].some((v) => isError(v) && v.unreachable === true);
   return {
-    ...out,
-    killSwitch: kill.status === 'fulfilled' ? kill.value : { error: errorText(kill.reason) },
+    role,
+    region,
+    armed: region === out.controllerRegion,
+    killSwitch,
     lastRun,
+    ...(operationLock !== undefined ? { operationLock } : {}),
+    ...(lastExecution !== undefined ? { lastExecution } : {}),
+    ...(unreachable ? { unreachable: true } : {}),
   };
 }
 
-const isError = (v: unknown): v is { error: string } => typeof v === 'object' && v !== null && 'error' in v;
+/**
+ * The state machine of `region`'s controller, from the armed one's ARN (output `controller-state-machine-arn`):
+ * each controller's name is the same but for the region code (src/constructs/failover-controller.ts
+ * stateMachineName; __tests__/stack-outputs-contract.test.ts checks this against the synthesized stack).
+ * Undefined when the ARN does not have that shape.
+ */
+export function stateMachineArnIn(armedArn: string, armedRegion: string, region: string): string | undefined {
+  const m = /^(arn:[^:]+:states:)([^:]+)(:\d{12}:stateMachine:)(.+)$/.exec(armedArn);
+  if (!m || m[2] !== armedRegion) return undefined;
+  const from = `-${regionCode(armedRegion)}-`;
+  if (!m[4].includes(from)) return undefined;
+  return `${m[1]}${region}${m[3]}${m[4].replace(from, `-${regionCode(region)}-`)}`;
+}
+
+/** The latest execution (ListExecutions lists the most recent first) and its verdict; within `ms` as a whole. */
+async function readLastExecution(sfn: SFNClient, arn: string, ms: number): Promise<LastExecution | 'none'> {
+  const started = Date.now();
+  const left = () => Math.max(1, ms - (Date.now() - started));
+  const list = await withDeadline(sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, maxResults: 1 }), deadline(ms)), ms, `ListExecutions (${arn})`);
+  const e = list.executions?.[0];
+  if (!e?.executionArn) return 'none';
+  const base = {
+    name: e.name ?? e.executionArn.split(':').pop()!,
+    status: e.status ?? 'UNKNOWN',
+    ...(e.startDate ? { startedAt: e.startDate.toISOString() } : {}),
+    ...(e.stopDate ? { stoppedAt: e.stopDate.toISOString() } : {}),
+  };
+  if (e.status === 'RUNNING') return base;
+  try {
+    const d = await withDeadline(sfn.send(new DescribeExecutionCommand({ executionArn: e.executionArn }), deadline(left())), left(), `DescribeExecution (${e.executionArn})`);
+    if (!d.output) return base;
+    const out = JSON.parse(d.output) as { verdict?: string; record?: { outcome?: string; steps?: { step?: string; detail?: string }[] } };
+    const reasons = out.record?.steps?.find((s) => s.step === 'decide')?.detail;
+    return {
+      ...base,
+      ...(out.verdict ? { verdict: out.verdict } : {}),
+      ...(out.record?.outcome ? { outcome: out.record.outcome } : {}),
+      ...(reasons ? { reasons } : {}),
+    };
+  } catch (err) {
+    return { ...base, outputError: errorText(err) };
+  }
+}
+
+/** The newest record of the two regions by `startedAt` (the armed one's on a tie). */
+function mostRecent(controllers: Record<Role, ControllerRegionStatus>): MostRecentRun | undefined {
+  let best: MostRecentRun | undefined;
+  let bestAt = -Infinity;
+  for (const c of [controllers.primary, controllers.dr].sort((a, b) => Number(b.armed) - Number(a.armed))) {
+    const r = c.lastRun;
+    if (r === 'none' || isError(r)) continue;
+    const at = Date.parse(r.startedAt ?? '');
+    if (!Number.isFinite(at) || at <= bestAt) continue;
+    bestAt = at;
+    best = { role: c.role, region: c.region, armed: c.armed, runId: r.runId, outcome: r.outcome, startedAt: r.startedAt! };
+  }
+  const unread = [controllers.primary, controllers.dr].filter((c) => isError(c.lastRun)).map((c) => c.region);
+  return best && unread.length > 0 ? { ...best, unread } : best;
+}
+
+/**
+ * Reads the kill switch, the last run and the operation lock of the controller of EACH region, both regions in
+ * parallel; never throws, answers within AUTO_STATUS_DEADLINE_MS (or the status budget, if smaller). An
+ * unreachable region is marked as such; the other still answers.
+ */
+export async function automaticFailoverStatus(ctx: Ctx): Promise<AutoStatus> {
+  const out = readAutomaticOutputs(ctx);
+  if (out.mode !== 'automatic' || !out.controllerRegion) return out;
+  // The CLI's bounded client of each region; the section's own deadline on top keeps `status` within its budget.
+  const ms = Math.min(AUTO_STATUS_DEADLINE_MS, ctx.deps.statusBudgetMs ?? AUTO_STATUS_DEADLINE_MS);
+  const [primary, dr] = await Promise.all((['primary', 'dr'] as const).map((role) => readControllerRegion(ctx, out, role, ms)));
+  const controllers = { primary, dr };
+  const armed = [primary, dr].find((c) => c.armed);
+  const latest = mostRecent(controllers);
+  return {
+    ...out,
+    // The armed controller's, as before (a controller region that is neither site's leaves them unread).
+    ...(armed
+      ? { killSwitch: armed.killSwitch, lastRun: armed.lastRun }
+      : { killSwitch: { error: `controller-region ${out.controllerRegion} is neither site's region` }, lastRun: { error: 'see killSwitch' } }),
+    controllers,
+    ...(latest ? { mostRecentRun: latest } : {}),
+  };
+}
+
+const isError = (v: unknown): v is ReadError => typeof v === 'object' && v !== null && 'error' in v;
+
+/** What the section could not read, one line each (an absent lock output is not an error). */
+export function autoErrors(a: AutoStatus): string[] {
+  if (a.mode !== 'automatic') return [];
+  const errs: string[] = [];
+  const add = (what: string, v: unknown) => {
+    if (isError(v)) errs.push(`${what}: ${v.error}`);
+  };
+  if (!a.controllers) {
+    add('automatic failover kill switch', a.killSwitch);
+    add('automatic failover last run', a.lastRun);
+    return errs;
+  }
+  for (const c of Object.values(a.controllers)) {
+    add(`automatic failover kill switch ${c.region}`, c.killSwitch);
+    add(`automatic failover last run ${c.region}`, c.lastRun);
+    add(`automatic failover operation lock ${c.region}`, c.operationLock);
+    add(`automatic failover last execution ${c.region}`, c.lastExecution);
+  }
+  return errs;
+}
+
+/** The regions whose control parameters got no answer in time. */
+export function autoUnreachable(a: AutoStatus): string[] {
+  return Object.values(a.controllers ?? {})
+    .filter((c) => c.unreachable)
+    .map((c) => c.region);
+}
+
+const unreadable = (e: ReadError) => `${e.unreachable ? 'UNREACHABLE' : 'UNREADABLE'} (${e.error})`;
+
+function runLines(r: RunSummary | 'none' | ReadError, indent: string): string[] {
+  if (r === 'none') return [`${indent}last run: none`];
+  if (isError(r)) return [`${indent}last run: ${unreadable(r)}`];
+  return [
+    `${indent}last run: ${r.runId} ${r.outcome}, ${r.from ?? '?'} → ${r.to ?? '?'}, started ${r.startedAt ?? '?'}${r.completedAt ? `, ended ${r.completedAt}` : ''}; last replication lag ${r.lastReplicationLagMs == null ? 'unknown' : `${r.lastReplicationLagMs} ms`}`,
+    ...r.steps.map((s) => `${indent}  ${s.at ?? ''} ${s.step}: ${s.status}${s.detail ? ` — ${s.detail}` : ''}`),
+  ];
+}
+
+function lockLine(l: OperationLockView | 'none' | ReadError | undefined, indent: string): string[] {
+  if (l === undefined) return [];
+  if (l === 'none') return [`${indent}operation lock: none`];
+  if (isError(l)) return [`${indent}operation lock: ${unreadable(l)}`];
+  const what = `${l.operation ?? '?'} by ${l.by ?? '?'} since ${l.since ?? '?'} until ${l.until ?? '?'}`;
+  return [`${indent}operation lock: ${l.expired ? `expired (${what}; ignored)` : `HELD: ${what} (automatic failover refuses until then)`}`];
+}
+
+function executionLines(x: LastExecution | 'none' | ReadError | undefined, indent: string): string[] {
+  if (x === undefined) return [];
+  if (x === 'none') return [`${indent}last execution: none`];
+  if (isError(x)) return [`${indent}last execution: ${unreadable(x)}`];
+  const when = `started ${x.startedAt ?? '?'}${x.stoppedAt ? `, stopped ${x.stoppedAt}` : ''}`;
+  const verdict = x.verdict
+    ? `; verdict ${x.verdict}${x.outcome && x.outcome !== x.verdict ? `, outcome ${x.outcome}` : ''}${x.reasons ? ` (${x.reasons})` : ''}`
+    : x.outputError
+      ? `; verdict unreadable (${x.outputError}: reading an execution's output needs kms:Decrypt on the region's logs key)`
+      : '';
+  return [`${indent}last execution: ${x.name} ${x.status}, ${when}${verdict}`];
+}
+
+function killSwitchText(ks: string | ReadError, armed: boolean): string {
+  if (isError(ks)) return unreadable(ks);
+  if (!armed) return `${ks} (takes effect if a role swap arms this controller)`;
+  return ks === 'enabled' ? 'enabled (automatic failover armed)' : `${ks} (automatic failover will refuse)`;
+}
 
 export function renderAutoStatus(a: AutoStatus): string {
   const lines = ['Automatic failover'];
@@ -116,16 +388,34 @@ export function renderAutoStatus(a: AutoStatus): string {
     return lines.join('\n');
   }
   lines.push(`  mode: automatic, controller in ${a.controllerRegion ?? '?'} (${a.stateMachineArn ?? 'state machine not in outputs'})`);
-  const ks = a.killSwitch;
-  lines.push(`  kill switch: ${isError(ks) ? `UNREADABLE (${ks.error})` : ks === 'enabled' ? 'enabled (automatic failover armed)' : `${ks} (automatic failover will refuse)`}`);
-  const r = a.lastRun;
-  if (r === undefined || r === 'none') lines.push('  last run: none');
-  else if ('error' in r) lines.push(`  last run: UNREADABLE (${r.error})`);
-  else {
+  if (!a.controllers) {
+    if (a.killSwitch !== undefined) lines.push(`  kill switch: ${killSwitchText(a.killSwitch, true)}`);
+    if (a.lastRun !== undefined) lines.push(...runLines(a.lastRun, '  '));
+    return lines.join('\n');
+  }
+  // The armed controller first, then the inert one: each with its own region's parameters.
+  for (const c of [a.controllers.primary, a.controllers.dr].sort((x, y) => Number(y.armed) - Number(x.armed))) {
+    const head = c.armed ? 'ARMED (fails over to this site when the other fails)' : 'inert (the active site\'s: its runs end with verdict nothing-to-do)';
+    lines.push(`  ${c.role} ${c.region}: ${head}${c.unreachable ? ' — UNREACHABLE (no answer within the deadline)' : ''}`);
+    lines.push(`    kill switch: ${killSwitchText(c.killSwitch, c.armed)}`);
+    lines.push(...lockLine(c.operationLock, '    '));
+    lines.push(...runLines(c.lastRun, '    '));
+    lines.push(...executionLines(c.lastExecution, '    '));
+  }
+  const m = a.mostRecentRun;
+  if (m) {
     lines.push(
-      `  last run: ${r.runId} ${r.outcome}, ${r.from ?? '?'} → ${r.to ?? '?'}, started ${r.startedAt ?? '?'}${r.completedAt ? `, ended ${r.completedAt}` : ''}; last replication lag ${r.lastReplicationLagMs == null ? 'unknown' : `${r.lastReplicationLagMs} ms`}`,
+      `  most recent run: ${m.runId} ${m.outcome}, started ${m.startedAt}, recorded in ${m.region} (${m.armed ? 'the armed controller' : 'the inert controller: the record of a failover stays in the region that ran it after the role swap'})` +
+        (m.unread ? `; ${m.unread.join(', ')} could not be read: its record may be newer` : ''),
     );
-    for (const s of r.steps) lines.push(`    ${s.at ?? ''} ${s.step}: ${s.status}${s.detail ? ` — ${s.detail}` : ''}`);
+  } else if (Object.values(a.controllers).every((c) => c.lastRun === 'none')) {
+    lines.push('  most recent run: none in either region');
+  } else {
+    lines.push('  most recent run: unknown (a region could not be read; its record may be the newest)');
+  }
+  const ks = Object.values(a.controllers).map((c) => c.killSwitch);
+  if (ks.every((k) => !isError(k)) && ks[0] !== ks[1]) {
+    lines.push('  NOTE: the two kill switches differ: a role swap changes whether automatic failover is armed; set both with `npm run dr -- auto --enable` or `--disable`.');
   }
   return lines.join('\n');
 }
@@ -182,7 +472,7 @@ export async function autoCommand(ctx: Ctx, opts: AutoOptions): Promise<ExitCode
   }
   const status = await automaticFailoverStatus(ctx);
   say(ctx, ctx.json ? JSON.stringify(status, null, 2) : renderAutoStatus(status));
-  return isError(status.killSwitch) || isError(status.lastRun) ? EXIT_FAILED : EXIT_OK;
+  return autoErrors(status).length > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /** What `lock` needs from the config being deployed (the outputs may not exist yet: it runs before the deploy). */
@@ -201,8 +491,6 @@ export interface LockOptions {
   /** Release instead of take. */
   readonly release: boolean;
 }
-
-const isNotFound = (e: unknown) => (e as { name?: string } | null)?.name === 'ParameterNotFound';
 
 /**
  * `lock` / `lock --release`: the operation lock the automatic controller honours (it refuses to fail over while a

@@ -11,6 +11,7 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import type { AwsCredentialIdentity } from '@smithy/types';
 
@@ -36,6 +37,8 @@ export interface RegionClients {
   readonly secretsManager?: SecretsManagerClient;
   /** Fault injection for `drill --inject fis` (optional: only `drill` needs it). */
   readonly fis?: FisClient;
+  /** Step Functions: the controllers' latest executions and their verdicts (optional: only `status`/`auto` read it). */
+  readonly sfn?: SFNClient;
 }
 
 export interface AwsClients {
@@ -223,6 +226,7 @@ export function createAwsClients(options: AwsClientOptions = {}): RealAwsClients
           ssm: bounded(new SSMClient(config(region))),
           secretsManager: bounded(new SecretsManagerClient(config(region))),
           fis: bounded(new FisClient(config(region))),
+          sfn: bounded(new SFNClient(config(region))),
         };
         cache.set(region, clients);
       }

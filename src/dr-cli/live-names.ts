@@ -21,7 +21,7 @@ export interface LiveSiteNames {
 export interface LiveNames {
   readonly stackName: string;
   readonly globalClusterId: string;
-  /** The active-site designation (CONTRACTS.md): the same name in each region. */
+  /** The active-site designation (lambdas/shared/parameter-names.ts): the same name in each region. */
   readonly activeSiteParameter: string;
   readonly primary: LiveSiteNames;
   readonly dr: LiveSiteNames;

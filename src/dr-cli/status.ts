@@ -15,7 +15,7 @@ import {
   type MetricSample,
   type ReplicationRuleView,
 } from './aws';
-import { automaticFailoverStatus, renderAutoStatus } from './auto';
+import { autoErrors, autoUnreachable, automaticFailoverStatus, renderAutoStatus } from './auto';
 import { EXIT_FAILED, EXIT_OK, say, type Ctx, type ExitCode } from './context';
 import { STATUS_BUDGET_MS, withDeadline } from './deps';
 import { fenceState } from './live';
@@ -379,8 +379,14 @@ export function renderStatus(r: StatusReport, o: Ctx['outputs']): string {
 
 /** Exit 0 when every check was read (whatever it says), 1 when some could not be read. */
 export async function statusCommand(ctx: Ctx): Promise<ExitCode> {
-  // The automatic-failover section (mode, kill switch, last run) is read in parallel, within its own deadline.
-  const [report, auto] = await Promise.all([gatherStatus(ctx), automaticFailoverStatus(ctx)]);
+  // The automatic-failover section (mode; kill switch, lock and last run of each region's controller) is read in
+  // parallel, within its own deadline; what it could not read counts like any other section.
+  const [gathered, auto] = await Promise.all([gatherStatus(ctx), automaticFailoverStatus(ctx)]);
+  const report: StatusReport = {
+    ...gathered,
+    errors: [...gathered.errors, ...autoErrors(auto)],
+    unreachable: [...new Set([...gathered.unreachable, ...autoUnreachable(auto)])],
+  };
   say(ctx, ctx.json ? JSON.stringify({ ...report, automaticFailover: auto }, null, 2) : `${renderStatus(report, ctx.outputs).trimEnd()}\n\n${renderAutoStatus(auto)}`);
   return report.errors.length === 0 ? EXIT_OK : EXIT_FAILED;
 }

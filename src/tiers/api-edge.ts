@@ -51,35 +51,19 @@ export class ApiEdge extends Tier {
     // The client credential: one API key value imported into both regions' API Gateways, kept in a secret
     // replicated to the DR region so clients and the DR drill can read it in either region.
     this.clientKey = new Password(this, 'api-client-key', { length: 40, special: false });
-    this.clientSecret = new SecretsmanagerSecret(this, 'api-client-secret', {
-      provider: primaryCtx.provider,
+    this.clientSecret = this.replicatedSecret(props, 'api-client-secret', {
       name: primaryCtx.naming.name('generic', 'api-client-key'),
       description: 'Payments API client key (x-api-key), the same in both regions',
-      kmsKeyId: props.key.keys.primary.arn,
-      recoveryWindowInDays: config.protection.secretRecoveryWindowDays,
-      replica: [{ region: drCtx.region, kmsKeyId: props.key.keys.dr.arn }],
-    });
-    new SecretsmanagerSecretVersion(this, 'api-client-secret-value', {
-      provider: primaryCtx.provider,
-      secretId: this.clientSecret.id,
-      secretString: this.clientKey.result,
+      value: () => this.clientKey.result,
     });
     // Automatic failover: the key that signs the controllers' synthetic probe payments (lambdas/shared/probe.ts),
     // readable only by the controllers and the payment functions, replicated like the client key.
     this.probeKeySecretName = primaryCtx.naming.name('generic', 'probe-key');
     if (config.failover.mode === 'automatic') {
-      this.probeKeySecret = new SecretsmanagerSecret(this, 'probe-key-secret', {
-        provider: primaryCtx.provider,
+      this.probeKeySecret = this.replicatedSecret(props, 'probe-key-secret', {
         name: this.probeKeySecretName,
         description: 'Signs the automatic failover controller\'s synthetic probe payments (X-Synthetic-Probe)',
-        kmsKeyId: props.key.keys.primary.arn,
-        recoveryWindowInDays: config.protection.secretRecoveryWindowDays,
-        replica: [{ region: drCtx.region, kmsKeyId: props.key.keys.dr.arn }],
-      });
-      new SecretsmanagerSecretVersion(this, 'probe-key-secret-value', {
-        provider: primaryCtx.provider,
-        secretId: this.probeKeySecret.id,
-        secretString: new Password(this, 'probe-key', { length: 48, special: false }).result,
+        value: () => new Password(this, 'probe-key', { length: 48, special: false }).result,
       });
     }
 
@@ -118,6 +102,24 @@ export class ApiEdge extends Tier {
       ttl: 300,
       allowOverwrite: true,
     });
+  }
+
+  /**
+   * A secret in the primary region holding `value`, replicated to the DR region; both copies under our key. Its
+   * version is `<id>-value`.
+   */
+  private replicatedSecret(props: ApiEdgeProps, id: string, secret: { name: string; description: string; value: () => string }): SecretsmanagerSecret {
+    const { primary, dr, key, config } = props;
+    const created = new SecretsmanagerSecret(this, id, {
+      provider: primary.provider,
+      name: secret.name,
+      description: secret.description,
+      kmsKeyId: key.keys.primary.arn,
+      recoveryWindowInDays: config.protection.secretRecoveryWindowDays,
+      replica: [{ region: dr.region, kmsKeyId: key.keys.dr.arn }],
+    });
+    new SecretsmanagerSecretVersion(this, `${id}-value`, { provider: primary.provider, secretId: created.id, secretString: secret.value() });
+    return created;
   }
 
   /**

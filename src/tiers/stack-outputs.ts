@@ -94,7 +94,7 @@ export function writeStackOutputs(stack: TerraformStack, s: StackOutputSources):
   output('lambda-reserved-concurrency-dr', String(reserved([rt.dr.paymentFunction, rt.dr.healthFunction, ...extra('dr')])), 'Reserved concurrency of the functions in the DR region');
   output('peering-connection-id', s.peering.connection.id, 'Cross-region VPC peering connection');
   output('api-client-secret-name', s.apiClientSecret.name, 'Secret holding the API client key (both regions)');
-  // The active site and the levers a DR operation moves live (CONTRACTS.md).
+  // The active site and the levers a DR operation moves live (src/contracts/stack-outputs.ts).
   output('active-region', active, 'Active site per the config (activeRegion): primary or dr');
   output('active-site-parameter-name', s.designation.parameterName, 'SSM parameter holding the active-site designation (same name in both regions)');
   output('primary-cluster-parameter-group', s.database.parameterGroups.primary.name, 'DB cluster parameter group of the primary site\'s cluster');
