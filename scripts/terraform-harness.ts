@@ -186,7 +186,7 @@ export interface TerraformRun {
  * and the terraform and provider build (`harnessFingerprint`). The key hashes all of them, so a run is reused only
  * when terraform would read exactly the same inputs; a successful run's status, stdout, stderr and saved plan
  * (`-out`) are kept. Failed runs (exit status other than 0) are never kept: they run again every time.
- * Entries unused for 7 days are removed when a new one is written.
+ * Entries unused for 7 days, and the least recently used beyond a size budget, are removed when one is written.
  */
 const RUN_CACHE_FORMAT = 1;
 const RUN_CACHE_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
@@ -199,6 +199,28 @@ export function runCacheDir(env: NodeJS.ProcessEnv = process.env): string | unde
 interface RunMemo {
   load(): TerraformRun | undefined;
   store(r: TerraformRun): void;
+}
+
+/**
+ * Removes entries unused for 7 days, then the least recently used ones beyond `TF_HARNESS_RUN_CACHE_MB` (default
+ * 1024 MB: ~14 MB per profile and stack version, so dozens of stack versions).
+ */
+function pruneRunCache(cache: string): void {
+  const cutoff = Date.now() - RUN_CACHE_MAX_AGE_MS;
+  const budget = Number(process.env.TF_HARNESS_RUN_CACHE_MB ?? 1024) * 1024 * 1024;
+  const entries = readdirSync(cache)
+    .filter((name) => !name.includes('.tmp-'))
+    .map((name) => {
+      const path = join(cache, name);
+      const bytes = readdirSync(path).reduce((sum, f) => sum + statSync(join(path, f)).size, 0);
+      return { path, used: statSync(path).mtimeMs, bytes };
+    })
+    .sort((a, b) => b.used - a.used);
+  let total = 0;
+  for (const e of entries) {
+    total += e.bytes;
+    if (e.used < cutoff || total > budget) rmSync(e.path, { recursive: true, force: true });
+  }
 }
 
 function runMemo(dir: string, args: readonly string[]): RunMemo | undefined {
@@ -237,11 +259,7 @@ function runMemo(dir: string, args: readonly string[]): RunMemo | undefined {
         writeFileSync(join(tmp, 'result.json'), JSON.stringify(r));
         rmSync(entry, { recursive: true, force: true });
         renameSync(tmp, entry);
-        const cutoff = Date.now() - RUN_CACHE_MAX_AGE_MS;
-        for (const name of readdirSync(cache)) {
-          const path = join(cache, name);
-          if (statSync(path).mtimeMs < cutoff) rmSync(path, { recursive: true, force: true });
-        }
+        pruneRunCache(cache);
       } catch {
         /* a cache that cannot be written is no cache: the run's result stands */
       }
