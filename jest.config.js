@@ -1,3 +1,10 @@
+const { join } = require('node:path');
+
+// Terraform runs (plan, show) are memoized by everything they read (scripts/terraform-harness.ts, runMemo): a run
+// whose configuration, state, plan file, arguments and terraform/provider build are unchanged reuses its result.
+// Set TF_HARNESS_RUN_CACHE=off to run every plan. Set here, in jest's parent process, so every worker inherits it.
+process.env.TF_HARNESS_RUN_CACHE ??= join(__dirname, '.cache', 'terraform-runs');
+
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',

@@ -15,7 +15,7 @@ import { Fn, TerraformStack, Testing } from 'cdktf';
 import { Construct } from 'constructs';
 import { prepareHermeticCopy, unavailableReason } from '../scripts/terraform-harness';
 import { Tree, parseArgs, removeTrees, run, synthesizeVersions } from '../scripts/upgrade/cli';
-import { combineConfigs, combineStates, splitPlan, splitRun } from '../scripts/upgrade/combined';
+import { combineConfigs, combineStates, sharedOf, splitPlan, splitRun } from '../scripts/upgrade/combined';
 import { analyze, displayAddress, parseWaivers } from '../scripts/upgrade/report';
 import { Json, PlanRun } from '../scripts/upgrade/simulate';
 import { isStateful, typeOf } from '../scripts/upgrade/stateful-types';
@@ -331,6 +331,65 @@ describe('two configurations planned in one terraform process (combined.ts, used
     // The companion's own state copy holds the primary's addresses, renamed: a move from one of them is renamed too.
     expect(c.moved).toEqual([{ from: 'aws_sqs_queue.companion__q', to: 'aws_sqs_queue.companion__q2' }]);
     expect(c.provider).toEqual(provider);
+  });
+
+  test('a resource both declare alike, referencing only such resources and named by no move, is planned once (shared)', () => {
+    const key = { provider: 'aws.primary', description: 'k' };
+    const p = {
+      provider,
+      resource: { aws_kms_key: { k: key }, aws_sns_topic: { t: { provider: 'aws.primary', name: 'a', kms_master_key_id: '${aws_kms_key.k.arn}' } }, aws_sqs_queue: { q: { provider: 'aws.primary', name: 'q' } } },
+    };
+    const c = {
+      provider,
+      resource: {
+        aws_kms_key: { k: key },
+        // Same body as the primary's, but it references a topic that differs: not shared.
+        aws_sns_topic_policy: { tp: { provider: 'aws.primary', arn: '${aws_sns_topic.t.arn}' } },
+        aws_sns_topic: { t: { provider: 'aws.primary', name: 'b', kms_master_key_id: '${aws_kms_key.k.arn}' } },
+        aws_sqs_queue: { q: { provider: 'aws.primary', name: 'q' } },
+      },
+      moved: [{ from: 'aws_sqs_queue.old', to: 'aws_sqs_queue.q' }],
+    };
+    const pWithPolicy = { ...p, resource: { ...p.resource, aws_sns_topic_policy: { tp: c.resource.aws_sns_topic_policy.tp } } };
+    const combined = combineConfigs(pWithPolicy, c);
+    // The key: same body, no references. The queue is named by a move; the policy references a topic that differs.
+    expect([...sharedOf(combined)]).toEqual(['aws_kms_key.k']);
+    expect(Object.keys(combined.resource.aws_kms_key)).toEqual(['k']);
+    expect(combined.resource.aws_sns_topic.companion__t.kms_master_key_id).toBe('${aws_kms_key.k.arn}');
+    expect(combined.resource.aws_sns_topic_policy.companion__tp.arn).toBe('${aws_sns_topic.companion__t.arn}');
+    expect(Object.keys(combined.resource.aws_sqs_queue)).toEqual(['q', 'companion__q']);
+    expect(sharedOf(combineConfigs(p, p)).size).toBe(3);
+
+    const state = { version: 4, resources: ['aws_kms_key.k', 'aws_sns_topic.t'].map((a) => ({ mode: 'managed', type: a.split('.')[0], name: a.split('.')[1], instances: [] })) };
+    expect(combineStates(state, sharedOf(combined)).resources.map((r: Json) => `${r.type}.${r.name}`)).toEqual(['aws_kms_key.k', 'aws_sns_topic.t', 'aws_sns_topic.companion__t']);
+
+    // The split gives the companion the primary's entry for a shared resource.
+    const run: PlanRun = {
+      ok: true,
+      diagnostics: [],
+      changes: [
+        { address: 'aws_kms_key.k', type: 'aws_kms_key', action: 'noop' },
+        { address: 'aws_sns_topic.t', type: 'aws_sns_topic', action: 'noop' },
+        { address: 'aws_sns_topic.companion__t', type: 'aws_sns_topic', action: 'update' },
+      ],
+      summary: { add: 0, change: 1, remove: 0, import: 0 },
+      outputs: {},
+      noChanges: false,
+      seconds: 1,
+      planFile: 'p',
+      stderr: '',
+    };
+    const parts = splitRun(run, sharedOf(combined));
+    expect(parts.primary.changes.map((x) => `${x.action} ${x.address}`)).toEqual(['noop aws_kms_key.k', 'noop aws_sns_topic.t']);
+    expect(parts.companion.changes.map((x) => `${x.action} ${x.address}`)).toEqual(['noop aws_kms_key.k', 'update aws_sns_topic.t']);
+    const plan = {
+      resource_changes: run.changes.map((x) => ({ address: x.address, name: x.address.split('.')[1], change: { actions: [x.action] } })),
+      configuration: { root_module: { resources: run.changes.map((x) => ({ address: x.address, name: x.address.split('.')[1] })) } },
+    };
+    const split = splitPlan(plan, sharedOf(combined));
+    expect(split.companion.resource_changes.map((r: Json) => `${r.address} ${r.name}`)).toEqual(['aws_kms_key.k k', 'aws_sns_topic.t t']);
+    expect(split.companion.configuration.root_module.resources.map((r: Json) => r.address)).toEqual(['aws_kms_key.k', 'aws_sns_topic.t']);
+    expect(split.primary.resource_changes.map((r: Json) => r.address)).toEqual(['aws_kms_key.k', 'aws_sns_topic.t']);
   });
 
   test('configurations whose providers differ are refused (the halves share the provider instances)', () => {

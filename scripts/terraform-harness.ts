@@ -12,7 +12,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -163,8 +163,14 @@ function terraformEnv(dir: string, mirror: string): NodeJS.ProcessEnv {
   };
 }
 
-function run(dir: string, mirror: string, args: string[]) {
-  return spawnSync('terraform', args, { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: terraformEnv(dir, mirror) });
+function run(dir: string, mirror: string, args: string[]): TerraformRun {
+  const memo = runMemo(dir, args);
+  const hit = memo?.load();
+  if (hit) return hit;
+  const r = spawnSync('terraform', args, { cwd: dir, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, env: terraformEnv(dir, mirror) });
+  const result: TerraformRun = { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') };
+  memo?.store(result);
+  return result;
 }
 
 export interface TerraformRun {
@@ -174,13 +180,104 @@ export interface TerraformRun {
 }
 
 /**
+ * The memo of terraform runs (`TF_HARNESS_RUN_CACHE`: a directory, or unset / `off` for none; jest.config.js sets
+ * `.cache/terraform-runs` for `npm test`). A `plan` or `show` is a function of what it reads: its arguments, the
+ * working directory's configuration files, lock file and `terraform.tfstate`, the saved plan it shows, `TF_VAR_*`,
+ * and the terraform and provider build (`harnessFingerprint`). The key hashes all of them, so a run is reused only
+ * when terraform would read exactly the same inputs; a successful run's status, stdout, stderr and saved plan
+ * (`-out`) are kept. Failed runs (exit status other than 0) are never kept: they run again every time.
+ * Entries unused for 7 days, and the least recently used beyond a size budget, are removed when one is written.
+ */
+const RUN_CACHE_FORMAT = 1;
+const RUN_CACHE_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+
+export function runCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dir = env.TF_HARNESS_RUN_CACHE;
+  return dir && dir !== 'off' && dir !== '0' ? dir : undefined;
+}
+
+interface RunMemo {
+  load(): TerraformRun | undefined;
+  store(r: TerraformRun): void;
+}
+
+/**
+ * Removes entries unused for 7 days, then the least recently used ones beyond `TF_HARNESS_RUN_CACHE_MB` (default
+ * 1024 MB: ~14 MB per profile and stack version, so dozens of stack versions).
+ */
+function pruneRunCache(cache: string): void {
+  const cutoff = Date.now() - RUN_CACHE_MAX_AGE_MS;
+  const budget = Number(process.env.TF_HARNESS_RUN_CACHE_MB ?? 1024) * 1024 * 1024;
+  const entries = readdirSync(cache)
+    .filter((name) => !name.includes('.tmp-'))
+    .map((name) => {
+      const path = join(cache, name);
+      const bytes = readdirSync(path).reduce((sum, f) => sum + statSync(join(path, f)).size, 0);
+      return { path, used: statSync(path).mtimeMs, bytes };
+    })
+    .sort((a, b) => b.used - a.used);
+  let total = 0;
+  for (const e of entries) {
+    total += e.bytes;
+    if (e.used < cutoff || total > budget) rmSync(e.path, { recursive: true, force: true });
+  }
+}
+
+function runMemo(dir: string, args: readonly string[]): RunMemo | undefined {
+  const cache = runCacheDir();
+  if (!cache || !['plan', 'show'].includes(args[0])) return undefined;
+  const hash = createHash('sha256');
+  const feed = (label: string, data: string | Buffer) => hash.update(`\0${label}\0${data.length}\0`).update(data);
+  feed('format', String(RUN_CACHE_FORMAT));
+  feed('build', harnessFingerprint());
+  feed('args', JSON.stringify(args));
+  feed('vars', JSON.stringify(Object.entries(process.env).filter(([k]) => k.startsWith('TF_VAR_')).sort()));
+  for (const name of readdirSync(dir).sort()) {
+    if (/\.tf(\.json)?$/.test(name) || name === '.terraform.lock.hcl' || name === 'terraform.tfstate') feed(name, readFileSync(join(dir, name)));
+  }
+  if (args[0] === 'show') feed('shown plan', readFileSync(join(dir, args[args.length - 1])));
+  const entry = join(cache, hash.digest('hex').slice(0, 40));
+  const out = args.find((a) => a.startsWith('-out='))?.slice('-out='.length);
+  return {
+    load() {
+      try {
+        const result = JSON.parse(readFileSync(join(entry, 'result.json'), 'utf8')) as TerraformRun;
+        if (out) copyFileSync(join(entry, 'out.bin'), join(dir, out));
+        const now = new Date();
+        utimesSync(entry, now, now);
+        return result;
+      } catch {
+        return undefined; // not there (or torn): run terraform
+      }
+    },
+    store(r) {
+      if (r.status !== 0) return;
+      try {
+        mkdirSync(cache, { recursive: true });
+        const tmp = mkdtempSync(`${entry}.tmp-`);
+        if (out) copyFileSync(join(dir, out), join(tmp, 'out.bin'));
+        writeFileSync(join(tmp, 'result.json'), JSON.stringify(r));
+        rmSync(entry, { recursive: true, force: true });
+        renameSync(tmp, entry);
+        pruneRunCache(cache);
+      } catch {
+        /* a cache that cannot be written is no cache: the run's result stands */
+      }
+    },
+  };
+}
+
+/**
  * Runs terraform in a harness working directory (see `prepareWorkdir`) without blocking, so two plans can use the
  * two cores at once. Never rejects: a failure to start is status null with the error in stderr.
  */
 export function terraformAsync(dir: string, args: readonly string[]): Promise<TerraformRun> {
   const mirror = findProviderMirror();
   if (!mirror) return Promise.resolve({ status: null, stdout: '', stderr: unavailableReason() ?? 'no provider mirror' });
-  return new Promise((resolve) => {
+  const memo = runMemo(dir, args);
+  const hit = memo?.load();
+  if (hit) return Promise.resolve(hit);
+  return new Promise<TerraformRun>((resolve) => {
     const child = spawn('terraform', args, { cwd: dir, env: terraformEnv(dir, mirror) });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -188,6 +285,9 @@ export function terraformAsync(dir: string, args: readonly string[]): Promise<Te
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', (e) => resolve({ status: null, stdout: '', stderr: String(e) }));
     child.on('close', (status) => resolve({ status, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  }).then((r) => {
+    memo?.store(r);
+    return r;
   });
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Workdir, formatDiagnostics, prepareHermeticCopy, prepareWorkdir, unavailableReason, validateAndPlan } from '../../scripts/terraform-harness';
-import { combineConfigs, splitPlan } from '../../scripts/upgrade/combined';
+import { combineConfigs, sharedOf, splitPlan } from '../../scripts/upgrade/combined';
 import { Json, PlanRun, SimulatedState, converge, showPlan, simulate } from '../../scripts/upgrade/simulate';
 import { isStateful } from '../../scripts/upgrade/stateful-types';
 import { Synth, synthDrStack, testConfig } from './synth';
@@ -111,7 +111,7 @@ export function terraformSuite(
         deployed = sim.state;
         if (combined) {
           swapRun = sim.companionRun;
-          swapPlan = splitPlan(await showPlan(combined.dir, sim.finalRun.planFile)).companion;
+          swapPlan = splitPlan(await showPlan(combined.dir, sim.finalRun.planFile), sharedOf(combined.config as Json)).companion;
         }
         expect(sim.finalRun.noChanges).toBe(true);
         expect(sim.state.addresses()).toHaveLength(synth.all().length);
@@ -142,7 +142,7 @@ export function terraformSuite(
 
       test(`and back: ${backLabel} planned against the ${swapLabel} deployment: nothing stateful replaced, no cluster promoted`, async () => {
         expect(backRun).toBeDefined();
-        const plan = splitPlan(await showPlan(backWd!.dir, backRun!.planFile)).companion;
+        const plan = splitPlan(await showPlan(backWd!.dir, backRun!.planFile), sharedOf(backWd!.config as Json)).companion;
         expectRoleSwap(profile, backLabel, backRun!, swappedState!, plan, synth);
       }, TERRAFORM_TIMEOUT);
     }

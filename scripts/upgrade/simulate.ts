@@ -17,7 +17,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Diagnostic, TfJson, Workdir, diagnosticsOf, jsonMessages, prepareWorkdir, providerSchemas, terraformAsync } from '../terraform-harness';
-import { combineStates, splitPlan, splitRun } from './combined';
+import { combineStates, sharedOf, splitPlan, splitRun } from './combined';
 import { Unsupported, evaluateConfigValue, hasInterpolation, index } from './expressions';
 import { PlaceholderContext, asRead, computedRule, hash, normalizeConfigured, placeholderFor } from './placeholders';
 import { Schemas, ValueType, childType, convert, impliedCtyType, toCtyJson } from './schema';
@@ -756,12 +756,13 @@ export async function converge(
   // With a combined configuration (`combined`), `workdir` holds it, the state gets the companion's copy, and each
   // run and plan is split into the two it stands for.
   const combined = Boolean(options.combined);
+  const shared = sharedOf(workdir.config as Json);
   for (let pass = 1; pass <= maxPasses; pass++) {
     const json = state.toJSON();
-    writeFileSync(join(workdir.dir, 'terraform.tfstate'), JSON.stringify(combined ? combineStates(json) : json));
+    writeFileSync(join(workdir.dir, 'terraform.tfstate'), JSON.stringify(combined ? combineStates(json, shared) : json));
     options.onState?.(json, pass);
     const both = await planRun(workdir.dir, `pass-${pass}.tfplan`);
-    const parts = combined ? splitRun(both) : undefined;
+    const parts = combined ? splitRun(both, shared) : undefined;
     const run = parts ? parts.primary : both;
     if (!run.ok) {
       throw new SimulationError(
@@ -775,7 +776,7 @@ export async function converge(
     log(`pass ${pass}: ${run.noChanges ? 'no changes' : JSON.stringify(report.actions) + (Object.values(run.outputs).some((a) => a !== 'noop') ? ' + outputs' : '')} (${run.seconds.toFixed(1)} s)`);
     if (run.noChanges) return { passes, finalRun: run, companionRun: parts?.companion };
     const shown = await showPlan(workdir.dir, run.planFile);
-    const plan = combined ? splitPlan(shown).primary : shown;
+    const plan = combined ? splitPlan(shown, shared).primary : shown;
     if (pass === maxPasses) {
       throw new SimulationError(
         `the simulated state did not converge in ${maxPasses} plans; residual diffs of the stack against its own simulated state ` +
