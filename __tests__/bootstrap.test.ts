@@ -13,10 +13,13 @@ import {
 } from '../bootstrap/bootstrap-stack';
 import { BootstrapConfig, BootstrapConfigError, loadBootstrapConfig, parseBootstrapConfig } from '../bootstrap/config';
 import { DEPLOY_SERVICES, STACK_MANAGED_POLICIES, servicesFor } from '../bootstrap/permissions';
-import { formatDiagnostics, unavailableReason, validateAndPlan } from '../scripts/terraform-harness';
+import { formatDiagnostics, removeHarnessTempDirs, unavailableReason, validateAndPlan } from '../scripts/terraform-harness';
 import { authorizationData } from '../src/guardrails/iam-rules';
 import { Inventory } from '../src/guardrails/inventory';
 import { Json, Synth, policyOf, synthDrStack } from './support/synth';
+
+// The harness's scratch directories (jest's sandboxed process never reports the worker's exit).
+afterAll(removeHarnessTempDirs);
 
 /** The one-off CI bootstrap: state bucket, GitHub OIDC provider, and the least-privilege plan and deploy roles. */
 const root = join(__dirname, '..');

@@ -1,6 +1,9 @@
-import { formatDiagnostics, unavailableReason, validateAndPlan } from '../scripts/terraform-harness';
+import { formatDiagnostics, removeHarnessTempDirs, unavailableReason, validateAndPlan } from '../scripts/terraform-harness';
 import { referenceClosure } from './support/terraform-suite';
 import { synthDrStack } from './support/synth';
+
+// The harness's scratch directories (jest's sandboxed process never reports the worker's exit).
+afterAll(removeHarnessTempDirs);
 
 // The accelerator edge (edge.mode "accelerator") validated and planned against the real provider, offline. Only the
 // accelerator-specific part is planned, with everything it references (VPCs, subnets, functions, certificates,

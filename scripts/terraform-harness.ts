@@ -299,11 +299,40 @@ export interface Workdir {
   readonly config: TfJson;
 }
 
+/** Working directories the harness created itself (not those a caller named): removed when the process exits. */
+const ownedDirs = new Set<string>();
+let cleanupRegistered = false;
+
+/**
+ * A new scratch directory under the system temp dir, removed when this process exits (2–3 MB each: without this,
+ * every test run left a dozen behind). `TF_HARNESS_KEEP=1` keeps them for debugging (their paths are in the reports).
+ */
+export function harnessTempDir(prefix = 'tf-harness-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (process.env.TF_HARNESS_KEEP !== '1') {
+    ownedDirs.add(dir);
+    if (!cleanupRegistered) {
+      cleanupRegistered = true;
+      process.once('exit', removeHarnessTempDirs);
+    }
+  }
+  return dir;
+}
+
+/**
+ * Removes the scratch directories `harnessTempDir` made so far. Scripts get it at exit; a jest suite calls it in
+ * `afterAll` (jest's sandboxed `process` does not see the worker's exit).
+ */
+export function removeHarnessTempDirs(): void {
+  for (const d of ownedDirs) rmSync(d, { recursive: true, force: true });
+  ownedDirs.clear();
+}
+
 /**
  * A fresh harness working directory for `stack`: the hermetic copy, the offline CLI config and `terraform init`.
  * Throws `HarnessUnavailable` where terraform or the mirror is missing and an Error when init fails.
  */
-export function prepareWorkdir(stack: TfJson, dir: string = mkdtempSync(join(tmpdir(), 'tf-harness-'))): Workdir {
+export function prepareWorkdir(stack: TfJson, dir: string = harnessTempDir()): Workdir {
   const reason = unavailableReason();
   if (reason) throw new HarnessUnavailable(reason);
   mkdirSync(dir, { recursive: true });
@@ -398,7 +427,7 @@ export function validateAndPlan(stack: TfJson, options: { plan?: boolean } = {})
     return { skipped: reason, notes: [], validateDiagnostics: [], planDiagnostics: [], plannedCreates: {}, planOk: false };
   }
   const mirror = findProviderMirror()!;
-  const dir = mkdtempSync(join(tmpdir(), 'tf-harness-'));
+  const dir = harnessTempDir();
   const notes = prepareHermeticCopy(stack, dir);
   const init = run(dir, mirror, ['init', '-backend=false', '-input=false', '-no-color']);
   if (init.status !== 0) {

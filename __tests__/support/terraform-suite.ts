@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Workdir, formatDiagnostics, prepareHermeticCopy, prepareWorkdir, unavailableReason, validateAndPlan } from '../../scripts/terraform-harness';
+import { Workdir, formatDiagnostics, harnessTempDir, prepareHermeticCopy, prepareWorkdir, removeHarnessTempDirs, unavailableReason, validateAndPlan } from '../../scripts/terraform-harness';
 import { combineConfigs, sharedOf, splitPlan } from '../../scripts/upgrade/combined';
 import { Json, PlanRun, SimulatedState, converge, showPlan, simulate } from '../../scripts/upgrade/simulate';
 import { isStateful } from '../../scripts/upgrade/stateful-types';
@@ -46,6 +45,7 @@ export function terraformSuite(
     console.warn(`SKIPPED terraform validation (${profile}): ${reason}`);
   }
   (reason ? describe.skip : describe)(`terraform validate${options.plan ? ' + plan' : ''} (${profile} profile)`, () => {
+    afterAll(removeHarnessTempDirs);
     const { synth } = synthDrStack(overrides);
     const report = validateAndPlan(synth.json, { plan: options.plan });
     const swapping = options.plan && options.simulate && options.swap ? options.swap : undefined;
@@ -61,7 +61,7 @@ export function terraformSuite(
     };
     /** The swapped stack's hermetic configuration (main.tf.json of the harness), without a terraform init. */
     const swappedConfig = (): Json => {
-      const dir = mkdtempSync(join(tmpdir(), 'tf-harness-swapped-'));
+      const dir = harnessTempDir('tf-harness-swapped-');
       prepareHermeticCopy(swapped!.json, dir);
       return JSON.parse(readFileSync(join(dir, 'main.tf.json'), 'utf8'));
     };

@@ -13,10 +13,9 @@
  *    A stack that does not converge is an error, with each residual diff: a simulator bug or a perpetual diff in
  *    the stack, to be fixed where it is, never filtered.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Diagnostic, TfJson, Workdir, diagnosticsOf, jsonMessages, prepareWorkdir, providerSchemas, terraformAsync } from '../terraform-harness';
+import { Diagnostic, TfJson, Workdir, diagnosticsOf, harnessTempDir, jsonMessages, prepareWorkdir, providerSchemas, terraformAsync } from '../terraform-harness';
 import { combineStates, sharedOf, splitPlan, splitRun } from './combined';
 import { Unsupported, evaluateConfigValue, hasInterpolation, index } from './expressions';
 import { PlaceholderContext, asRead, computedRule, hash, normalizeConfigured, placeholderFor } from './placeholders';
@@ -719,7 +718,7 @@ export async function simulate(stack: TfJson, options: SimulateOptions = {}): Pr
   const started = Date.now();
   const log = options.log ?? (() => undefined);
   const maxPasses = options.maxPasses ?? 6;
-  const workdir = options.workdir ?? prepareWorkdir(stack, mkdtempSync(join(tmpdir(), 'plan-upgrade-from-')));
+  const workdir = options.workdir ?? prepareWorkdir(stack, harnessTempDir('plan-upgrade-from-'));
   const [createRun, rawSchemas] = await Promise.all([
     options.createPlanFile ? undefined : planRun(workdir.dir, 'create.tfplan'),
     providerSchemas(workdir.dir),
