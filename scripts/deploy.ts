@@ -15,7 +15,7 @@
  * first deploy before bootstrap outputs exist is NOT such a case: preflight handles a fresh account) an operator must
  * type `npx cdktf deploy` on purpose; RUNBOOK "Deploy freeze" says when that is acceptable (never during an incident).
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 
 /** One step: a command and its arguments, run with the caller's environment. */
@@ -78,6 +78,9 @@ export async function guardedDeploy(
   return deployed;
 }
 
+/** The step running now (a signal is passed on to it, unless it is the lock release). */
+let running: { child: ChildProcess; step: Step } | undefined;
+
 /** Runs a step as a child process sharing this terminal. */
 export const spawnStep: StepRunner = (step) =>
   new Promise((resolveCode) => {
@@ -85,14 +88,34 @@ export const spawnStep: StepRunner = (step) =>
       stdio: 'inherit',
       env: { ...process.env, CHECKPOINT_DISABLE: '1' },
     });
+    running = { child, step };
     child.on('error', (e) => {
       console.error(`deploy: cannot start ${step.command}: ${e.message}`);
       resolveCode(1);
     });
-    child.on('close', (code) => resolveCode(code ?? 1));
+    child.on('close', (code) => {
+      if (running?.child === child) running = undefined;
+      resolveCode(code ?? 1);
+    });
   });
 
-/** `node scripts/run.js scripts/deploy.ts [cdktf deploy options]`, from the repository root. */
+/**
+ * `node scripts/run.js scripts/deploy.ts [cdktf deploy options]`, from the repository root. Ctrl-C or SIGTERM does
+ * not kill this process before the lock is released: the signal goes to the running step, the sequence stops there
+ * (a step killed by a signal fails), the lock taken is released, and the exit code is 130 / 143.
+ */
 export async function main(argv: readonly string[]): Promise<number> {
-  return guardedDeploy(argv, spawnStep, (line) => console.error(line));
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    console.error(`deploy: ${signal}: stopping the running step; the operation lock is released before exit`);
+    if (running && running.step.name !== deploySteps([], '').release.name) running.child.kill(signal);
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    const code = await guardedDeploy(argv, spawnStep, (line) => console.error(line));
+    return interrupted ? (interrupted === 'SIGINT' ? 130 : 143) : code;
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+  }
 }

@@ -94,14 +94,22 @@ test('auto --disable sets the kill switch of the armed controller and of the ine
   expect(r.out).toMatch(/kill switch: disabled \(automatic failover will refuse\)/);
 });
 
-test('auto --disable with the other region not answering: the armed one is set, exit 0, the other named in a warning', async () => {
+test('auto --disable with the other region not answering: the armed one is set, but exit 1 — that controller may be the armed one after an uncommitted failover', async () => {
   automatic();
   world.mocks.primary.ssm.on(PutParameterCommand).rejects(Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }));
   const r = await world.run('auto', '--disable');
-  expect(r.code).toBe(0);
+  expect(r.code).toBe(1);
   expect(puts()).toHaveLength(1);
-  expect(r.err).toMatch(/warning: could not also set \/pay\/dev-control\/auto-failover in us-east-1 .*inert until a role swap/);
+  expect(r.err).toMatch(/FAILED: could not also set \/pay\/dev-control\/auto-failover in us-east-1 .*automatic failover can still run there/);
   expect(r.out).toMatch(/\(us-west-2\) set to disabled/);
+});
+
+test('auto --enable with the other region not answering: a warning, exit 0 (the armed one is enabled)', async () => {
+  automatic();
+  world.mocks.primary.ssm.on(PutParameterCommand).rejects(Object.assign(new Error('connect ETIMEDOUT'), { name: 'TimeoutError' }));
+  const r = await world.run('auto', '--enable');
+  expect(r.code).toBe(0);
+  expect(r.err).toMatch(/warning: could not also set .* in us-east-1/);
 });
 
 test('auto --enable arms it again', async () => {
@@ -335,7 +343,8 @@ describe('lock: the operation lock the controller honours, taken and released ar
   const lockPuts = (role: 'primary' | 'dr') => world.mocks[role].ssm.commandCalls(PutParameterCommand).filter((c) => c.args[0].input.Name === LOCK);
 
   test('automatic mode: a lock with an expiry in the passive region, then released', async () => {
-    world.mocks.dr.ssm.on(GetParameterCommand, { Name: LOCK }).resolves({ Parameter: { Value: 'none' } });
+    const ours = JSON.stringify({ operation: 'deploy', by: 'ci-bot', since: '2025-01-15T12:00:00.000Z', until: '2025-01-15T13:30:00.000Z' });
+    world.mocks.dr.ssm.on(GetParameterCommand, { Name: LOCK }).resolvesOnce({ Parameter: { Value: 'none' } }).resolves({ Parameter: { Value: ours } });
     world.mocks.dr.ssm.on(PutParameterCommand, { Name: LOCK }).resolves({});
     world.env.GITHUB_ACTOR = 'ci-bot';
     expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 90 * 60_000, release: false })).toBe(0);
@@ -344,6 +353,31 @@ describe('lock: the operation lock the controller honours, taken and released ar
     expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 1, release: true })).toBe(0);
     expect(lockPuts('dr')[1].args[0].input.Value).toBe('none');
     expect(lockPuts('primary')).toHaveLength(0);
+  });
+
+  test('the lock is owned by its operation: a deploy neither takes over nor releases an operator\'s unexpired lock', async () => {
+    const switchover = JSON.stringify({ operation: 'switchover', by: 'alice', since: '2025-01-15T11:50:00.000Z', until: '2025-01-15T12:30:00.000Z' });
+    world.mocks.dr.ssm.on(GetParameterCommand, { Name: LOCK }).resolves({ Parameter: { Value: switchover } });
+    world.mocks.dr.ssm.on(PutParameterCommand, { Name: LOCK }).resolves({});
+    expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 90 * 60_000, release: false })).toBe(2);
+    expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 1, release: true })).toBe(2);
+    expect(lockPuts('dr')).toHaveLength(0);
+    expect(world.stderr.text).toMatch(/REFUSED: the operation lock is held by "switchover" \(alice, until 2025-01-15T12:30:00\.000Z\)/);
+    expect(world.stderr.text).toMatch(/npm run dr -- lock --release --operation switchover/);
+    // Its holder releases it.
+    expect(await lockCommand(world.deps(), config('automatic'), { operation: 'switchover', forMs: 1, release: true })).toBe(0);
+    expect(lockPuts('dr').map((c) => c.args[0].input.Value)).toEqual(['none']);
+  });
+
+  test('an expired lock of another operation is taken; releasing when nothing is held writes nothing', async () => {
+    const expired = JSON.stringify({ operation: 'drill', by: 'bob', since: '2025-01-15T09:00:00.000Z', until: '2025-01-15T10:00:00.000Z' });
+    world.mocks.dr.ssm.on(GetParameterCommand, { Name: LOCK }).resolvesOnce({ Parameter: { Value: expired } }).resolves({ Parameter: { Value: 'none' } });
+    world.mocks.dr.ssm.on(PutParameterCommand, { Name: LOCK }).resolves({});
+    expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 60_000, release: false })).toBe(0);
+    expect(JSON.parse(lockPuts('dr')[0].args[0].input.Value!).operation).toBe('deploy');
+    expect(await lockCommand(world.deps(), config('automatic'), { operation: 'deploy', forMs: 1, release: true })).toBe(0);
+    expect(lockPuts('dr')).toHaveLength(1);
+    expect(world.stdout.text).toMatch(/nothing to release/);
   });
 
   test('with activeRegion "dr" the controller, and so the lock, is in the primary region', async () => {

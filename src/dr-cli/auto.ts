@@ -170,17 +170,20 @@ const readError = (e: unknown): ReadError => ({
 
 function parseRun(value: string): RunSummary | 'none' | ReadError {
   if (value === 'none' || value === '') return 'none';
+  let parsed: unknown;
   try {
-    return JSON.parse(value) as RunSummary;
+    parsed = JSON.parse(value);
   } catch {
     return { error: 'the run record is not JSON' };
   }
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as RunSummary) : { error: 'the run record is not a JSON object' };
 }
 
 function parseLock(value: string, now: number): OperationLockView | 'none' | ReadError {
   if (value === 'none' || value === '') return 'none';
   try {
     const l = JSON.parse(value) as Omit<OperationLockView, 'expired'>;
+    if (typeof l !== 'object' || l === null || Array.isArray(l)) return { error: 'the operation lock is not a JSON object' };
     const until = l.until ? Date.parse(l.until) : NaN;
     return { ...l, expired: Number.isFinite(until) && until <= now };
   } catch {
@@ -455,10 +458,14 @@ export async function autoCommand(ctx: Ctx, opts: AutoOptions): Promise<ExitCode
       tell(ctx, `FAILED: could not set ${out.killSwitchParameter} in ${out.controllerRegion} (${errorText(armed.reason)}); the kill switch is unchanged`);
       return EXIT_FAILED;
     }
-    if (other && inert?.status === 'rejected') {
+    const otherFailed = other !== undefined && inert?.status === 'rejected';
+    if (otherFailed) {
+      // Which controller is armed follows the live designation, not the outputs: after a failover whose config is
+      // not deployed yet, the one in `other` is the armed one. A disable that missed it is not a disable.
       tell(
         ctx,
-        `warning: could not also set ${out.killSwitchParameter} in ${other} (${errorText(inert.reason)}): that region's controller is inert until a role swap; run this again once ${other} answers`,
+        `${opts.enable ? 'warning' : 'FAILED'}: could not also set ${out.killSwitchParameter} in ${other} (${errorText(inert.reason)}). ` +
+          `Its controller is inert only while its own site is active${opts.enable ? '' : ': if a failover made it passive and the config is not deployed yet, automatic failover can still run there'}; run this again once ${other} answers`,
       );
     }
     const status = await automaticFailoverStatus(ctx);
@@ -468,7 +475,7 @@ export async function autoCommand(ctx: Ctx, opts: AutoOptions): Promise<ExitCode
       say(ctx, opts.enable ? 'Automatic failover is armed.' : 'Automatic failover will refuse (and page) until `npm run dr -- auto --enable`; a run already under way is not stopped (stop its execution in the Step Functions console).');
       say(ctx, renderAutoStatus(status));
     }
-    return EXIT_OK;
+    return otherFailed && !opts.enable ? EXIT_FAILED : EXIT_OK;
   }
   const status = await automaticFailoverStatus(ctx);
   say(ctx, ctx.json ? JSON.stringify(status, null, 2) : renderAutoStatus(status));
@@ -509,8 +516,9 @@ export async function lockCommand(deps: Deps, config: LockConfig, opts: LockOpti
   const region = config.regions[passive].region;
   const name = `/${config.namePrefix}/${config.environmentSuffix}-control/operation-in-progress`;
   const ssm = deps.aws.inRegion(region).ssm;
+  let current: string | undefined;
   try {
-    await ssm.send(new GetParameterCommand({ Name: name }), deadline(AUTO_STATUS_DEADLINE_MS * 2));
+    current = (await ssm.send(new GetParameterCommand({ Name: name }), deadline(AUTO_STATUS_DEADLINE_MS * 2))).Parameter?.Value;
   } catch (e) {
     if (isNotFound(e)) {
       out(`${name} does not exist in ${region} yet (no controller deployed there): nothing to ${opts.release ? 'release' : 'lock'}.`);
@@ -520,6 +528,22 @@ export async function lockCommand(deps: Deps, config: LockConfig, opts: LockOpti
     return EXIT_FAILED;
   }
   const now = deps.now();
+  // The lock is owned by an operation: a deploy never takes over (nor releases) a lock an operator took for a
+  // switchover or drill, which would let the controller act in the middle of it. The same operation renews it.
+  const held = parseLock(current ?? 'none', now);
+  if (held !== 'none' && !('error' in held) && !held.expired && held.operation !== opts.operation) {
+    err(
+      `REFUSED: the operation lock is held by "${held.operation}" (${held.by ?? 'unknown'}, until ${held.until}); ` +
+        (opts.release
+          ? `not released. Release it as its holder: npm run dr -- lock --release --operation ${held.operation}`
+          : `wait for it, or release it as its holder: npm run dr -- lock --release --operation ${held.operation}`),
+    );
+    return EXIT_REFUSED;
+  }
+  if (opts.release && held === 'none') {
+    out(`no operation lock is held (${name}, ${region}): nothing to release.`);
+    return EXIT_OK;
+  }
   const value = opts.release
     ? 'none'
     : JSON.stringify({

@@ -49,7 +49,7 @@ Re-running switchover, failover or failback after an interruption resumes it; it
 switchover, failover and failback end by setting the accelerator's traffic dials (edge.mode "accelerator"); when the
 Global Accelerator API (us-west-2 only) does not answer they still complete and print the commands to set them later.
 auto:        --enable | --disable (the kill switch in the controller's region; failover.mode "automatic" only)
-lock:        --operation <name> (default deploy)  --for 60m (the lock expires by itself)  --release
+lock:        --operation <name> (default deploy)  --for 60m (the lock expires by itself)  --release (only the lock of --operation)
 drill:       --mode switchover|failover (required)  --inject fis|none (default none: nothing injected)
              --rate 5 (payments/s)  --duration 10m  --baseline 30s  --max-in-flight 20  --request-timeout 10s
              --rto-timeout 10m  --decision-delay 0s (failover)  --report <file.json> (default dr-drill-<timestamp>.json, + .md)
