@@ -7,6 +7,7 @@ import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { evaluateGuards, type GuardInput } from '../../lambdas/failover-controller/guards';
@@ -384,11 +385,24 @@ describe('the proof is a synthetic probe, not a payment', () => {
     expect(first.url).toBe('https://api.payments.example.com/payments');
     expect(JSON.parse(first.body)).toEqual({ amount: 1, currency: 'USD', merchantId: PROBE_MERCHANT_ID, reference: 'auto-failover auto-20261127030000' });
     const key = first.headers['Idempotency-Key'];
-    expect(key).toBe('auto-failover-auto-20261127030000');
+    // Unpredictable without the probe key (a client could otherwise take the key first), stable for the run.
+    expect(key).toBe(`auto-failover-auto-20261127030000-${createHmac('sha256', PROBE_KEY).update('auto-20261127030000').digest('hex').slice(0, 16)}`);
     expect(first.headers['x-api-key']).toBe('client-key');
     expect(verifyProbeToken(PROBE_KEY, key, first.body, first.headers[SYNTHETIC_PROBE_HEADER])).toBe(true);
     // A retry is the same request: the payment function replays the same synthetic row.
     expect(second).toEqual(first);
+  });
+
+  test('a throttled secret read is retried inside the step: the failover already done is not failed by it', async () => {
+    const w = world({ post: () => SYNTHETIC_ANSWER });
+    w.m.secretsManager
+      .on(GetSecretValueCommand, { SecretId: 'pay-dev-probe-key' })
+      .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
+      .resolves({ SecretString: PROBE_KEY });
+    const s = await w.controller.handle({ action: 'decide', state: { evidence }, executionArn: EXECUTION });
+    await w.controller.handle({ action: 'prove-write', state: s });
+    expect(w.posted).toHaveLength(1);
+    expect(w.savedRecords().at(-1)!.steps.at(-1)).toMatchObject({ step: 'prove a write through the public name', status: 'ok' });
   });
 
   test('a 2xx that is not a synthetic probe (a payment function ignoring the header) fails at once, never retried', async () => {

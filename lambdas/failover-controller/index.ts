@@ -12,6 +12,7 @@
  * region; its history keeps each version) before it returns or throws, so an API error midway leaves the state
  * it reached. Nothing on the critical path calls the failed region: fencing runs in a parallel branch.
  */
+import { createHmac } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
@@ -431,25 +432,35 @@ export function createController(deps: ControllerDeps = {}) {
     return step(state, 'prove a write through the public name', async () => {
       // A synthetic probe (lambdas/shared/probe.ts): the same path and fences as a payment, committed on the new
       // writer, flagged synthetic, no money moved, no event. Idempotent per run: retries replay the same row.
-      const [apiKey, probeKey] = await Promise.all(
-        [s.apiKeySecret, s.probeKeySecret].map(async (id) => (await secrets.send(new GetSecretValueCommand({ SecretId: id }), deadline())).SecretString ?? ''),
-      );
-      const runId = state.record?.runId ?? 'run';
-      const idempotencyKey = `auto-failover-${runId}`.slice(0, 255);
-      const body = JSON.stringify({ amount: 1, currency: 'USD', merchantId: PROBE_MERCHANT_ID, reference: `auto-failover ${runId}`.slice(0, 64) });
-      const headers = {
-        'content-type': 'application/json',
-        'x-api-key': apiKey,
-        'Idempotency-Key': idempotencyKey,
-        [SYNTHETIC_PROBE_HEADER]: probeToken(probeKey, idempotencyKey, body),
+      // The two secrets are read inside the retry loop: one throttled or slow Secrets Manager call during a regional
+      // incident must not fail a failover whose promotion and designation are already done.
+      const readSecrets = async () => {
+        const [apiKey, probeKey] = await Promise.all(
+          [s.apiKeySecret, s.probeKeySecret].map(async (id) => (await secrets.send(new GetSecretValueCommand({ SecretId: id }), deadline())).SecretString ?? ''),
+        );
+        const runId = state.record?.runId ?? 'run';
+        // Idempotency keys are unique across merchants: a key anyone could predict (the run id is a timestamp) could
+        // be taken by a client's payment first and turn every probe into a 409. A MAC of the run id under the probe
+        // key is unpredictable without the key and the same on every retry of this run (the same row replays).
+        const idempotencyKey = `auto-failover-${runId}-${createHmac('sha256', probeKey).update(runId).digest('hex').slice(0, 16)}`.slice(0, 255);
+        const body = JSON.stringify({ amount: 1, currency: 'USD', merchantId: PROBE_MERCHANT_ID, reference: `auto-failover ${runId}`.slice(0, 64) });
+        const headers = {
+          'content-type': 'application/json',
+          'x-api-key': apiKey,
+          'Idempotency-Key': idempotencyKey,
+          [SYNTHETIC_PROBE_HEADER]: probeToken(probeKey, idempotencyKey, body),
+        };
+        return { headers, body };
       };
+      let request: { headers: Record<string, string>; body: string } | undefined;
       const started = now().getTime();
       let attempts = 0;
       let last = '';
       while (now().getTime() - started < s.proveTimeoutMs) {
         attempts += 1;
         try {
-          const r = await post(`https://${s.apiDomain}/payments`, headers, body, s.callTimeoutMs);
+          request ??= await readSecrets();
+          const r = await post(`https://${s.apiDomain}/payments`, request.headers, request.body, s.callTimeoutMs);
           if (r.status >= 200 && r.status < 300) {
             const answer = parseJson(r.body);
             if (answer?.synthetic !== true) {
