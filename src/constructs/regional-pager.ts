@@ -268,33 +268,30 @@ export class RegionalPager extends Construct {
       });
     // High-resolution alarms (10-second periods) are evaluated every 10 seconds (CloudWatch User Guide,
     // AlarmThatSendsEmail).
-    this.alarms = {
-      peerDown: alarm('peer-site-down', {
-        alarmDescription: `The ${peer.role} site (${peer.region}) failed ${threshold} consecutive probes from ${ctx.region}: it cannot serve its role. Paged from the surviving region (RUNBOOK.md)`,
+    /** `threshold` consecutive failed probes (an up-metric of 0) in 10-second periods. */
+    const consecutiveProbeFailures = (name: string, probe: Pick<CloudwatchMetricAlarmConfig, 'alarmDescription' | 'metricName' | 'dimensions'>) =>
+      alarm(name, {
+        ...probe,
         namespace: PROBER_METRICS.namespace,
+        statistic: 'Maximum',
+        period: 10,
+        evaluationPeriods: threshold,
+        datapointsToAlarm: threshold,
+        threshold: 1,
+        comparisonOperator: 'LessThanThreshold',
+        // A silent prober is its own alarm (prober-silent); missing data never fakes a region failure.
+        treatMissingData: 'notBreaching',
+      });
+    this.alarms = {
+      peerDown: consecutiveProbeFailures('peer-site-down', {
+        alarmDescription: `The ${peer.role} site (${peer.region}) failed ${threshold} consecutive probes from ${ctx.region}: it cannot serve its role. Paged from the surviving region (RUNBOOK.md)`,
         metricName: PROBER_METRICS.peerUp,
         dimensions: { PeerRegion: peer.region },
-        statistic: 'Maximum',
-        period: 10,
-        evaluationPeriods: threshold,
-        datapointsToAlarm: threshold,
-        threshold: 1,
-        comparisonOperator: 'LessThanThreshold',
-        // A silent prober is its own alarm; missing data never fakes a region failure.
-        treatMissingData: 'notBreaching',
       }),
-      ownSiteNotReady: alarm('own-site-not-ready', {
+      ownSiteNotReady: consecutiveProbeFailures('own-site-not-ready', {
         alarmDescription: `This site (${ctx.role}, ${ctx.region}) failed ${threshold} consecutive readiness probes: it could not take over (or serve) now`,
-        namespace: PROBER_METRICS.namespace,
         metricName: PROBER_METRICS.ownSiteUp,
         dimensions: { Region: ctx.region },
-        statistic: 'Maximum',
-        period: 10,
-        evaluationPeriods: threshold,
-        datapointsToAlarm: threshold,
-        threshold: 1,
-        comparisonOperator: 'LessThanThreshold',
-        treatMissingData: 'notBreaching',
       }),
       proberSilent: alarm('prober-silent', {
         alarmDescription: `The ${ctx.region} prober published nothing for 3 minutes: ${peer.region} is not watched from here`,
